@@ -1,0 +1,75 @@
+"""hitex: empirical analysis of high-tech exports.
+
+The public API is imported lazily so that ``import hitex`` (and the CLI's
+``--help``) stay fast; the estimation engine (pyfixest) loads on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from hitex.errors import (
+    AbsorbedRegressorWarning,
+    ColumnNotFoundError,
+    DataCoverageWarning,
+    DataFormatError,
+    DataNotFoundError,
+    DuplicateKeyError,
+    EmptySampleError,
+    EstimationError,
+    HitexError,
+    HitexWarning,
+    NonNumericError,
+    SpecificationError,
+    StudySpecError,
+)
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "panel": ("hitex.models.panel", "panel"),
+    "RegressionResult": ("hitex.models.results", "RegressionResult"),
+    "regression_table": ("hitex.report.tables", "regression_table"),
+    "descriptive_table": ("hitex.report.tables", "descriptive_table"),
+    "run_study": ("hitex.studies.runner", "run_study"),
+    "load_study": ("hitex.studies.spec", "load_study"),
+    "wdi": ("hitex.data.wdi", "load_wdi"),
+    "countries": ("hitex.data.countries", None),
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hitex.models.panel import panel  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module_name, attr = _LAZY[name]
+        module = import_module(module_name)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hitex' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+__all__ = [
+    "__version__",
+    *_LAZY,
+    "HitexError",
+    "HitexWarning",
+    "AbsorbedRegressorWarning",
+    "ColumnNotFoundError",
+    "DataCoverageWarning",
+    "DataFormatError",
+    "DataNotFoundError",
+    "DuplicateKeyError",
+    "EmptySampleError",
+    "EstimationError",
+    "NonNumericError",
+    "SpecificationError",
+    "StudySpecError",
+]
