@@ -1,0 +1,358 @@
+"""Linear panel regression with absorbed fixed effects (engine: pyfixest).
+
+:func:`panel` is hitex's two-way fixed-effects estimator. It checks the input
+(columns, numeric types, duplicate panel keys, empty samples, a constant
+outcome), normalises the formula, estimates with :func:`pyfixest.feols`, and
+returns an immutable :class:`~hitex.models.results.RegressionResult` that
+records what was dropped and why.
+
+Small-sample conventions (``ssc``)
+----------------------------------
+``"reghdfe"`` (default)
+    Stata ``reghdfe``: clustered variance multiplied by
+    ``G/(G-1) * (N-1)/(N-K)``, where ``K`` counts the regressors and the
+    fixed-effect levels *not nested* in the cluster variable; t and p-values
+    from ``t(G-1)``. With ``vcov="iid"`` this is the conventional variance
+    ``s^2 (X'X)^-1`` with ``s^2 = e'e/(N-K)`` and ``K`` counting all
+    fixed-effect levels, as Stata ``xtreg, fe`` / ``areg`` print by default.
+``"fixest"``
+    R fixest's default ``ssc(adj = TRUE, fixef.K = "nested", cluster.adj = TRUE)``;
+    identical to ``"reghdfe"`` for one-way clustering.
+``"none"``
+    No small-sample adjustment.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hitex.errors import (
+    AbsorbedRegressorWarning,
+    EstimationError,
+    SpecificationError,
+)
+from hitex.models import checks
+from hitex.models.formula import ParsedFormula, parse_formula
+from hitex.models.results import DropRecord, ModelSpec, RegressionResult
+
+#: pyfixest small-sample settings for each named convention.
+SSC_CONVENTIONS: dict[str, dict[str, Any]] = {
+    "reghdfe": {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"},
+    "fixest": {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"},
+    "none": {"k_adj": False, "k_fixef": "none", "G_adj": False, "G_df": "min"},
+}
+
+_VCOV_NAMES = {"iid": "Conventional", "hetero": "Heteroskedasticity-robust (HC1)",
+               "HC1": "Heteroskedasticity-robust (HC1)", "HC2": "Heteroskedasticity-robust (HC2)",
+               "HC3": "Heteroskedasticity-robust (HC3)"}
+_FACTOR_CALL = re.compile(r"\b(?:C|i)\(\s*([A-Za-z_][A-Za-z0-9_]*)")
+_DROPPED = re.compile(r"dropped[^\[]*\[([^\]]*)\]", re.S)
+
+
+def _default_vcov(parsed: ParsedFormula) -> str | dict[str, str]:
+    for fe in parsed.fixed_effects:
+        if "^" not in fe:
+            return {"CRV1": fe}
+    return "hetero" if parsed.fixed_effects else "iid"
+
+
+def _normalise_vcov(vcov: Any) -> tuple[str | dict[str, str], str, tuple[str, ...]]:
+    """Validate ``vcov``; return (pyfixest vcov, type label, cluster columns)."""
+    if isinstance(vcov, str):
+        if vcov not in _VCOV_NAMES:
+            raise SpecificationError(
+                f"vcov={vcov!r} is not supported. Use 'iid', 'hetero' (or 'HC1'/'HC2'/'HC3'), or "
+                "{'CRV1': 'column'} to cluster by a column."
+            )
+        return ("hetero" if vcov == "HC1" else vcov), vcov, ()
+    if isinstance(vcov, Mapping) and len(vcov) == 1:
+        kind, by = next(iter(vcov.items()))
+        if kind not in ("CRV1", "CRV3") or not isinstance(by, str) or not by.strip():
+            raise SpecificationError(
+                f"vcov={dict(vcov)!r} is not supported. Cluster with {{'CRV1': 'column'}} or "
+                "{'CRV1': 'col1+col2'} for two-way clustering."
+            )
+        cols = tuple(c.strip() for c in by.split("+") if c.strip())
+        return {kind: "+".join(cols)}, kind, cols
+    raise SpecificationError(
+        f"vcov={vcov!r} is not supported. Use 'iid', 'hetero', or {{'CRV1': 'column'}}."
+    )
+
+
+def _vcov_label(kind: str, cluster: tuple[str, ...]) -> str:
+    if cluster:
+        return f"Clustered ({' & '.join(cluster)})"
+    return _VCOV_NAMES.get(kind, kind)
+
+
+def _numeric_columns(parsed: ParsedFormula) -> list[str]:
+    """Columns that must be numeric: outcome and regressors outside C()/i()."""
+    factor_cols = set(_FACTOR_CALL.findall(parsed.rhs))
+    fe_cols = set(parsed.fe_columns)
+    return [
+        v for v in parsed.variables
+        if v not in fe_cols and v not in factor_cols and not v.startswith("np.")
+    ]
+
+
+def _absorbing_fe(data: pd.DataFrame, term: str, fes: Sequence[str]) -> str | None:
+    """Name the fixed effect within whose groups ``term`` is constant, if any."""
+    if term not in data.columns:
+        return None
+    for fe in fes:
+        cols = fe.split("^")
+        try:
+            within = data.groupby(cols, observed=True)[term].nunique(dropna=True)
+        except (KeyError, TypeError):
+            continue
+        if len(within) and int(within.max()) <= 1:
+            return fe
+    return None
+
+
+def _parse_dropped(messages: list[str]) -> list[str]:
+    names: list[str] = []
+    for msg in messages:
+        for match in _DROPPED.findall(msg):
+            for name in re.findall(r"'([^']+)'", match):
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def panel(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    vcov: str | Mapping[str, str] | None = None,
+    weights: str | None = None,
+    ssc: str = "reghdfe",
+    panel_id: Sequence[str] | str | None = "auto",
+    drop_singletons: bool = True,
+    sample: str | None = None,
+) -> RegressionResult:
+    """Estimate a linear model with absorbed fixed effects.
+
+    Parameters
+    ----------
+    formula : str
+        fixest syntax, ``"y ~ x1 + x2 | country + year"``. The fixed-effect
+        part is optional; its spacing does not matter (it is normalised).
+    data : pandas.DataFrame
+        One row per observation.
+    vcov : str or dict, optional
+        ``"iid"`` (conventional), ``"hetero"`` (HC1), or ``{"CRV1": "col"}``
+        (clustered by ``col``; ``"a+b"`` for two-way clustering). Default: with
+        fixed effects, clustered by the first fixed effect (Stata reghdfe's
+        ``vce(cluster id)`` habit for panels); without, ``"iid"``.
+    weights : str, optional
+        Column of analytic weights (Stata ``aweight``).
+    ssc : {"reghdfe", "fixest", "none"}, default "reghdfe"
+        Small-sample convention; see the module docstring. With ``"reghdfe"``
+        the clustered variance is scaled by ``G/(G-1) (N-1)/(N-K)`` with ``K``
+        excluding fixed effects nested in the clusters, and inference uses
+        ``t(G-1)``.
+    panel_id : sequence of str, "auto" or None, default "auto"
+        Columns that must identify rows uniquely. ``"auto"`` uses the two fixed
+        effects when there are exactly two plain ones (unit and time);
+        ``None`` skips the check.
+    drop_singletons : bool, default True
+        Drop observations alone in a fixed-effect group, as reghdfe does
+        (they carry no information but inflate the degrees of freedom).
+    sample : str, optional
+        A description of the sample (e.g. a filter) recorded in the result.
+
+    Returns
+    -------
+    RegressionResult
+        Immutable; ``dropped`` lists missing-value, singleton and absorbed
+        drops.
+
+    Raises
+    ------
+    ColumnNotFoundError, NonNumericError, DuplicateKeyError, EmptySampleError,
+    SpecificationError, EstimationError
+        Each names the column or key and the fix.
+
+    Warns
+    -----
+    AbsorbedRegressorWarning
+        When a regressor is collinear with the fixed effects (or other
+        regressors) and is dropped; the message names the fixed effect.
+
+    Examples
+    --------
+    >>> import pandas as pd, hitex
+    >>> df = pd.DataFrame({"y": [1., 2., 4., 3., 5., 7.], "x": [0., 1., 2., 1., 2., 4.],
+    ...                    "unit": [1, 1, 1, 2, 2, 2], "t": [1, 2, 3, 1, 2, 3]})
+    >>> res = hitex.panel("y ~ x | unit + t", df, vcov="iid")
+    >>> round(float(res.params["x"]), 4)
+    1.0
+    """
+    data = checks.require_dataframe(data)
+    parsed = parse_formula(formula)
+    if ssc not in SSC_CONVENTIONS:
+        raise SpecificationError(
+            f"ssc={ssc!r} is not a known convention; use one of {', '.join(SSC_CONVENTIONS)}."
+        )
+    vcov_in = _default_vcov(parsed) if vcov is None else vcov
+    pf_vcov, vcov_kind, cluster = _normalise_vcov(vcov_in)
+    used = list(parsed.variables) + [c for c in cluster if c not in parsed.variables]
+    if weights:
+        used.append(weights)
+    checks.require_columns(data, used, context=f"formula {formula!r}")
+    checks.require_numeric(data, _numeric_columns(parsed) + ([weights] if weights else []))
+
+    if panel_id == "auto":
+        plain = [fe for fe in parsed.fixed_effects if "^" not in fe]
+        key = plain if len(parsed.fixed_effects) == 2 and len(plain) == 2 else None
+    elif isinstance(panel_id, str):
+        key = [panel_id]
+    else:
+        key = list(panel_id) if panel_id else None
+    if key:
+        checks.require_columns(data, key, context="panel_id")
+        checks.require_unique(data, key)
+
+    work = data.loc[:, list(dict.fromkeys(used))]
+    missing = checks.missing_counts(work, work.columns)
+    keep = work.notna().all(axis=1)
+    dropped: list[DropRecord] = []
+    if missing:
+        detail = ", ".join(f"{c}: {n}" for c, n in missing.items())
+        dropped.append(DropRecord("missing", int((~keep).sum()), f"rows with missing values ({detail})"))
+    work = work.loc[keep]
+    checks.require_nonempty(len(work), f"formula {formula!r}", missing)
+    if parsed.depvar in work.columns:
+        checks.require_variation(work[parsed.depvar], parsed.depvar)
+    if weights is not None and (work[weights] < 0).any():
+        raise SpecificationError(f"weights column '{weights}' has negative values; weights must be >= 0.")
+
+    fit, messages = _fit(parsed.formula, work, pf_vcov, weights, ssc, drop_singletons)
+    absorbed = _parse_dropped(messages)
+    notes: list[str] = []
+    for term in absorbed:
+        fe = _absorbing_fe(work, term, parsed.fixed_effects)
+        why = f"absorbed by the {fe} fixed effect" if fe else "collinear with other regressors"
+        msg = f"regressor '{term}' dropped: {why} (no variation left to identify it)."
+        warnings.warn(AbsorbedRegressorWarning(msg), stacklevel=2)
+        notes.append(msg)
+        dropped.append(DropRecord("absorbed" if fe else "collinear", 1, f"{term}: {why}"))
+
+    n_used = int(fit._N)
+    sample_index = work.index
+    if n_used < len(work):
+        na_pos = sorted(int(i) for i in (fit._na_index or ()))
+        sample_index = work.index.delete(na_pos) if na_pos else work.index
+        n_single = len(work) - n_used
+        dropped.append(DropRecord("singleton", n_single, "observations alone in a fixed-effect group"))
+
+    spec = ModelSpec(
+        formula=parsed.formula,
+        formula_input=formula,
+        depvar=parsed.depvar,
+        regressors=tuple(str(c) for c in fit._coefnames),
+        fixed_effects=parsed.fixed_effects,
+        vcov_type=vcov_kind,
+        cluster=cluster,
+        vcov_label=_vcov_label(vcov_kind, cluster),
+        ssc=ssc,
+        weights=weights,
+        sample=sample,
+        notes=tuple(notes),
+        engine=_engine_version(),
+    )
+    return _build(fit, spec, tuple(dropped), sample_index)
+
+
+def _engine_version() -> str:
+    import pyfixest
+
+    return f"pyfixest {pyfixest.__version__}"
+
+
+def _fit(formula: str, work: pd.DataFrame, vcov: Any, weights: str | None, ssc: str,
+         drop_singletons: bool) -> tuple[Any, list[str]]:
+    import pyfixest as pf
+
+    frame = work.reset_index(drop=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit = pf.feols(
+                formula,
+                data=frame,
+                vcov=vcov,
+                weights=weights,
+                ssc=pf.ssc(**SSC_CONVENTIONS[ssc]),
+                fixef_rm="singleton" if drop_singletons else "none",
+                copy_data=False,
+                store_data=True,
+            )
+        except Exception as err:  # the engine's own errors become hitex errors
+            raise EstimationError(
+                f"estimation of {formula!r} failed: {err}. Check that the regressors vary "
+                "within the fixed-effect groups and that the sample is not too small."
+            ) from err
+    messages = [str(w.message) for w in caught]
+    return fit, messages
+
+
+def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
+           sample_index: pd.Index) -> RegressionResult:
+    names = [str(c) for c in fit._coefnames]
+    if not names:
+        raise EstimationError(
+            f"no regressor of {spec.formula!r} could be estimated: all were absorbed by the "
+            "fixed effects or are collinear."
+        )
+    params = pd.Series(np.asarray(fit.coef(), dtype=float), index=names, name="estimate")
+    se = pd.Series(np.asarray(fit.se(), dtype=float), index=names, name="std_error")
+    tstat = pd.Series(np.asarray(fit.tstat(), dtype=float), index=names, name="statistic")
+    pval = pd.Series(np.asarray(fit.pvalue(), dtype=float), index=names, name="p_value")
+    vc = pd.DataFrame(np.asarray(fit._vcov, dtype=float), index=names, columns=names)
+    clusters: dict[str, int] = {}
+    if spec.cluster:
+        g = np.atleast_1d(np.asarray(fit._G))
+        for col, n in zip(spec.cluster, g, strict=False):
+            clusters[col] = int(n)
+    r2_within = getattr(fit, "_r2_within", None)
+    r2_within = float(r2_within) if spec.fixed_effects and r2_within is not None else None
+
+    def refit(new_vcov: Any) -> RegressionResult:
+        pf_vcov, kind, cluster = _normalise_vcov(new_vcov)
+        if cluster and fit._data is not None:
+            checks.require_columns(fit._data, cluster, context="vcov")
+        clone = copy.copy(fit)
+        try:
+            clone.vcov(pf_vcov)
+        except Exception as err:
+            raise EstimationError(f"could not compute vcov={new_vcov!r}: {err}") from err
+        new_spec = ModelSpec(**{**spec.__dict__, "vcov_type": kind, "cluster": cluster,
+                                "vcov_label": _vcov_label(kind, cluster)})
+        return _build(clone, new_spec, dropped, sample_index)
+
+    return RegressionResult(
+        _params=params,
+        _std_errors=se,
+        _tstats=tstat,
+        _pvalues=pval,
+        _vcov=vc,
+        nobs=int(fit._N),
+        rsquared=float(fit._r2),
+        rsquared_within=r2_within,
+        df_resid=float(fit._df_t),
+        spec=spec,
+        dropped=dropped,
+        n_clusters=clusters,
+        rsquared_adj=float(fit._adj_r2) if getattr(fit, "_adj_r2", None) is not None else None,
+        sample_index=sample_index,
+        _refit=refit,
+    )
