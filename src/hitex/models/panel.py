@@ -247,10 +247,10 @@ def panel(
         dropped.append(DropRecord("absorbed" if fe else "collinear", 1, f"{term}: {why}"))
 
     n_used = int(fit._N)
-    sample_index = work.index
+    sample_frame = work
     if n_used < len(work):
         na_pos = sorted(int(i) for i in (fit._na_index or ()))
-        sample_index = work.index.delete(na_pos) if na_pos else work.index
+        sample_frame = work.iloc[np.setdiff1d(np.arange(len(work)), na_pos)]
         n_single = len(work) - n_used
         dropped.append(DropRecord("singleton", n_single, "observations alone in a fixed-effect group"))
 
@@ -269,7 +269,7 @@ def panel(
         notes=tuple(notes),
         engine=_engine_version(),
     )
-    return _build(fit, spec, tuple(dropped), sample_index)
+    return _build(fit, spec, tuple(dropped), sample_frame.index, sample_frame)
 
 
 def _engine_version() -> str:
@@ -291,7 +291,7 @@ def _fit(formula: str, work: pd.DataFrame, vcov: Any, weights: str | None, ssc: 
                 data=frame,
                 vcov=vcov,
                 weights=weights,
-                ssc=pf.ssc(**SSC_CONVENTIONS[ssc]),
+                ssc=pf.ssc(**_engine_ssc(vcov, ssc)),
                 fixef_rm="singleton" if drop_singletons else "none",
                 copy_data=False,
                 store_data=True,
@@ -305,8 +305,63 @@ def _fit(formula: str, work: pd.DataFrame, vcov: Any, weights: str | None, ssc: 
     return fit, messages
 
 
+def _engine_ssc(vcov: Any, ssc: str) -> dict[str, Any]:
+    """Small-sample settings handed to pyfixest.
+
+    For clustered errors hitex asks pyfixest for the *unadjusted* sandwich and
+    applies the convention itself (:func:`_cluster_adjustment`): pyfixest
+    0.60's detection of fixed effects nested in the clusters compares rows of
+    two differently ordered arrays in some runs, so the same model could get
+    ``K`` = 3 in one process and 10 in the next.
+    """
+    if isinstance(vcov, Mapping):
+        return {"k_adj": False, "k_fixef": "none", "G_adj": False, "G_df": "min"}
+    return SSC_CONVENTIONS[ssc]
+
+
+def _is_nested(data: pd.DataFrame, fe: str, cluster: Sequence[str]) -> bool:
+    """True if every level of fixed effect ``fe`` lies within one cluster."""
+    cols = fe.split("^")
+    for col in cluster:
+        if col == fe:
+            return True
+        counts = data.groupby(cols, observed=True, sort=False)[col].nunique(dropna=False)
+        if int(counts.max()) <= 1:
+            return True
+    return False
+
+
+def _cluster_adjustment(fit: Any, spec: ModelSpec, sample: pd.DataFrame) -> tuple[float, int]:
+    """Return (variance multiplier, K) for clustered errors under ``spec.ssc``.
+
+    ``G/(G-1) * (N-1)/(N-K)`` with ``G`` the smallest number of clusters and
+    ``K`` = coefficients + fixed-effect levels (minus one per additional fixed
+    effect) - levels of fixed effects nested in a cluster + one per nested
+    fixed effect: Stata reghdfe's count, which is fixest's ``fixef.K = "nested"``.
+    """
+    conv = SSC_CONVENTIONS[spec.ssc]
+    n = int(fit._N)
+    g = int(np.min(np.atleast_1d(np.asarray(fit._G))))
+    k = len(fit._coefnames)
+    if spec.fixed_effects:
+        levels = {fe: int(sample.groupby(fe.split("^"), observed=True, sort=False).ngroups)
+                  for fe in spec.fixed_effects}
+        n_fe = len(levels)
+        k_fe_adj = sum(levels.values()) - (n_fe - 1)
+        nested = [fe for fe in spec.fixed_effects if _is_nested(sample, fe, spec.cluster)]
+        k += k_fe_adj - sum(levels[fe] for fe in nested) + len(nested)
+    factor = 1.0
+    if conv["k_adj"]:
+        factor *= (n - 1) / (n - k)
+    if conv["G_adj"]:
+        factor *= g / (g - 1)
+    return factor, k
+
+
 def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
-           sample_index: pd.Index) -> RegressionResult:
+           sample_index: pd.Index, sample: pd.DataFrame | None = None) -> RegressionResult:
+    from scipy import stats
+
     names = [str(c) for c in fit._coefnames]
     if not names:
         raise EstimationError(
@@ -314,30 +369,40 @@ def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
             "fixed effects or are collinear."
         )
     params = pd.Series(np.asarray(fit.coef(), dtype=float), index=names, name="estimate")
-    se = pd.Series(np.asarray(fit.se(), dtype=float), index=names, name="std_error")
-    tstat = pd.Series(np.asarray(fit.tstat(), dtype=float), index=names, name="statistic")
-    pval = pd.Series(np.asarray(fit.pvalue(), dtype=float), index=names, name="p_value")
-    vc = pd.DataFrame(np.asarray(fit._vcov, dtype=float), index=names, columns=names)
+    vcov = np.asarray(fit._vcov, dtype=float)
+    df_resid = float(fit._df_t)
     clusters: dict[str, int] = {}
     if spec.cluster:
         g = np.atleast_1d(np.asarray(fit._G))
         for col, n in zip(spec.cluster, g, strict=False):
             clusters[col] = int(n)
+        frame = fit._data if sample is None else sample
+        factor, _ = _cluster_adjustment(fit, spec, frame)
+        vcov = vcov * factor
+        df_resid = float(np.min(g) - 1)
+    se_values = np.sqrt(np.diag(vcov))
+    se = pd.Series(se_values, index=names, name="std_error")
+    tstat = pd.Series(params.to_numpy() / se_values, index=names, name="statistic")
+    pval = pd.Series(2 * stats.t.sf(np.abs(tstat.to_numpy()), df_resid), index=names,
+                     name="p_value")
+    vc = pd.DataFrame(vcov, index=names, columns=names)
     r2_within = getattr(fit, "_r2_within", None)
     r2_within = float(r2_within) if spec.fixed_effects and r2_within is not None else None
 
     def refit(new_vcov: Any) -> RegressionResult:
         pf_vcov, kind, cluster = _normalise_vcov(new_vcov)
-        if cluster and fit._data is not None:
-            checks.require_columns(fit._data, cluster, context="vcov")
+        if cluster and sample is not None:
+            checks.require_columns(sample, cluster, context="vcov (cluster columns must be in "
+                                   "the model's data; add them to the formula or re-estimate)")
         clone = copy.copy(fit)
         try:
+            clone._ssc_dict = _engine_ssc(pf_vcov, spec.ssc)
             clone.vcov(pf_vcov)
         except Exception as err:
             raise EstimationError(f"could not compute vcov={new_vcov!r}: {err}") from err
         new_spec = ModelSpec(**{**spec.__dict__, "vcov_type": kind, "cluster": cluster,
                                 "vcov_label": _vcov_label(kind, cluster)})
-        return _build(clone, new_spec, dropped, sample_index)
+        return _build(clone, new_spec, dropped, sample_index, sample)
 
     return RegressionResult(
         _params=params,
@@ -348,7 +413,7 @@ def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
         nobs=int(fit._N),
         rsquared=float(fit._r2),
         rsquared_within=r2_within,
-        df_resid=float(fit._df_t),
+        df_resid=df_resid,
         spec=spec,
         dropped=dropped,
         n_clusters=clusters,

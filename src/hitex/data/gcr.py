@@ -1,0 +1,599 @@
+r"""WEF Global Competitiveness Report (GCR) scores from the Executive Opinion Survey.
+
+The GCR publishes, edition by edition, country scores on a 1-7 scale (7 = best)
+for the questions of the World Economic Forum's Executive Opinion Survey (EOS),
+identified by WEF "GLOBAL ID" codes such as ``EOSQ057`` (quality of roads).
+This module reads them into one long table with the columns :data:`COLUMNS`::
+
+    iso3  edition  edition_start_year  year  indicator_code  indicator_name  value  source
+
+from either the local data bundle (:func:`load_gcr`; the file
+``wef_gcr/gcr_panel_best_available_2007_2018_long.csv`` of the folder given by
+:func:`hitex._paths.data_dir`) or the user's own copy of WEF's dataset
+(:func:`read_gci_workbook`, or ``load_gcr(path=...)``), in the publisher's
+workbook layout or as a tidy long CSV/Parquet file.
+
+Licence
+-------
+WEF's terms of use forbid storing the data set, or portions of it, on a data
+retrieval system and redistributing it without WEF's permission. hitex
+therefore *reads* GCR scores from files the user holds and never ships them:
+no score is part of the package or of its tests. Cite the data as "World
+Economic Forum, Global Competitiveness Report, Executive Opinion Survey
+(various editions)" and state any transformation.
+
+Edition -> year rule
+--------------------
+A GCR edition is labelled by two years, ``'Y-(Y+1)'`` (for example
+``'2012-2013'``). Its survey was run in year :math:`Y`, and the World Bank
+(WDI, TCdata360) files the scores under year :math:`Y`. hitex keeps the first
+year in ``edition_start_year`` and derives the analysis year as
+
+.. math:: \text{year} = Y + \delta, \qquad \delta = 0 \text{ for year\_rule='start' (default)},
+          \quad \delta = 1 \text{ for year\_rule='end'}.
+
+Scores outside :math:`[1, 7]` are rejected with a :class:`~hitex.errors.HitexError`
+that names the indicator, the economy and the edition.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from hitex import _paths
+from hitex.errors import (
+    ColumnNotFoundError,
+    DataCoverageWarning,
+    DataFormatError,
+    DataNotFoundError,
+    DuplicateKeyError,
+    HitexError,
+    NonNumericError,
+)
+
+YearRule = Literal["start", "end"]
+
+BUNDLE_FILE = "wef_gcr/gcr_panel_best_available_2007_2018_long.csv"
+"""Path of the default GCR panel inside the data bundle."""
+
+SCORE_MIN, SCORE_MAX = 1.0, 7.0
+_SCORE_TOL = 1e-9
+
+COLUMNS = ["iso3", "edition", "edition_start_year", "year", "indicator_code", "indicator_name",
+           "value", "source"]  # fmt: skip
+"""Columns of every table this module returns, in this order."""
+
+INDICATOR_NAMES: dict[str, str] = {
+    "EOSQ057": "Quality of roads, 1-7 (best)",
+    "EOSQrailroad": "Quality of railroad infrastructure, 1-7 (best)",
+    "EOSQ353": "Quality of port infrastructure, 1-7 (best)",
+    "EOSQ061": "Quality of air transport infrastructure, 1-7 (best)",
+    "EOSQ144": "Judicial independence, 1-7 (best)",
+    "EOSQ048": "Burden of government regulation, 1-7 (best)",
+    "EOSQ049": "Transparency of government policymaking, 1-7 (best)",
+    "EOSQ096": "Prevalence of trade barriers (non-tariff barriers), 1-7 (best)",
+    "EOSQ050": "Burden of customs procedures, 1-7 (best)",
+    "EOSQ067": "Availability of latest technologies, 1-7 (best)",
+    "EOSQ068": "Firm-level technology absorption, 1-7 (best)",
+}
+"""Labels of the EOS questions used by the trade facilitation index (WEF GLOBAL IDs)."""
+
+AGGREGATE_CODES = frozenset(
+    {"AVG", "LAC", "DEVASIA", "MENAP", "SSA", "CIS", "CEE", "ADV", "LIC", "LMIC", "UMIC", "HIC",
+     "HICO", "HICNO", "ASEAN", "STAGE1", "TRANS1TO2", "STAGE2", "TRANS2TO3", "STAGE3", "EU",
+     "EU28", "WLD", "OECD", "MENA", "EMDE"}
+)  # fmt: skip
+"""Column codes of regional and income-group averages in WEF workbooks (not economies)."""
+
+_NA_TOKENS = frozenset(
+    {"", "n/a", "na", "n.a.", "n/appl.", "not possible", "not assessed", "..", "-", "—", "–"}
+)
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+_EDITION = re.compile(r"^\s*(\d{4})\s*(?:[-–—/]\s*(\d{2}|\d{4}))?\s*$")
+# Header labels (lower case) of the metadata columns of WEF's 'Data' sheet.
+_CODE_HEADERS = ("global id", "series global id", "series code", "code")
+_NAME_HEADERS = ("series unindented", "series", "series name", "indicator")
+_META_HEADERS = frozenset(
+    {"dataset", "placement", "edition", "global id", "series global id", "series code", "code",
+     "series", "series unindented", "series name", "indicator", "attribute", "series type",
+     "series order", "freeze date", "index", "series code (if applicable)"}
+)  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- editions
+
+
+def parse_edition(edition: object) -> int:
+    """Return the first year :math:`Y` of a GCR edition (its ``edition_start_year``).
+
+    Accepts ``'2012-2013'``, ``'2012-13'``, ``'2012/13'``, ``'2012–2013'`` and
+    the start year itself (``2012`` or ``'2012'``). Raises
+    :class:`~hitex.errors.HitexError` for anything else, including labels whose
+    years are not consecutive.
+    """
+    if isinstance(edition, int | float) and not isinstance(edition, bool):
+        if float(edition).is_integer():
+            return int(edition)
+    match = _EDITION.match(str(edition)) if not isinstance(edition, bool | float) else None
+    if match is None:
+        raise HitexError(
+            f"GCR edition {edition!r} is not an edition label; write it as 'Y-(Y+1)', "
+            "for example '2012-2013'."
+        )
+    start, end = int(match.group(1)), match.group(2)
+    if end is not None:
+        end_year = int(end) if len(end) == 4 else (start // 100) * 100 + int(end)
+        if end_year != start + 1:
+            raise HitexError(
+                f"GCR edition {edition!r} does not span two consecutive years; GCR editions "
+                "are labelled 'Y-(Y+1)', for example '2012-2013'."
+            )
+    return start
+
+
+def format_edition(start_year: int) -> str:
+    """Return the edition label ``'Y-(Y+1)'`` of the edition starting in ``start_year``."""
+    return f"{int(start_year)}-{int(start_year) + 1}"
+
+
+def edition_to_year(edition: object, year_rule: YearRule = "start") -> int:
+    """Map a GCR edition ``'Y-(Y+1)'`` to its data year.
+
+    ``year_rule='start'`` (default) gives :math:`Y`, the survey year, which is
+    the year WDI and TCdata360 file these series under; ``'end'`` gives
+    :math:`Y + 1`.
+    """
+    return parse_edition(edition) + _year_offset(year_rule)
+
+
+def _year_offset(year_rule: str) -> int:
+    if year_rule in ("start", "end"):
+        return 0 if year_rule == "start" else 1
+    raise HitexError(
+        f"year_rule={year_rule!r} is not valid; use 'start' (edition 'Y-(Y+1)' -> year Y, "
+        "the WDI/TCdata360 convention) or 'end' (-> year Y+1)."
+    )
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def is_score_indicator(code: str, name: object = None) -> bool:
+    """True for EOS scores on the 1-7 scale: code ``EOSQ...`` or a name containing ``1-7``."""
+    if str(code).upper().startswith("EOSQ"):
+        return True
+    return isinstance(name, str) and bool(re.search(r"1\s*[-–]\s*7", name))
+
+
+def check_score_range(
+    scores: pd.DataFrame,
+    *,
+    indicator: str = "indicator_code",
+    economy: str = "iso3",
+    edition: str = "edition",
+    value: str = "value",
+) -> None:
+    """Raise :class:`~hitex.errors.HitexError` if a 1-7 score lies outside :math:`[1, 7]`.
+
+    Only indicators recognised by :func:`is_score_indicator` are checked. The
+    message names indicator, economy and edition (the columns given) of up to
+    five offending values.
+    """
+    if "indicator_name" in scores.columns:
+        names = list(scores["indicator_name"])
+    else:
+        names = [None] * len(scores)
+    scored = [is_score_indicator(c, n) for c, n in zip(scores[indicator], names, strict=True)]
+    vals = pd.to_numeric(scores[value], errors="coerce")
+    bad = pd.Series(scored, index=scores.index, dtype=bool) & (
+        (vals < SCORE_MIN - _SCORE_TOL) | (vals > SCORE_MAX + _SCORE_TOL)
+    )
+    if not bad.any():
+        return
+    rows = scores.loc[bad]
+    shown = "; ".join(
+        f"indicator {r[indicator]}, economy {r[economy]}, edition {r[edition]}: {r[value]!r}"
+        for _, r in rows.head(5).iterrows()
+    )
+    more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
+    raise HitexError(
+        f"GCR scores must lie in the 1-7 range; {len(rows)} do not: {shown}{more}. Check that "
+        "the file holds scores (WEF Attribute 'Value'), not ranks or rescaled values."
+    )
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def load_gcr(
+    indicators: str | Iterable[str] | None = None,
+    *,
+    editions: object | Iterable[object] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    path: str | os.PathLike[str] | None = None,
+    year_rule: YearRule = "start",
+) -> pd.DataFrame:
+    """Load GCR Executive Opinion Survey scores as a long table.
+
+    Parameters
+    ----------
+    indicators : str or iterable of str, optional
+        WEF GLOBAL IDs to keep (``'EOSQ057'``, ...); all when omitted.
+    editions : str, int or iterable, optional
+        Editions to keep, as ``'2012-2013'`` or start year ``2012``.
+    data_dir : path-like, optional
+        Data bundle folder (else ``HITEX_DATA_DIR`` or the default search of
+        :func:`hitex._paths.data_dir`).
+    path : path-like, optional
+        Read the user's own file instead of the bundle: WEF's workbook
+        (``.xlsx``) or a tidy ``.csv``/``.parquet`` (see :func:`read_gci_workbook`).
+    year_rule : {'start', 'end'}, default 'start'
+        Edition ``'Y-(Y+1)'`` gives ``year`` :math:`Y` (start) or :math:`Y+1`
+        (end); ``edition_start_year`` is always :math:`Y`.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`COLUMNS`, one row per economy x edition x indicator with
+        an observed score, sorted by ``iso3, edition_start_year, indicator_code``.
+
+    Raises
+    ------
+    DataNotFoundError
+        The bundle or file is missing, or a requested indicator/edition is absent.
+    HitexError
+        A score lies outside 1-7 (see :func:`check_score_range`).
+    """
+    if path is not None:
+        return read_gci_workbook(
+            path, indicators=indicators, editions=editions, year_rule=year_rule
+        )
+    folder = _paths.data_dir(data_dir)
+    file = folder / BUNDLE_FILE
+    if not file.is_file():
+        raise DataNotFoundError(
+            f"GCR panel not found: {file}. The data bundle at {folder} has no '{BUNDLE_FILE}'; "
+            "pass path= to read your own copy of WEF's GCI dataset."
+        )
+    raw = pd.read_csv(file, dtype={"iso3": "str", "edition": "str", "indicator_code": "str"})
+    return _finish(raw, indicators, editions, year_rule, default_source="hitex data bundle")
+
+
+def read_gci_workbook(
+    path: str | os.PathLike[str],
+    *,
+    indicators: str | Iterable[str] | None = None,
+    editions: object | Iterable[object] | None = None,
+    year_rule: YearRule = "start",
+    sheet: str | None = None,
+    economy_codes: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read the user's copy of WEF's GCI dataset into the long GCR table.
+
+    *WEF's workbook* (``GCI_Dataset_2007-2017.xlsx`` and its siblings), sheet
+    ``Data``: title rows, then a header row with the metadata columns
+    ``Dataset, Placement, Edition, GLOBAL ID, Code GCR, Series, Series
+    unindented, Attribute`` followed by one column per economy. The economy
+    columns carry the economy name in one header row and the ISO3 code in the
+    row above (or: codes in the header row, names in the row below). Only rows
+    with ``Attribute == 'Value'`` are kept (ranks and other attributes are
+    dropped), and so are regional and income-group columns
+    (:data:`AGGREGATE_CODES`). The indicator code is ``GLOBAL ID`` (else
+    ``Series code``). Cells marked ``n/a`` or left empty are missing.
+
+    *A tidy long file* (``.csv``, ``.parquet``): columns ``iso3``,
+    ``indicator_code``, ``value`` and one of ``edition``,
+    ``edition_start_year`` or ``year`` (read as the start year :math:`Y` of
+    the edition); ``indicator_name`` and ``source`` are optional.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    indicators, editions, year_rule
+        As in :func:`load_gcr`.
+    sheet : str, optional
+        Worksheet; default ``'Data'``, else the first sheet whose header row
+        holds ``Edition`` and ``Attribute``.
+    economy_codes : mapping, optional
+        Economy name -> ISO3 code, for workbooks without a row of ISO3 codes.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`COLUMNS`.
+
+    Raises
+    ------
+    DataFormatError
+        The layout is not recognised (the message says what is missing).
+    ColumnNotFoundError
+        A tidy file lacks a required column.
+    NonNumericError
+        A 1-7 score cell holds text other than a missing-value marker (text in
+        other series is read as missing, with a :class:`DataCoverageWarning`).
+    DuplicateKeyError
+        Two different values for the same economy, edition and indicator.
+    HitexError
+        A score lies outside 1-7.
+    """
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise DataNotFoundError(f"GCR file not found: {file}. Check the path.")
+    suffix = file.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        raw = _read_publisher_xlsx(file, sheet=sheet, economy_codes=economy_codes)
+    elif suffix == ".csv":
+        raw = _read_tidy(pd.read_csv(file, dtype={"iso3": "str", "edition": "str"}), file)
+    elif suffix in {".parquet", ".pq"}:
+        raw = _read_tidy(pd.read_parquet(file), file)
+    else:
+        raise DataFormatError(
+            f"Cannot read GCR scores from {file.name}: use WEF's .xlsx workbook or a tidy "
+            ".csv/.parquet file with columns iso3, edition (or year), indicator_code, value."
+        )
+    return _finish(raw, indicators, editions, year_rule, default_source=f"user file {file.name}")
+
+
+# ----------------------------------------------------------------------------- readers
+
+
+def _read_tidy(df: pd.DataFrame, file: Path) -> pd.DataFrame:
+    for col in ("iso3", "indicator_code", "value"):
+        if col not in df.columns:
+            raise ColumnNotFoundError(
+                f"GCR file {file.name} has no column '{col}'. A tidy GCR file needs columns "
+                "iso3, indicator_code, value and one of edition, edition_start_year, year; "
+                "rename your columns accordingly."
+            )
+    when = next((c for c in ("edition", "edition_start_year", "year") if c in df.columns), None)
+    if when is None:
+        raise ColumnNotFoundError(
+            f"GCR file {file.name} has no column 'edition' (nor 'edition_start_year' or "
+            "'year'). Add the GCR edition as 'Y-(Y+1)' or its start year Y."
+        )
+    out = df.copy()
+    out["edition_start_year"] = [parse_edition(e) for e in out[when]]
+    return out
+
+
+def _norm(cell: object) -> str:
+    return re.sub(r"\s+", " ", str(cell)).strip().lower() if cell is not None else ""
+
+
+def _read_publisher_xlsx(
+    file: Path, *, sheet: str | None, economy_codes: Mapping[str, str] | None
+) -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    book = load_workbook(file, read_only=True, data_only=True)
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise DataFormatError(
+                f"{file.name} has no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)}); "
+                "pass sheet= with the name of the data sheet."
+            )
+        data_first = sorted(book.sheetnames, key=lambda s: s.strip().lower() != "data")
+        for name in [sheet] if sheet is not None else data_first:
+            rows = [list(r) for r in book[name].iter_rows(values_only=True)]
+            header = next(
+                (i for i, row in enumerate(rows[:30])
+                 if {"edition", "attribute"} <= {_norm(c) for c in row}),
+                None,
+            )  # fmt: skip
+            if header is not None:
+                return _parse_data_sheet(rows, header, file, economy_codes)
+    finally:
+        book.close()
+    raise DataFormatError(
+        f"{file.name} has no sheet with a header row holding 'Edition' and 'Attribute' (WEF's "
+        "'Data' sheet layout). Pass sheet= or convert the file to a tidy CSV with columns iso3, "
+        "edition, indicator_code, value."
+    )
+
+
+def _looks_like_codes(cells: list[Any]) -> bool:
+    filled = [c for c in cells if c not in (None, "")]
+    hits = sum(1 for c in filled if isinstance(c, str) and _ISO3.match(c.strip()))
+    return bool(filled) and hits / len(filled) >= 0.6
+
+
+def _at(row: Sequence[Any], j: int | None) -> Any:
+    return row[j] if j is not None and 0 <= j < len(row) else None
+
+
+def _is_edition(cell: object) -> bool:
+    try:
+        return cell not in (None, "") and parse_edition(cell) > 0
+    except HitexError:
+        return False
+
+
+def _parse_data_sheet(
+    rows: list[list[Any]], header: int, file: Path, economy_codes: Mapping[str, str] | None
+) -> pd.DataFrame:
+    heads = [_norm(c) for c in rows[header]]
+    edition_col, attribute_col = heads.index("edition"), heads.index("attribute")
+    code_col = next((heads.index(h) for h in _CODE_HEADERS if h in heads), None)
+    name_col = next((heads.index(h) for h in _NAME_HEADERS if h in heads), None)
+    if code_col is None:
+        raise DataFormatError(
+            f"{file.name}: the header row has no 'GLOBAL ID' or 'Series code' column, so the "
+            "indicator codes (EOSQ057 ...) cannot be read."
+        )
+    meta = [j for j, h in enumerate(heads) if h in _META_HEADERS or h.startswith("code ")]
+    width = max(len(r) for r in rows[max(header - 3, 0) : header + 2])
+    econ_cols = list(range(max(meta) + 1, width))
+
+    def cells(r: int) -> list[Any]:
+        row = rows[r] if 0 <= r < len(rows) else []
+        return [_at(row, j) for j in econ_cols]
+
+    # ISO3 codes sit in a row just above the header row, or in the header row itself.
+    code_row = next(
+        (r for r in (header - 1, header, header + 1, header - 2) if _looks_like_codes(cells(r))),
+        None,
+    )
+    names_row = header
+    if code_row == header:  # variant: codes in the header row, economy names in the row below
+        below = rows[header + 1] if header + 1 < len(rows) else []
+        names_row = header if _is_edition(_at(below, edition_col)) else header + 1
+    labels = cells(names_row)
+    if code_row is not None:
+        codes = ["" if c in (None, "") else str(c).strip() for c in cells(code_row)]
+    else:
+        lookup = dict(economy_codes or {})
+        codes = ["" if n in (None, "") else lookup.get(str(n).strip(), "") for n in labels]
+        unresolved = [str(n) for n, c in zip(labels, codes, strict=True) if n and not c]
+        if unresolved:
+            raise DataFormatError(
+                f"{file.name}: no header row with ISO3 codes, and no code for the economies "
+                f"{', '.join(unresolved[:8])}{' ...' if len(unresolved) > 8 else ''}. Pass "
+                "economy_codes={'Korea, Rep.': 'KOR', ...} to read_gci_workbook."
+            )
+    keep = [
+        (j, code)
+        for j, code in zip(econ_cols, codes, strict=True)
+        if _ISO3.match(code) and code not in AGGREGATE_CODES
+    ]
+    records: list[tuple[Any, ...]] = []
+    for row in rows[header + 1 :]:
+        # Data rows carry an Attribute ('Value', 'Rank', ...); name and code rows do not.
+        if _norm(_at(row, attribute_col)) != "value":
+            continue
+        edition, code = _at(row, edition_col), _at(row, code_col)
+        if edition in (None, "") or code in (None, ""):
+            continue
+        start = parse_edition(edition)
+        name = _at(row, name_col)
+        records.extend((iso3, start, str(code).strip(), name, _at(row, j)) for j, iso3 in keep)
+    if not records:
+        raise DataFormatError(
+            f"{file.name}: no row with Attribute 'Value' and an economy column with an ISO3 code "
+            "was found under the header row."
+        )
+    return pd.DataFrame(
+        records, columns=["iso3", "edition_start_year", "indicator_code", "indicator_name", "value"]
+    )
+
+
+# ----------------------------------------------------------------------------- shared
+
+
+def _to_number(df: pd.DataFrame) -> pd.Series:
+    """Cells to floats: NA markers -> NaN; text in a 1-7 score raises, elsewhere -> NaN + warning."""
+    values: list[float] = []
+    bad_scores: list[str] = []
+    bad_other: list[str] = []
+    columns = ("value", "indicator_code", "iso3", "edition", "indicator_name")
+    for cell, code, iso3, edition, name in zip(*(df[c] for c in columns), strict=True):
+        if isinstance(cell, int | float) and not isinstance(cell, bool):
+            values.append(float(cell))
+            continue
+        text = "" if cell is None or cell is pd.NA else str(cell).strip()
+        if text.lower() in _NA_TOKENS:
+            values.append(math.nan)
+            continue
+        try:
+            values.append(float(text))
+            continue
+        except ValueError:
+            values.append(math.nan)
+        where = f"indicator {code}, economy {iso3}, edition {edition}: {text!r}"
+        (bad_scores if is_score_indicator(code, name) else bad_other).append(where)
+    if bad_scores:
+        raise NonNumericError(
+            f"GCR score cells hold text: {'; '.join(bad_scores[:5])}"
+            f"{' ...' if len(bad_scores) > 5 else ''}. Replace them with numbers or leave the "
+            "cells empty (missing)."
+        )
+    if bad_other:
+        warnings.warn(
+            f"{len(bad_other)} non-numeric GCR cells were read as missing, e.g. "
+            f"{'; '.join(bad_other[:3])}.",
+            DataCoverageWarning,
+            stacklevel=4,
+        )
+    return pd.Series(values, index=df.index, dtype="float64")
+
+
+def _as_list(items: object | Iterable[object] | None) -> list[object] | None:
+    if items is None or isinstance(items, str | int):
+        return None if items is None else [items]
+    return list(items)  # type: ignore[call-overload]
+
+
+def _finish(
+    raw: pd.DataFrame,
+    indicators: str | Iterable[str] | None,
+    editions: object | Iterable[object] | None,
+    year_rule: YearRule,
+    *,
+    default_source: str,
+) -> pd.DataFrame:
+    offset = _year_offset(year_rule)
+    df = raw.copy()
+    df["iso3"] = df["iso3"].astype("str").str.strip().str.upper()
+    df["indicator_code"] = df["indicator_code"].astype("str").str.strip()
+    df["edition_start_year"] = df["edition_start_year"].astype("int64")
+    df["edition"] = [format_edition(y) for y in df["edition_start_year"]]
+    df["year"] = df["edition_start_year"] + offset
+    known = df["indicator_code"].map(INDICATOR_NAMES)
+    df["indicator_name"] = df["indicator_name"].fillna(known) if "indicator_name" in df else known
+    if "source" not in df.columns:
+        df["source"] = default_source
+
+    wanted = _as_list(indicators)
+    if wanted is not None:
+        available = set(df["indicator_code"])
+        folded = {c.lower(): c for c in available}
+        codes = [folded.get(str(c).strip().lower(), str(c).strip()) for c in wanted]
+        absent = [c for c in codes if c not in available]
+        if absent:
+            raise DataNotFoundError(
+                f"GCR indicator(s) {', '.join(absent)} not in the data; available: "
+                f"{', '.join(sorted(available))}."
+            )
+        df = df[df["indicator_code"].isin(codes)]
+    wanted_editions = _as_list(editions)
+    if wanted_editions is not None:
+        starts = [parse_edition(e) for e in wanted_editions]
+        absent_e = sorted(set(starts) - set(df["edition_start_year"]))
+        if absent_e:
+            raise DataNotFoundError(
+                f"GCR edition(s) {', '.join(format_edition(s) for s in absent_e)} not in the "
+                f"data; available: {', '.join(sorted(set(df['edition'])))}."
+            )
+        df = df[df["edition_start_year"].isin(starts)]
+
+    df = df.assign(value=_to_number(df))
+    key = ["iso3", "edition_start_year", "indicator_code"]
+    # A series repeated with the same value (e.g. listed under two pillars) is kept once.
+    df = df[df["value"].notna()].drop_duplicates([*key, "value"])
+    dup = df.duplicated(key, keep=False)
+    if dup.any():
+        ex = df.loc[dup, ["iso3", "edition", "indicator_code"]].drop_duplicates().head(5)
+        shown = "; ".join(f"{r.iso3} {r.edition} {r.indicator_code}" for r in ex.itertuples())
+        raise DuplicateKeyError(
+            f"GCR scores conflict: {int(dup.sum())} rows give different values for the same "
+            f"iso3 x edition x indicator_code, e.g. {shown}. Keep one value per economy, "
+            "edition and indicator."
+        )
+    check_score_range(df)
+    out = df[COLUMNS].sort_values(key).reset_index(drop=True)
+    return out
+
+
+__all__ = [
+    "AGGREGATE_CODES", "BUNDLE_FILE", "COLUMNS", "INDICATOR_NAMES", "SCORE_MAX", "SCORE_MIN",
+    "YearRule", "check_score_range", "edition_to_year", "format_edition", "is_score_indicator",
+    "load_gcr", "parse_edition", "read_gci_workbook",
+]  # fmt: skip

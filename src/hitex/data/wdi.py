@@ -1,0 +1,617 @@
+"""World Bank World Development Indicators (WDI) from the embedded data bundle.
+
+The bundle folder ``<data_dir>/wdi/`` holds several WDI *vintages* (releases)
+of the same series:
+
+``wdi_hightech_2026vintage_long.csv.gz``
+    TX.VAL.TECH.MF.ZS and TX.VAL.TECH.CD, WDI release 2026-04-08, 2007-2024.
+``wdi_recent_long.csv.gz``
+    Eleven series, 1995 onwards; each series has its own release date
+    (column ``wdi_last_updated``, 2022-12 to 2026-04).
+``wdi_2013vintage_long.csv.gz``
+    The same series from the WDI release of December 2013, 1988-2012.
+``wdi_country_metadata.csv``
+    Region and income group per code; an empty Region marks an aggregate
+    (WLD, HIC, EAS, ...).
+
+Vintage rule
+------------
+Every value carries the vintage (``YYYY-MM-DD``, or ``YYYY-MM`` where only the
+month is known) and the file it was read from. For each country, series and
+year the **newest vintage wins**. Two exceptions keep incomparable numbers
+apart, and one limit keeps withdrawn numbers out:
+
+1. **High-tech exports, old definition.** In the 2013 vintage TX.VAL.TECH.MF.ZS
+   and TX.VAL.TECH.CD are built from the SITC Rev. 3 high-technology product
+   list (OECD, Hatzichronoglou 1997), 1988-2011. Current WDI builds them from an
+   HS-based list that starts in 2007. The two definitions give different levels,
+   so the 2013 values are **never** spliced into the current series: they are
+   exposed as separate series ``TX.VAL.TECH.MF.ZS.SITC3`` and
+   ``TX.VAL.TECH.CD.SITC3``. The years 2007-2011 are in both, for overlap
+   scaling or a break dummy.
+2. **Constant-price series, old base year.** Constant-price series (codes that
+   end in ``.KD`` or ``.KN``) are in constant 2005 prices in the 2013 vintage
+   and in constant 2015 prices in current WDI. The 2013 values are exposed as
+   ``<code>.2005`` (e.g. ``NY.GDP.PCAP.KD.2005``) and never fill the current
+   series.
+3. **Older vintages extend, they do not fill gaps** (default
+   ``older_vintages="extend"``). An older vintage supplies a value only for
+   years outside the year span that a newer vintage of the same series covers
+   (for example the 2013 vintage extends the current series back to 1988-1994).
+   Inside a newer vintage's span a missing value usually means the World Bank
+   withdrew it after a revision (e.g. Afghanistan's trade and capital-formation
+   ratios for 2002-2012 are in the 2013 vintage, but current WDI publishes them
+   only from 2020 on), and an old value there would create a level break.
+   ``older_vintages="fill"`` lets an older vintage fill every cell that the
+   newer ones lack (about 1,350 economy-year values of the bundle differ).
+
+Old WDI country codes of the 2013 vintage are mapped to today's (ROM to ROU,
+ZAR to COD, TMP to TLS, ADO to AND, IMY to IMN, KSV to XKX, WBG to PSE).
+Codes that :func:`available_indicators` does not list can be fetched from the
+World Bank API with :func:`hitex.data.wdi_live.fetch_wdi`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from hitex import _paths
+from hitex.errors import DataFormatError, DataNotFoundError, EmptySampleError, HitexError
+
+WDI_FOLDER = "wdi"
+HIGHTECH_FILE = "wdi_hightech_2026vintage_long.csv.gz"
+RECENT_FILE = "wdi_recent_long.csv.gz"
+VINTAGE2013_FILE = "wdi_2013vintage_long.csv.gz"
+METADATA_FILE = "wdi_country_metadata.csv"
+PROVENANCE_FILE = "wdi_recent_provenance.csv"
+
+#: Vintage of ``wdi_2013vintage_long.csv.gz`` (WDI bulk release of December 2013).
+VINTAGE_2013 = "2013-12"
+#: Suffix of the 2013-vintage high-tech series (SITC Rev. 3 product list).
+SITC_SUFFIX = ".SITC3"
+#: Suffix of the 2013-vintage constant-price series (constant 2005 prices).
+BASE2005_SUFFIX = ".2005"
+
+#: Data files in priority order (used only to break ties between equal vintages).
+DATA_FILES = (HIGHTECH_FILE, RECENT_FILE, VINTAGE2013_FILE)
+
+#: WDI country codes used in 2013 that were changed later.
+OLD_CODES = {
+    "ADO": "AND",
+    "IMY": "IMN",
+    "KSV": "XKX",
+    "ROM": "ROU",
+    "TMP": "TLS",
+    "WBG": "PSE",
+    "ZAR": "COD",
+}
+
+#: Labels (with units) of the series the bundle holds.
+LABELS = {
+    "TX.VAL.TECH.MF.ZS": "High-technology exports (% of manufactured exports), HS-based, 2007-",
+    "TX.VAL.TECH.CD": "High-technology exports (current US$), HS-based, 2007-",
+    "TX.VAL.TECH.MF.ZS.SITC3": "High-technology exports (% of manufactured exports), SITC Rev.3 list, WDI 2013",
+    "TX.VAL.TECH.CD.SITC3": "High-technology exports (current US$), SITC Rev.3 list, WDI 2013",
+    "NY.GDP.PCAP.KD": "GDP per capita (constant 2015 US$)",
+    "NY.GDP.PCAP.KD.2005": "GDP per capita (constant 2005 US$), WDI 2013",
+    "NY.GDP.MKTP.CD": "GDP (current US$)",
+    "BX.KLT.DINV.WD.GD.ZS": "Foreign direct investment, net inflows (% of GDP)",
+    "NE.GDI.TOTL.ZS": "Gross capital formation (% of GDP)",
+    "NE.TRD.GNFS.ZS": "Trade (% of GDP)",
+    "NY.GNS.ICTR.ZS": "Gross savings (% of GDP)",
+    "TG.VAL.TOTL.GD.ZS": "Merchandise trade (% of GDP)",
+    "GB.XPD.RSDV.GD.ZS": "Research and development expenditure (% of GDP)",
+    "SE.XPD.TOTL.GD.ZS": "Government expenditure on education, total (% of GDP)",
+    "SP.POP.TOTL": "Population, total",
+}
+
+LONG_COLUMNS = ["iso3", "country_name", "indicator", "year", "value", "vintage", "source_file"]
+OlderVintages = Literal["extend", "fill"]
+
+_DATE = re.compile(r"(\d{4}-\d{2}(?:-\d{2})?)")
+_REQUIRED = ("iso3", "indicator", "year", "value")
+
+__all__ = [
+    "wdi_long",
+    "load_wdi",
+    "available_indicators",
+    "economies",
+    "clear_cache",
+    "LONG_COLUMNS",
+]
+
+
+# --------------------------------------------------------------------------- reading
+def _wdi_folder(data_dir: str | os.PathLike[str] | None) -> Path:
+    folder = _paths.data_dir(data_dir) / WDI_FOLDER
+    if not folder.is_dir():
+        raise DataNotFoundError(
+            f"The data bundle {folder.parent} has no '{WDI_FOLDER}/' folder. Point data_dir "
+            f"(or {_paths.ENV_DATA_DIR}) at a bundle that holds it, or use fetch_wdi()."
+        )
+    return folder
+
+
+def _read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
+    # keep_default_na=False: the text "NA" (Namibia in ISO2) must stay text.
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"iso3": "str"})
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise DataFormatError(f"Cannot read {path}: {err}. Restore the file from the bundle.") from err
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataFormatError(
+            f"{path} lacks column(s) {', '.join(missing)} (has: {', '.join(map(str, df.columns))}). "
+            "Restore the file from the data bundle."
+        )
+    return df
+
+
+def _source_md_vintages(folder: Path) -> dict[str, str]:
+    """Release dates from the provenance table of ``wdi/SOURCE.md`` (``| CODE ... | ≈2023-09 ...``)."""
+    path = folder / "SOURCE.md"
+    if not path.exists():
+        return {}
+    found: dict[str, str] = {}
+    pattern = re.compile(r"^\|\s*([A-Z][A-Z0-9.]+)[^|]*\|\s*(≈?)\s*(\d{4}-\d{2}(?:-\d{2})?)")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = pattern.match(line)
+        if match:
+            found[match.group(1)] = match.group(3) + (" approx." if match.group(2) else "")
+    return found
+
+
+def _provenance_vintages(folder: Path) -> dict[str, str]:
+    path = folder / PROVENANCE_FILE
+    if not path.exists():
+        return {}
+    prov = _read_csv(path, ("indicator", "wdi_last_updated"))
+    out = {}
+    for code, text in zip(prov["indicator"], prov["wdi_last_updated"], strict=True):
+        if isinstance(text, str) and text.strip():
+            out[str(code)] = text
+    return out
+
+
+def _parse_vintage(text: object) -> tuple[str | None, bool]:
+    """Return (ISO date text, approximate?) from a 'last updated' field."""
+    if not isinstance(text, str):
+        return None, False
+    match = _DATE.search(text)
+    if match is None:
+        return None, False
+    return match.group(1), ("approx" in text.lower() or "≈" in text)
+
+
+def _vintages_for(df: pd.DataFrame, path: Path, folder: Path) -> tuple[pd.Series, dict[str, bool]]:
+    """One vintage per row of a file with a ``wdi_last_updated`` column.
+
+    Rows whose ``wdi_last_updated`` is empty take the release date given for
+    their indicator in ``wdi_recent_provenance.csv`` or, failing that, in the
+    provenance table of ``SOURCE.md``.
+    """
+    fallbacks: list[dict[str, str]] | None = None
+    approx: dict[str, bool] = {}
+    texts = df["wdi_last_updated"] if "wdi_last_updated" in df.columns else pd.Series(pd.NA, index=df.index)
+    parsed = {t: _parse_vintage(t) for t in texts.dropna().unique()}
+    vintage = texts.map(lambda t: parsed.get(t, (None, False))[0]).astype("str")
+    row_approx = texts.map(lambda t: parsed.get(t, (None, False))[1]).astype(bool)
+    for code, rows in df.groupby("indicator", sort=False).groups.items():
+        flags = set(row_approx.loc[rows])
+        if vintage.loc[rows].isna().any():
+            if fallbacks is None:
+                fallbacks = [_provenance_vintages(folder), _source_md_vintages(folder)]
+            date, is_approx = None, False
+            for table in fallbacks:
+                date, is_approx = _parse_vintage(table.get(str(code)))
+                if date is not None:
+                    break
+            if date is None:
+                raise DataFormatError(
+                    f"{path}: the WDI release date of {code} is unknown (column "
+                    f"'wdi_last_updated' is empty and neither {PROVENANCE_FILE} nor SOURCE.md "
+                    "gives it). Fill 'wdi_last_updated' with the 'Last Updated' date of the "
+                    "World Bank file."
+                )
+            missing = vintage.loc[rows].isna()
+            vintage.loc[missing[missing].index] = date
+            flags.add(is_approx)
+        approx[str(code)] = any(flags)
+    return vintage, approx
+
+
+def _separate_code(code: str) -> str:
+    """Code under which a 2013-vintage series is kept when it must not be spliced."""
+    if code.startswith("TX.VAL.TECH."):
+        return code + SITC_SUFFIX
+    if re.search(r"\.K[DN]$", code):
+        return code + BASE2005_SUFFIX
+    return code
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    cells: pd.DataFrame  # every value of every file, with vintage and source_file
+    releases: pd.DataFrame  # one row per (indicator, source_file, vintage)
+    names: dict[str, str]
+    economies: frozenset[str]
+    has_metadata: bool
+
+
+@lru_cache(maxsize=8)
+def _load_bundle(folder_text: str) -> _Bundle:
+    folder = Path(folder_text)
+    frames = []
+    approx: dict[tuple[str, str], bool] = {}
+    names: dict[str, str] = {}
+    for priority, filename in enumerate(reversed(DATA_FILES)):
+        path = folder / filename
+        if not path.exists():
+            continue
+        df = _read_csv(path, _REQUIRED)
+        df["iso3"] = df["iso3"].astype("str").str.strip().str.upper().replace(OLD_CODES)
+        df["indicator"] = df["indicator"].astype("str").str.strip()
+        if filename == VINTAGE2013_FILE:
+            df["vintage"] = VINTAGE_2013
+            df["indicator"] = df["indicator"].map(_separate_code)
+        else:
+            df["vintage"], file_approx = _vintages_for(df, path, folder)
+            approx.update({(code, filename): flag for code, flag in file_approx.items()})
+        if "country_name" in df.columns:
+            names.update(df.drop_duplicates("iso3").set_index("iso3")["country_name"].dropna())
+        df["source_file"] = filename
+        df["_priority"] = priority
+        frames.append(df[["iso3", "indicator", "year", "value", "vintage", "source_file", "_priority"]])
+    if not frames:
+        raise DataNotFoundError(
+            f"{folder} holds none of the WDI files {', '.join(DATA_FILES)}. Restore the bundle "
+            "or fetch the series live with fetch_wdi()."
+        )
+    cells = pd.concat(frames, ignore_index=True)
+    bad_year = pd.to_numeric(cells["year"], errors="coerce").isna()
+    if bad_year.any():
+        row = cells[bad_year].iloc[0]
+        raise DataFormatError(
+            f"{folder / row['source_file']}: column 'year' holds {row['year']!r}; it must be an "
+            "integer year. Restore the file from the bundle."
+        )
+    cells["year"] = cells["year"].astype("int64")
+    cells["value"] = pd.to_numeric(cells["value"], errors="coerce").astype("float64")
+    cells = cells.dropna(subset=["value"])
+    cells = cells.sort_values(
+        ["iso3", "indicator", "year", "vintage", "_priority"], ascending=[True, True, True, False, False]
+    ).drop_duplicates(["iso3", "indicator", "year", "source_file"], keep="first")
+
+    releases = (
+        cells.groupby(["indicator", "source_file", "vintage"], as_index=False)
+        .agg(
+            _priority=("_priority", "first"),
+            first_year=("year", "min"),
+            last_year=("year", "max"),
+            n_obs=("value", "size"),
+            n_codes=("iso3", "nunique"),
+        )
+        .sort_values(["indicator", "vintage", "_priority"], ascending=[True, False, False])
+        .reset_index(drop=True)
+    )
+    releases["approximate_vintage"] = [
+        approx.get((c, f), False) for c, f in zip(releases["indicator"], releases["source_file"], strict=True)
+    ]
+
+    economies: frozenset[str] = frozenset()
+    meta_path = folder / METADATA_FILE
+    if meta_path.exists():
+        meta = _read_csv(meta_path, ("iso3", "Region"))
+        meta["iso3"] = meta["iso3"].astype("str").str.strip().str.upper()
+        economies = frozenset(meta.loc[meta["Region"].notna(), "iso3"])
+        if "country_name" in meta.columns:
+            names.update(meta.set_index("iso3")["country_name"].dropna())
+    return _Bundle(cells, releases, names, economies, meta_path.exists())
+
+
+@lru_cache(maxsize=16)
+def _merged(folder_text: str, older_vintages: str) -> pd.DataFrame:
+    """One row per (iso3, indicator, year): the value of the newest allowed vintage."""
+    bundle = _load_bundle(folder_text)
+    cells = bundle.cells
+    if older_vintages == "extend":
+        keep = pd.Series(True, index=cells.index)
+        for code, rel in bundle.releases.groupby("indicator", sort=False):
+            spans: list[tuple[int, int]] = []
+            for row in rel.itertuples(index=False):  # newest first
+                if spans:
+                    mask = (cells["indicator"] == code) & (cells["source_file"] == row.source_file)
+                    mask &= cells["vintage"] == row.vintage
+                    years = cells.loc[mask, "year"]
+                    inside = pd.Series(False, index=years.index)
+                    for lo, hi in spans:
+                        inside |= years.between(lo, hi)
+                    keep.loc[inside[inside].index] = False
+                spans.append((int(row.first_year), int(row.last_year)))
+        cells = cells[keep]
+    merged = cells.drop_duplicates(["iso3", "indicator", "year"], keep="first").copy()
+    merged.insert(1, "country_name", merged["iso3"].map(bundle.names).astype("str"))
+    return merged.drop(columns="_priority").reset_index(drop=True)
+
+
+def clear_cache() -> None:
+    """Forget the parsed WDI files (e.g. after the bundle changed on disk)."""
+    _load_bundle.cache_clear()
+    _merged.cache_clear()
+
+
+# --------------------------------------------------------------------------- helpers
+def _normalise_indicators(indicators: str | Iterable[str]) -> list[str]:
+    if isinstance(indicators, str):
+        indicators = [indicators]
+    codes: list[str] = []
+    for code in indicators:
+        if not isinstance(code, str) or not code.strip():
+            raise HitexError(f"WDI indicator codes must be non-empty strings, got {code!r}.")
+        code = code.strip().upper()
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise HitexError("No WDI indicator given. Pass a code such as 'TX.VAL.TECH.MF.ZS'.")
+    return codes
+
+
+def _normalise_years(years: int | Iterable[int] | None) -> set[int] | None:
+    if years is None:
+        return None
+    if isinstance(years, int | str):
+        years = [years]
+    try:
+        return {int(y) for y in years}
+    except (TypeError, ValueError) as err:
+        raise HitexError(
+            f"years={years!r} is not a year or a list of years; pass e.g. range(1995, 2021)."
+        ) from err
+
+
+def _check_indicators(codes: list[str], bundle: _Bundle, folder: Path) -> None:
+    known = set(bundle.releases["indicator"])
+    unknown = [c for c in codes if c not in known]
+    if not unknown:
+        return
+    hints = []
+    for code in unknown:
+        base = code.removesuffix(SITC_SUFFIX).removesuffix(BASE2005_SUFFIX)
+        if base != code and base in known:
+            hints.append(f"{code} is not in the bundle ({base} is)")
+    raise HitexError(
+        f"WDI indicator(s) {', '.join(unknown)} not in the embedded bundle ({folder}). "
+        f"Available: {', '.join(sorted(known))}. "
+        + (" ".join(hints) + ". " if hints else "")
+        + "Fetch other series live with hitex.data.wdi_live.fetch_wdi([...]) "
+        "(needs pip install 'hitex[live]' and a network)."
+    )
+
+
+def _select_countries(
+    countries: str | Iterable[str] | None, bundle: _Bundle, merged: pd.DataFrame, economies_only: bool
+) -> set[str] | None:
+    if countries is None:
+        return None
+    if isinstance(countries, str):
+        countries = [countries]
+    wanted = {OLD_CODES.get(c.strip().upper(), c.strip().upper()) for c in countries}
+    known = set(merged["iso3"]) | set(bundle.names)
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise HitexError(
+            f"Country code(s) {', '.join(unknown)} are not WDI ISO3 codes. Use ISO 3166 alpha-3 "
+            "codes such as 'CHN', 'USA'; wdi_country_metadata.csv lists them all."
+        )
+    if economies_only and bundle.has_metadata:
+        aggregates = sorted(wanted - bundle.economies)
+        if aggregates:
+            raise HitexError(
+                f"{', '.join(aggregates)} are WDI aggregates (regions or income groups), which "
+                "economies_only=True leaves out. Pass economies_only=False to include them."
+            )
+    return wanted
+
+
+# --------------------------------------------------------------------------- public API
+def wdi_long(
+    indicators: str | Iterable[str],
+    *,
+    countries: str | Iterable[str] | None = None,
+    years: int | Iterable[int] | None = None,
+    economies_only: bool = True,
+    data_dir: str | os.PathLike[str] | None = None,
+    older_vintages: OlderVintages = "extend",
+) -> pd.DataFrame:
+    """Return WDI series from the embedded bundle in long format, one row per value.
+
+    Vintages are merged cell by cell and the newest wins (see the module
+    docstring). The 2013-vintage high-tech series use the old SITC Rev. 3
+    product list and are never spliced into the current HS-based series
+    (2007 onwards): ask for ``TX.VAL.TECH.MF.ZS.SITC3`` or
+    ``TX.VAL.TECH.CD.SITC3`` to get them. Likewise the 2013-vintage
+    constant-2005-price GDP per capita is ``NY.GDP.PCAP.KD.2005``, separate
+    from ``NY.GDP.PCAP.KD`` (constant 2015 US$).
+
+    Parameters
+    ----------
+    indicators : str or iterable of str
+        WDI codes, e.g. ``["TX.VAL.TECH.MF.ZS", "NY.GDP.PCAP.KD"]``.
+    countries : str or iterable of str, optional
+        ISO3 codes to keep (old WDI codes such as ``ROM`` are accepted). Default: all.
+    years : int or iterable of int, optional
+        Years to keep, e.g. ``range(1995, 2021)``. Default: all.
+    economies_only : bool, default True
+        Leave out WDI aggregates (codes whose Region is empty in
+        ``wdi_country_metadata.csv``: WLD, HIC, EAS, ...).
+    data_dir : path-like, optional
+        The data bundle folder (default: ``HITEX_DATA_DIR`` or the bundle found
+        by :func:`hitex._paths.data_dir`).
+    older_vintages : {"extend", "fill"}, default "extend"
+        ``"extend"``: an older vintage supplies values only for years outside the
+        span a newer vintage of the series covers. ``"fill"``: it fills every
+        cell the newer vintages lack.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``iso3, country_name, indicator, year, value, vintage,
+        source_file``; ``vintage`` is the WDI release date (``YYYY-MM-DD`` or
+        ``YYYY-MM``) and ``source_file`` the bundle file of the value. Sorted
+        by indicator (in the order asked), iso3 and year.
+
+    Raises
+    ------
+    HitexError
+        If a code is not in the bundle (the message lists the codes it has and
+        points to :func:`hitex.data.wdi_live.fetch_wdi`) or a country code is
+        unknown.
+    EmptySampleError
+        If no value is left after the country and year filters.
+
+    Examples
+    --------
+    >>> wdi_long("TX.VAL.TECH.MF.ZS", countries=["CHN"], years=range(2010, 2013))  # doctest: +SKIP
+    """
+    if older_vintages not in ("extend", "fill"):
+        raise HitexError(f"older_vintages={older_vintages!r}; use 'extend' or 'fill'.")
+    codes = _normalise_indicators(indicators)
+    wanted_years = _normalise_years(years)
+    folder = _wdi_folder(data_dir)
+    key = str(folder.resolve())
+    bundle = _load_bundle(key)
+    _check_indicators(codes, bundle, folder)
+    merged = _merged(key, older_vintages)
+    wanted_countries = _select_countries(countries, bundle, merged, economies_only)
+
+    mask = merged["indicator"].isin(codes)
+    if economies_only:
+        if not bundle.has_metadata:
+            raise DataNotFoundError(
+                f"{folder / METADATA_FILE} is missing, so aggregates cannot be told from "
+                "economies. Restore the file or pass economies_only=False."
+            )
+        mask &= merged["iso3"].isin(bundle.economies)
+    if wanted_countries is not None:
+        mask &= merged["iso3"].isin(wanted_countries)
+    if wanted_years is not None:
+        mask &= merged["year"].isin(wanted_years)
+    out = merged.loc[mask, LONG_COLUMNS].copy()
+    if out.empty:
+        raise EmptySampleError(
+            f"No WDI values for {', '.join(codes)} with countries={countries!r}, "
+            f"years={_describe_years(wanted_years)} (economies_only={economies_only}). "
+            "Widen the filters; available_indicators() shows each series' years."
+        )
+    order = {code: i for i, code in enumerate(codes)}
+    out = out.sort_values(
+        ["indicator", "iso3", "year"], key=lambda s: s.map(order) if s.name == "indicator" else s
+    )
+    return out.reset_index(drop=True)
+
+
+def _describe_years(years: set[int] | None) -> str:
+    if not years:
+        return "all"
+    return f"{min(years)}-{max(years)}" if len(years) > 1 else str(min(years))
+
+
+def load_wdi(
+    indicators: str | Iterable[str],
+    *,
+    countries: str | Iterable[str] | None = None,
+    years: int | Iterable[int] | None = None,
+    economies_only: bool = True,
+    data_dir: str | os.PathLike[str] | None = None,
+    with_vintage: bool = False,
+    older_vintages: OlderVintages = "extend",
+) -> pd.DataFrame:
+    """Return a country-year panel of WDI series from the embedded bundle.
+
+    The values are those of :func:`wdi_long` (newest vintage per cell; the old
+    SITC-based high-tech series and constant-2005-price series are separate
+    codes, never spliced into the current ones), one column per code.
+
+    Parameters
+    ----------
+    indicators : str or iterable of str
+        WDI codes; each becomes one column, named by its code.
+    countries, years, economies_only, data_dir, older_vintages
+        As in :func:`wdi_long`.
+    with_vintage : bool, default False
+        Add one ``<code>__vintage`` column per code holding the WDI release
+        date of each value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``iso3, year, <code>...`` (then ``<code>__vintage...``), one
+        row per country-year with at least one value, sorted by iso3 and year.
+        Missing values are NaN.
+
+    Examples
+    --------
+    >>> load_wdi(["TX.VAL.TECH.MF.ZS", "NY.GDP.PCAP.KD"], years=range(2007, 2021))  # doctest: +SKIP
+    """
+    long = wdi_long(
+        indicators,
+        countries=countries,
+        years=years,
+        economies_only=economies_only,
+        data_dir=data_dir,
+        older_vintages=older_vintages,
+    )
+    codes = _normalise_indicators(indicators)
+    values = long.pivot(index=["iso3", "year"], columns="indicator", values="value")
+    values = values.reindex(columns=codes).astype("float64")
+    parts = [values]
+    if with_vintage:
+        vint = long.pivot(index=["iso3", "year"], columns="indicator", values="vintage")
+        vint = vint.reindex(columns=codes).astype("str")
+        vint.columns = [f"{c}__vintage" for c in vint.columns]
+        parts.append(vint)
+    wide = pd.concat(parts, axis=1).sort_index().reset_index()
+    wide.columns.name = None
+    return wide
+
+
+def available_indicators(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """List the WDI series of the embedded bundle, one row per series and vintage.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        The data bundle folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``indicator, label, vintage, approximate_vintage, source_file,
+        first_year, last_year, n_obs, n_codes`` (``n_codes`` counts economies
+        and aggregates). Newest vintage first within each code. The 2013
+        high-tech series appear as ``TX.VAL.TECH.*.SITC3`` and the 2013
+        constant-price series as ``*.KD.2005``.
+    """
+    folder = _wdi_folder(data_dir)
+    rel = _load_bundle(str(folder.resolve())).releases.drop(columns="_priority").copy()
+    rel.insert(1, "label", rel["indicator"].map(LABELS).fillna("").astype("str"))
+    cols = ["indicator", "label", "vintage", "approximate_vintage", "source_file",
+            "first_year", "last_year", "n_obs", "n_codes"]
+    return rel[cols].reset_index(drop=True)
+
+
+def economies(data_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """Return the ISO3 codes WDI treats as economies (Region not empty), sorted."""
+    folder = _wdi_folder(data_dir)
+    bundle = _load_bundle(str(folder.resolve()))
+    if not bundle.has_metadata:
+        raise DataNotFoundError(f"{folder / METADATA_FILE} is missing. Restore it from the bundle.")
+    return sorted(bundle.economies)
