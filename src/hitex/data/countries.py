@@ -86,12 +86,11 @@ PathLike = str | os.PathLike[str] | None
 INCOME_CODES = ("H", "UM", "LM", "L")
 """World Bank income class codes: high, upper-middle, lower-middle, low income."""
 
-_FILES = {
+_CONVERTER_COLUMNS = ("name_short", "ISO3", "ISO2", "continent", "oecd_accession_year", "EU27")
+_FILES = {  # key: (path in the bundle, columns used)
     "converter": ("country_groups/country_groups_country_converter.csv",
-                  ("name_short", "ISO3", "ISO2", "continent", "oecd_accession_year", "EU27",
-                   "G7", "G20")),
-    "wto": ("country_groups/wto_members_accession.csv",
-            ("country_name", "iso3", "accession_date")),
+                  (*_CONVERTER_COLUMNS, "G7", "G20")),
+    "wto": ("country_groups/wto_members_accession.csv", ("country_name", "iso3", "accession_date")),
     "bri": ("country_groups/bri_cooperation_countries_circa2019.csv", ("name_in_source", "iso3")),
     "income": ("wb_income_groups/wb_income_class_history_long.csv",
                ("iso3", "country", "year", "income_group")),
@@ -107,25 +106,15 @@ _G20_EU_OWN_SEAT = frozenset({"DEU", "FRA", "ITA"})
 _ISO2_FIXES = {"NAM": "NA"}
 # Common English names that none of the source files spells this way.
 _ALIASES = {
-    "USA": ("US", "U.S.", "U.S.A.", "United States of America", "America"),
-    "GBR": ("UK", "U.K.", "Great Britain", "Britain"),
-    "KOR": ("Korea, South", "Korea Republic"),
-    "PRK": ("Korea, North", "DPRK"),
-    "RUS": ("Russian Federation",),
-    "CIV": ("Ivory Coast",),
-    "MMR": ("Burma",),
-    "SWZ": ("Swaziland",),
+    "USA": ("U.S.", "U.S.A.", "United States of America"), "GBR": ("UK", "Great Britain", "Britain"),
+    "KOR": ("Korea, South",), "PRK": ("Korea, North", "DPRK"), "CIV": ("Ivory Coast",),
+    "MMR": ("Burma",), "SWZ": ("Swaziland",), "ARE": ("UAE",), "CZE": ("Czech Rep.",),
     "COD": ("DRC", "Democratic Republic of the Congo", "Congo-Kinshasa"),
-    "COG": ("Republic of the Congo", "Congo-Brazzaville"),
-    "ARE": ("UAE",),
-    "CZE": ("Czech Rep.",),
-    "TWN": ("Chinese Taipei",),
-    "BIH": ("Bosnia",),
-    "VNM": ("Viet Nam",),
-    "LAO": ("Lao PDR", "Lao People's Democratic Republic"),
-    "IRN": ("Iran, Islamic Rep.", "Islamic Republic of Iran"),
-    "SYR": ("Syrian Arab Republic",),
+    "COG": ("Republic of the Congo", "Congo-Brazzaville"), "TWN": ("Chinese Taipei",),
+    "BIH": ("Bosnia",), "IRN": ("Islamic Republic of Iran",),
 }
+# Short names that mean more than one economy: always reported as ambiguous.
+_AMBIGUOUS = {"Congo": ("COG", "COD"), "Korea": ("KOR", "PRK")}
 
 
 @dataclass(frozen=True)
@@ -218,6 +207,8 @@ def _load(bundle: Path) -> _Tables:
         ignore_index=True,
     )
     table["wdi_region"] = table["iso3"].map(region)
+    text = ["iso3", "name", "iso2", "wdi_region", "continent"]
+    table[text] = table[text].astype("str")
     table = table[["iso3", "name", "iso2", "wdi_region", "continent", "is_aggregate"]]
     table = table.sort_values("iso3", ignore_index=True)
     if table["iso3"].duplicated().any():
@@ -233,6 +224,7 @@ def _load(bundle: Path) -> _Tables:
     pairs += list(zip(bri["name_in_source"], bri["iso3"], strict=True))
     pairs += list(zip(study["name_in_study"], study["iso3"], strict=True))
     pairs += [(alias, code) for code, aliases in _ALIASES.items() for alias in aliases]
+    pairs += [(name, code) for name, codes in _AMBIGUOUS.items() for code in codes]
     names: dict[str, set[str]] = {}
     display: dict[str, str] = {}
     for name, code in pairs:
@@ -306,9 +298,7 @@ def _canonical_group(t: _Tables, group: object) -> str:
         return lookup[group.strip().casefold()]
     close = difflib.get_close_matches(str(group), t.groups, n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    raise HitexError(
-        f"Unknown country group {group!r}.{hint} Valid groups: {', '.join(t.groups)}."
-    )
+    raise HitexError(f"Unknown country group {group!r}.{hint} Valid groups: {', '.join(t.groups)}.")
 
 
 def _check_income_year(t: _Tables, year: int) -> None:
@@ -336,8 +326,10 @@ def _resolve_one(t: _Tables, entry: object) -> tuple[str | None, str]:
     if hits:
         return None, f"ambiguous: could be {' or '.join(sorted(hits))}"
     close = difflib.get_close_matches(key, t.names, n=3, cutoff=0.75)
+    close += [k for k in sorted(t.names) if key and f" {key} " in f" {k} " and k not in close][:4]
     close_codes = difflib.get_close_matches(upper, sorted(t.iso3), n=3, cutoff=0.67)
-    hints = [f"{t.display[k]!r} ({'/'.join(sorted(t.names[k]))})" for k in close]
+    by_code = {"/".join(sorted(t.names[k])): t.display[k] for k in close}  # one name per code
+    hints = [f"{name!r} ({code})" for code, name in by_code.items()]
     hints += [repr(c) for c in close_codes if len(upper) == 3]
     return None, f"did you mean {', '.join(hints)}?" if hints else "no close match"
 

@@ -130,8 +130,8 @@ def parse_edition(edition: object) -> int:
         )
     start, end = int(match.group(1)), match.group(2)
     if end is not None:
-        end_year = int(end) if len(end) == 4 else (start // 100) * 100 + int(end)
-        if end_year != start + 1:
+        consecutive = int(end) == (start + 1 if len(end) == 4 else (start + 1) % 100)
+        if not consecutive:
             raise HitexError(
                 f"GCR edition {edition!r} does not span two consecutive years; GCR editions "
                 "are labelled 'Y-(Y+1)', for example '2012-2013'."

@@ -123,7 +123,6 @@ __all__ = [
     "wdi_long",
     "load_wdi",
     "available_indicators",
-    "economies",
     "clear_cache",
     "LONG_COLUMNS",
 ]
@@ -145,7 +144,9 @@ def _read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"iso3": "str"})
     except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise DataFormatError(f"Cannot read {path}: {err}. Restore the file from the bundle.") from err
+        raise DataFormatError(
+            f"Cannot read {path}: {err}. Restore the file from the bundle."
+        ) from err
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise DataFormatError(
@@ -200,7 +201,11 @@ def _vintages_for(df: pd.DataFrame, path: Path, folder: Path) -> tuple[pd.Series
     """
     fallbacks: list[dict[str, str]] | None = None
     approx: dict[str, bool] = {}
-    texts = df["wdi_last_updated"] if "wdi_last_updated" in df.columns else pd.Series(pd.NA, index=df.index)
+    texts = (
+        df["wdi_last_updated"]
+        if "wdi_last_updated" in df.columns
+        else pd.Series(pd.NA, index=df.index)
+    )
     parsed = {t: _parse_vintage(t) for t in texts.dropna().unique()}
     vintage = texts.map(lambda t: parsed.get(t, (None, False))[0]).astype("str")
     row_approx = texts.map(lambda t: parsed.get(t, (None, False))[1]).astype(bool)
@@ -269,7 +274,9 @@ def _load_bundle(folder_text: str) -> _Bundle:
             names.update(df.drop_duplicates("iso3").set_index("iso3")["country_name"].dropna())
         df["source_file"] = filename
         df["_priority"] = priority
-        frames.append(df[["iso3", "indicator", "year", "value", "vintage", "source_file", "_priority"]])
+        frames.append(
+            df[["iso3", "indicator", "year", "value", "vintage", "source_file", "_priority"]]
+        )
     if not frames:
         raise DataNotFoundError(
             f"{folder} holds none of the WDI files {', '.join(DATA_FILES)}. Restore the bundle "
@@ -287,7 +294,8 @@ def _load_bundle(folder_text: str) -> _Bundle:
     cells["value"] = pd.to_numeric(cells["value"], errors="coerce").astype("float64")
     cells = cells.dropna(subset=["value"])
     cells = cells.sort_values(
-        ["iso3", "indicator", "year", "vintage", "_priority"], ascending=[True, True, True, False, False]
+        ["iso3", "indicator", "year", "vintage", "_priority"],
+        ascending=[True, True, True, False, False],
     ).drop_duplicates(["iso3", "indicator", "year", "source_file"], keep="first")
 
     releases = (
@@ -303,7 +311,8 @@ def _load_bundle(folder_text: str) -> _Bundle:
         .reset_index(drop=True)
     )
     releases["approximate_vintage"] = [
-        approx.get((c, f), False) for c, f in zip(releases["indicator"], releases["source_file"], strict=True)
+        approx.get((c, f), False)
+        for c, f in zip(releases["indicator"], releases["source_file"], strict=True)
     ]
 
     economies: frozenset[str] = frozenset()
@@ -323,20 +332,19 @@ def _merged(folder_text: str, older_vintages: str) -> pd.DataFrame:
     bundle = _load_bundle(folder_text)
     cells = bundle.cells
     if older_vintages == "extend":
-        keep = pd.Series(True, index=cells.index)
-        for code, rel in bundle.releases.groupby("indicator", sort=False):
-            spans: list[tuple[int, int]] = []
-            for row in rel.itertuples(index=False):  # newest first
-                if spans:
-                    mask = (cells["indicator"] == code) & (cells["source_file"] == row.source_file)
-                    mask &= cells["vintage"] == row.vintage
-                    years = cells.loc[mask, "year"]
-                    inside = pd.Series(False, index=years.index)
-                    for lo, hi in spans:
-                        inside |= years.between(lo, hi)
-                    keep.loc[inside[inside].index] = False
-                spans.append((int(row.first_year), int(row.last_year)))
-        cells = cells[keep]
+        # rank 0 = newest release of a series; drop a cell if a newer release spans its year
+        rel = bundle.releases.assign(rank=bundle.releases.groupby("indicator").cumcount())
+        keys = ["indicator", "source_file", "vintage"]
+        ranked = cells.reset_index().merge(rel[[*keys, "rank"]], on=keys)
+        pairs = ranked[["index", "indicator", "year", "rank"]].merge(
+            rel[["indicator", "rank", "first_year", "last_year"]],
+            on="indicator",
+            suffixes=("", "_n"),
+        )
+        covered = (pairs["rank_n"] < pairs["rank"]) & pairs["year"].between(
+            pairs["first_year"], pairs["last_year"]
+        )
+        cells = cells.drop(index=pairs.loc[covered, "index"].unique())
     merged = cells.drop_duplicates(["iso3", "indicator", "year"], keep="first").copy()
     merged.insert(1, "country_name", merged["iso3"].map(bundle.names).astype("str"))
     return merged.drop(columns="_priority").reset_index(drop=True)
@@ -397,7 +405,10 @@ def _check_indicators(codes: list[str], bundle: _Bundle, folder: Path) -> None:
 
 
 def _select_countries(
-    countries: str | Iterable[str] | None, bundle: _Bundle, merged: pd.DataFrame, economies_only: bool
+    countries: str | Iterable[str] | None,
+    bundle: _Bundle,
+    merged: pd.DataFrame,
+    economies_only: bool,
 ) -> set[str] | None:
     if countries is None:
         return None
@@ -603,15 +614,6 @@ def available_indicators(data_dir: str | os.PathLike[str] | None = None) -> pd.D
     folder = _wdi_folder(data_dir)
     rel = _load_bundle(str(folder.resolve())).releases.drop(columns="_priority").copy()
     rel.insert(1, "label", rel["indicator"].map(LABELS).fillna("").astype("str"))
-    cols = ["indicator", "label", "vintage", "approximate_vintage", "source_file",
-            "first_year", "last_year", "n_obs", "n_codes"]
+    cols = ["indicator", "label", "vintage", "approximate_vintage", "source_file"]
+    cols += ["first_year", "last_year", "n_obs", "n_codes"]
     return rel[cols].reset_index(drop=True)
-
-
-def economies(data_dir: str | os.PathLike[str] | None = None) -> list[str]:
-    """Return the ISO3 codes WDI treats as economies (Region not empty), sorted."""
-    folder = _wdi_folder(data_dir)
-    bundle = _load_bundle(str(folder.resolve()))
-    if not bundle.has_metadata:
-        raise DataNotFoundError(f"{folder / METADATA_FILE} is missing. Restore it from the bundle.")
-    return sorted(bundle.economies)

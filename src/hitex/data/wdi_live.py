@@ -172,8 +172,15 @@ def rows_to_frame(
     df = pd.DataFrame.from_records(
         records, columns=["iso3", "country_name", "indicator", "year", "value"]
     )
-    df = df.astype({"iso3": "str", "country_name": "str", "indicator": "str", "year": "int64",
-                    "value": "float64"})
+    df = df.astype(
+        {
+            "iso3": "str",
+            "country_name": "str",
+            "indicator": "str",
+            "year": "int64",
+            "value": "float64",
+        }
+    )
     df["vintage"] = vintage
     df["source_file"] = LIVE_SOURCE
     return df[wdi_bundle.LONG_COLUMNS]
@@ -288,7 +295,9 @@ def fetch_wdi(
 
     if rows is not None:
         fetched_at = datetime.now(UTC)
-        df = rows_to_frame(rows, fetched_at.date().isoformat(), _bundle_names(data_dir))
+        df = _sorted(
+            rows_to_frame(rows, fetched_at.date().isoformat(), _bundle_names(data_dir)), codes
+        )
         if df.empty:
             raise EmptySampleError(
                 f"The World Bank API has no values for {', '.join(codes)} "
@@ -309,7 +318,7 @@ def fetch_wdi(
                 DataCoverageWarning,
                 stacklevel=2,
             )
-        return _sorted(df, codes)
+        return df
 
     reason = f"{type(last_error).__name__}: {last_error}"
     attempts = retries + 1

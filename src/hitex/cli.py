@@ -1,0 +1,147 @@
+"""The ``hitex`` command line: a thin layer over the library.
+
+Heavy libraries (pyfixest, pandas) are imported inside the commands that need
+them, so ``hitex --help`` and ``hitex studies`` answer at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hitex.errors import HitexError
+
+app = typer.Typer(
+    name="hitex",
+    help="Empirical analysis of high-tech exports: indicators, panel models, publication tables.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="The embedded data bundle: list and describe datasets.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data bundle folder (default: $HITEX_DATA_DIR or the "
+                 "shared/data/raw folder found next to the working directory)."),
+]
+
+
+def _fail(err: Exception) -> None:
+    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from hitex import __version__
+
+        typer.echo(f"hitex {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback,
+                                          is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """hitex: high-tech export studies from public data to publication tables."""
+
+
+@app.command()
+def studies() -> None:
+    """List the built-in studies."""
+    import yaml
+
+    from hitex.studies.registry import builtin_studies
+
+    for name, path in builtin_studies().items():
+        with path.open(encoding="utf-8") as fh:
+            head = yaml.safe_load(fh)
+        typer.echo(f"{name:<22} {head.get('title', '')}")
+
+
+@app.command()
+def run(
+    study: Annotated[str, typer.Argument(help="Built-in study name or path to a study YAML file.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder "
+                                             "(default: hitex-output/<study>).")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run a study: build its data, estimate its models, write its tables."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    try:
+        from hitex.studies.runner import run_study
+        from hitex.studies.spec import load_study
+
+        spec = load_study(study)
+        console.print(f"[bold]{spec.title}[/bold]")
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=False) as bar:
+            task = bar.add_task("building data", total=None)
+
+            def progress(label: str, done: int, total: int) -> None:
+                bar.update(task, description=f"estimating {label}", completed=done, total=total)
+
+            result = run_study(study, out, data_dir=data_dir, progress=progress)
+            bar.update(task, description="done")
+    except HitexError as err:
+        _fail(err)
+        return
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    for note in result.notes:
+        console.print(f"note: {note}")
+    typer.echo(f"Results written to {result.out_dir}")
+    for path in result.files:
+        typer.echo(f"  {path.name}")
+
+
+@data_app.command("list")
+def data_list(data_dir: DataDirOption = None) -> None:
+    """List the datasets of the bundle."""
+    try:
+        from hitex.data.catalog import list_datasets
+
+        frame = list_datasets(data_dir)
+    except HitexError as err:
+        _fail(err)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col in frame.columns:
+        table.add_column(str(col))
+    for row in frame.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    Console().print(table)
+
+
+@data_app.command("show")
+def data_show(name: Annotated[str, typer.Argument(help="Dataset name (see 'hitex data list').")],
+              data_dir: DataDirOption = None) -> None:
+    """Describe one dataset: files, columns, coverage and provenance."""
+    try:
+        from hitex.data.catalog import describe_dataset, format_dataset
+
+        typer.echo(format_dataset(describe_dataset(name, data_dir)))
+    except HitexError as err:
+        _fail(err)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except HitexError as err:  # pragma: no cover - commands catch their own
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        sys.exit(2)

@@ -1,0 +1,164 @@
+"""Build a study's panel from its ``data`` section.
+
+The panel has one row per unit (ISO3) and year over the study's countries and
+years; each source adds columns (WDI indicators, the trade facilitation index,
+group membership, a user file), then the transforms add derived columns in the
+order written. The builder also records which data files were read (for the
+manifest's checksums) and coverage tables worth printing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from hitex import _paths
+from hitex.errors import DataFormatError, DuplicateKeyError, StudySpecError
+from hitex.studies.expr import evaluate
+from hitex.studies.spec import (
+    CsvSource,
+    DataSpec,
+    GroupsSource,
+    TfiSource,
+    WdiSource,
+)
+
+
+@dataclass
+class BuiltPanel:
+    """The study panel and what was learnt while building it."""
+
+    data: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+    coverage: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _countries(spec: DataSpec, data_dir: Path) -> list[str]:
+    from hitex.data import countries
+
+    out: list[str] = []
+    if spec.countries.group:
+        out += countries.members(spec.countries.group, None, data_dir=data_dir)
+    if spec.countries.iso3:
+        out += countries.resolve(list(spec.countries.iso3), data_dir=data_dir)
+    return sorted(dict.fromkeys(out))
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+def _read_user_file(path: Path) -> pd.DataFrame:
+    suffix = "".join(path.suffixes).lower()
+    if not path.is_file():
+        raise StudySpecError(f"data file {path} does not exist; fix 'path' in the study's sources.")
+    if suffix.endswith((".csv", ".csv.gz")):
+        return pd.read_csv(path)
+    if suffix.endswith((".xlsx", ".xls")):
+        return pd.read_excel(path)
+    if suffix.endswith(".parquet"):
+        return pd.read_parquet(path)
+    raise DataFormatError(f"{path}: unsupported file type; use CSV, Excel (.xlsx) or Parquet.")
+
+
+def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
+                base_dir: Path | None = None) -> BuiltPanel:
+    """Build the study panel.
+
+    Parameters
+    ----------
+    spec : DataSpec
+        The study's ``data`` section.
+    data_dir : path-like, optional
+        The data bundle (see :func:`hitex._paths.data_dir`).
+    base_dir : path, optional
+        Folder that relative user-file paths are resolved against (the study
+        file's folder).
+    """
+    bundle = _paths.data_dir(data_dir)
+    unit, time = spec.unit, spec.time
+    iso3s = _countries(spec, bundle)
+    years = list(range(spec.years[0], spec.years[1] + 1))
+    panel = pd.DataFrame(
+        [(c, y) for c in iso3s for y in years], columns=[unit, time]
+    )
+    built = BuiltPanel(data=panel)
+    for source in spec.sources:
+        if isinstance(source, WdiSource):
+            from hitex.data.wdi import load_wdi
+
+            codes = list(source.indicators)
+            wdi = load_wdi(codes, countries=iso3s, years=years, data_dir=bundle)
+            wdi = wdi.rename(columns={"iso3": unit, "year": time, **source.indicators})
+            keep = [unit, time, *source.indicators.values()]
+            panel = panel.merge(wdi[keep], on=[unit, time], how="left")
+            built.files += _files_under(bundle / "wdi")
+        elif isinstance(source, TfiSource):
+            from hitex.data.gcr import load_gcr
+            from hitex.indicators.facilitation import tfi_coverage_by_year, trade_facilitation_index
+
+            path = None
+            if source.path:
+                path = Path(source.path)
+                if not path.is_absolute() and base_dir is not None:
+                    path = base_dir / path
+            scores = load_gcr(data_dir=bundle, path=path)
+            scores = scores[scores["iso3"].isin(iso3s)]
+            tfi = trade_facilitation_index(scores, year_rule=source.year_rule,
+                                           min_count=source.min_count,
+                                           index_min_count=source.index_min_count)
+            if source.index_min_count < 4:
+                built.notes.append(
+                    f"TFI computed where at least {source.index_min_count} of the 4 primary "
+                    "indicators have a score (mean of the primaries present); see tfi_coverage "
+                    "for the secondaries present in each year."
+                )
+            tfi = tfi[tfi["year"].between(years[0], years[-1])]
+            built.coverage["tfi_coverage"] = tfi_coverage_by_year(tfi)
+            rename = {"iso3": unit, "year": time, **source.columns}
+            extra = [c for c in ("n_secondary_present", "missing_secondaries") if c in tfi.columns]
+            tfi = tfi.rename(columns=rename)
+            panel = panel.merge(tfi[[unit, time, *source.columns.values(), *extra]],
+                                on=[unit, time], how="left")
+            if "n_secondary_present" in panel.columns:
+                panel = panel.rename(columns={"n_secondary_present": "tfi_n_secondary",
+                                              "missing_secondaries": "tfi_missing_secondaries"})
+            built.files.append(path if path else bundle / "wef_gcr" /
+                               "gcr_panel_best_available_2007_2018_long.csv")
+        elif isinstance(source, GroupsSource):
+            from hitex.data.countries import group_panel
+
+            groups = group_panel(iso3s, years, list(source.groups), data_dir=bundle)
+            groups = groups.rename(columns={"iso3": unit, "year": time})
+            panel = panel.merge(groups, on=[unit, time], how="left")
+            for folder in ("country_groups", "wb_income_groups"):
+                if (bundle / folder).is_dir():
+                    built.files += _files_under(bundle / folder)
+        elif isinstance(source, CsvSource):
+            path = Path(source.path)
+            if not path.is_absolute() and base_dir is not None:
+                path = base_dir / path
+            frame = _read_user_file(path)
+            if source.columns:
+                frame = frame.rename(columns=source.columns)
+            for col in (unit, time):
+                if col not in frame.columns:
+                    raise StudySpecError(
+                        f"data file {path} has no '{col}' column; rename its columns with the "
+                        "source's 'columns' mapping (file column: study column)."
+                    )
+            if frame.duplicated([unit, time]).any():
+                raise DuplicateKeyError(
+                    f"data file {path} has duplicate ({unit}, {time}) rows; aggregate them first."
+                )
+            panel = panel.merge(frame, on=[unit, time], how="left")
+            built.files.append(path)
+    for name, text in spec.transforms.items():
+        panel[name] = evaluate(text, panel, where=f"data.transforms.{name}", unit=unit, time=time)
+    built.data = panel
+    built.files = list(dict.fromkeys(built.files))
+    return built

@@ -1,0 +1,329 @@
+"""Run a study: build its panel, estimate its tables, write every output.
+
+:func:`run_study` is the one place (with the CLI) that knows every layer:
+data -> indicators -> models -> results -> tables. It writes, into the output
+folder:
+
+* each table as ``NAME.txt`` (three-line plain text) and ``NAME.md``;
+* ``comparison.txt/.md``: the source study's printed numbers beside hitex's;
+* ``sample.csv``: the study panel with one 0/1 column per model marking the
+  observations it used;
+* ``results.json``: every coefficient, SE, N, R-squared and specification;
+* ``manifest.json``: hitex and dependency versions, data files with SHA-256
+  checksums, seed, start time and run time;
+* ``summary.md``: what was run, data coverage and caveats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hitex.errors import EmptySampleError, HitexError
+from hitex.studies.build import BuiltPanel, build_panel
+from hitex.studies.expr import evaluate
+from hitex.studies.spec import ComparisonSpec, StudySpec, TableSpec, load_study
+
+DEPENDENCIES = ("pyfixest", "pandas", "numpy", "scipy", "statsmodels", "pydantic", "duckdb",
+                "pyarrow", "pyyaml", "typer", "rich", "openpyxl")
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class StudyRun:
+    """Everything a study run produced."""
+
+    spec: StudySpec
+    panel: pd.DataFrame
+    tables: dict[str, Any] = field(default_factory=dict)
+    results: dict[str, list[Any]] = field(default_factory=dict)
+    out_dir: Path | None = None
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {"hitex": _version("hitex"), "python": platform.python_version()}
+    for dep in DEPENDENCIES:
+        out[dep] = _version(dep)
+    return out
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _filter(panel: pd.DataFrame, text: str | None, where: str, unit: str, tcol: str) -> pd.DataFrame:
+    if not text:
+        return panel
+    mask = evaluate(text, panel, where=where, unit=unit, time=tcol).fillna(False).astype(bool)
+    out = panel.loc[mask]
+    if out.empty:
+        raise EmptySampleError(f"{where}: the sample filter {text!r} keeps no observations.")
+    return out
+
+
+def _column_count(spec: TableSpec) -> int:
+    return len(spec.models) if spec.kind == "regression" else 1
+
+
+def run_study(
+    study: str | Path | StudySpec,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    progress: ProgressCallback | None = None,
+    write: bool = True,
+) -> StudyRun:
+    """Run a study and write its outputs.
+
+    Parameters
+    ----------
+    study : str, path or StudySpec
+        A built-in study name (``"trade-facilitation"``), a YAML path, or a
+        parsed spec.
+    out_dir : path-like, optional
+        Output folder; default ``hitex-output/<study name>`` in the working
+        directory.
+    data_dir : path-like, optional
+        The data bundle (else ``HITEX_DATA_DIR`` or the default search).
+    progress : callable, optional
+        ``progress(label, done, total)`` called after each model.
+    write : bool, default True
+        Write the files; ``False`` only computes.
+
+    Returns
+    -------
+    StudyRun
+    """
+    from hitex.models.panel import panel as estimate
+    from hitex.report.tables import descriptive_table, frame_table, regression_table
+
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    base_dir = None
+    if isinstance(study, StudySpec):
+        spec = study
+    else:
+        path = Path(study)
+        base_dir = path.parent if path.is_file() else None
+        spec = load_study(study)
+    np.random.seed(spec.seed)
+    built: BuiltPanel = build_panel(spec.data, data_dir, base_dir=base_dir)
+    data = built.data
+    unit, tcol = spec.data.unit, spec.data.time
+    run = StudyRun(spec=spec, panel=data, notes=list(spec.notes) + built.notes)
+    labels = dict(spec.labels)
+    total = sum(_column_count(t) for t in spec.tables)
+    done = 0
+    usage = pd.DataFrame(index=data.index)
+    for tspec in spec.tables:
+        title = tspec.title or tspec.name
+        if tspec.kind == "descriptive":
+            sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
+            run.tables[tspec.name] = descriptive_table(
+                sub, list(tspec.variables), labels=labels, title=title
+            )
+        elif tspec.kind == "coverage":
+            for key, frame in built.coverage.items():
+                run.tables[f"{tspec.name}" if len(built.coverage) == 1 else f"{tspec.name}_{key}"] = (
+                    frame_table(frame, title=title)
+                )
+        else:
+            results = []
+            for i, model in enumerate(tspec.models, start=1):
+                where = f"tables.{tspec.name}.models.{i}"
+                filt = model.sample or tspec.sample
+                sub = _filter(data, filt, where + ".sample", unit, tcol)
+                vcov = model.vcov if model.vcov is not None else tspec.vcov
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    res = estimate(model.formula, sub, vcov=vcov, sample=filt)
+                for w in caught:
+                    if issubclass(w.category, HitexError.__mro__[0]) or True:
+                        msg = f"{tspec.name} ({i}): {w.message}"
+                        if msg not in run.warnings:
+                            run.warnings.append(msg)
+                results.append(res)
+                usage[f"in_{tspec.name}_{i}"] = data.index.isin(res.sample_index).astype(int)
+                done += 1
+                if progress:
+                    progress(f"{tspec.name} ({i})", done, total)
+            run.results[tspec.name] = results
+            titles = [m.title or f"({i})" for i, m in enumerate(tspec.models, start=1)]
+            run.tables[tspec.name] = regression_table(
+                results, titles=titles, labels=labels, title=title, notes=list(tspec.notes) or None
+            )
+            for extra in tspec.also_vcov:
+                alt = [r.with_vcov(extra) for r in results]
+                label = _vcov_slug(extra)
+                run.results[f"{tspec.name}_{label}"] = alt
+                run.tables[f"{tspec.name}_{label}"] = regression_table(
+                    alt, titles=titles, labels=labels, title=f"{title} [{alt[0].spec.vcov_label} SE]",
+                    notes=list(tspec.notes) or None,
+                )
+            continue
+        done += 1
+        if progress:
+            progress(tspec.name, done, total)
+    for comp in spec.comparisons:
+        run.tables[f"comparison_{comp.table}"] = frame_table(
+            comparison_frame(comp, run), title=f"{comp.source} vs hitex: {comp.table}"
+        )
+    run.panel = pd.concat([data, usage], axis=1)
+    if write:
+        out = Path(out_dir) if out_dir else Path.cwd() / "hitex-output" / spec.name
+        _write(run, out, built, started, time.perf_counter() - t0)
+    return run
+
+
+def _vcov_slug(vcov: Any) -> str:
+    if isinstance(vcov, str):
+        return vcov
+    kind, by = next(iter(vcov.items()))
+    return f"{kind.lower()}_{by.replace('+', '_')}"
+
+
+def comparison_frame(comp: ComparisonSpec, run: StudyRun) -> pd.DataFrame:
+    """Printed numbers of the source study beside hitex's, one row per statistic."""
+    results = run.results.get(comp.table, [])
+    conventional = run.results.get(f"{comp.table}_iid", [])
+    rows: list[dict[str, Any]] = []
+    for col in comp.columns:
+        if col.column > len(results):
+            continue
+        res = results[col.column - 1]
+        conv = conventional[col.column - 1] if conventional else None
+        for term, printed in col.estimates.items():
+            has = term in res.params.index
+            rows.append({
+                "column": f"({col.column})",
+                "statistic": term,
+                "paper": printed.coef,
+                "paper_se": printed.se,
+                "hitex": float(res.params[term]) if has else np.nan,
+                "hitex_se": float(res.std_errors[term]) if has else np.nan,
+                "hitex_se_conventional": float(conv.std_errors[term]) if conv is not None and has
+                else np.nan,
+            })
+        if col.nobs is not None:
+            rows.append({"column": f"({col.column})", "statistic": "N", "paper": col.nobs,
+                         "hitex": res.nobs})
+        if col.r2 is not None:
+            rows.append({"column": f"({col.column})", "statistic": "R2 (within)", "paper": col.r2,
+                         "hitex": res.rsquared_within})
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["difference"] = frame["hitex"] - frame["paper"]
+    return frame
+
+
+def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, seconds: float) -> None:
+    from hitex.report.writers import write_table
+
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    for name, table in run.tables.items():
+        files += write_table(table, out / name, formats=("txt", "md"))
+    sample = out / "sample.csv"
+    run.panel.to_csv(sample, index=False)
+    files.append(sample)
+    results = {
+        "study": run.spec.name,
+        "tables": {
+            name: [{"column": i, **r.to_dict()} for i, r in enumerate(rs, start=1)]
+            for name, rs in run.results.items()
+        },
+        "warnings": run.warnings,
+    }
+    res_path = out / "results.json"
+    res_path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    files.append(res_path)
+    summary = out / "summary.md"
+    summary.write_text(_summary(run, built), encoding="utf-8")
+    files.append(summary)
+    manifest = {
+        "study": run.spec.name,
+        "title": run.spec.title,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "run_seconds": round(seconds, 3),
+        "seed": run.spec.seed,
+        "command": " ".join(sys.argv),
+        "platform": platform.platform(),
+        "versions": _versions(),
+        "data_files": [
+            {"path": str(p), "sha256": _sha256(p), "bytes": p.stat().st_size}
+            for p in built.files if p.is_file()
+        ],
+        "outputs": [p.name for p in files],
+    }
+    man_path = out / "manifest.json"
+    man_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    files.append(man_path)
+    run.out_dir = out
+    run.files = files
+
+
+def _summary(run: StudyRun, built: BuiltPanel) -> str:
+    spec = run.spec
+    lines = [f"# {spec.title}", ""]
+    if spec.source:
+        lines += [f"Source study: {spec.source}", ""]
+    if spec.description:
+        lines += [spec.description.strip(), ""]
+    d = spec.data
+    lines += [
+        "## Data",
+        "",
+        f"- Panel: {run.panel[d.unit].nunique()} units x years {d.years[0]}-{d.years[1]} "
+        f"({len(run.panel)} rows).",
+    ]
+    for note in run.notes:
+        lines.append(f"- {note}")
+    lines.append("")
+    for key, frame in built.coverage.items():
+        lines += [f"## Coverage: {key}", "", _frame_md(frame), ""]
+    if run.warnings:
+        lines += ["## Warnings", ""] + [f"- {w}" for w in run.warnings] + [""]
+    lines += ["## Outputs", ""] + [f"- {name}.txt / {name}.md" for name in run.tables] + [
+        "- sample.csv (panel; in_<table>_<k> marks each model's estimation sample)",
+        "- results.json, manifest.json",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _frame_md(frame: pd.DataFrame) -> str:
+    cols = [str(c) for c in frame.columns]
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.itertuples(index=False):
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)

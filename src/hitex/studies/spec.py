@@ -1,0 +1,284 @@
+"""The study schema: one YAML file declares a whole study.
+
+A study file has four parts (see ``studies/builtin/trade-facilitation.yaml``)::
+
+    name: trade-facilitation
+    title: ...
+    data:                       # how to build the country-year panel
+      unit: iso3
+      time: year
+      countries: {group: study000}
+      years: [2009, 2017]
+      sources:
+        - {kind: wdi, indicators: {TX.VAL.TECH.MF.ZS: tech_export}}
+        - {kind: tfi}
+        - {kind: groups, groups: [oecd]}
+      transforms: {gdpp: log(gdppc)}
+    tables:                     # what to estimate and print
+      - name: table3
+        kind: regression
+        models:
+          - {formula: "tech_export ~ tfi | iso3 + year"}
+    comparisons: [...]          # printed numbers of the source study, to compare
+
+YAML is loaded with ``yaml.safe_load``; the schema (pydantic) rejects unknown
+keys, and errors name the offending key (``tables.1.models.0.formula``).
+Formulas, transforms and filters may only use a fixed set of functions
+(:mod:`hitex.models.formula`, :mod:`hitex.studies.expr`), so a study file
+cannot run arbitrary code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hitex.errors import HitexError, StudySpecError
+from hitex.models.formula import check_functions
+from hitex.studies.expr import Expression
+from hitex.studies.registry import builtin_studies
+
+VcovSpec = str | dict[str, str]
+
+
+def _check_expression(text: str, where: str) -> None:
+    try:
+        Expression(text, where=where)
+    except HitexError as err:
+        raise ValueError(str(err)) from err
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CountrySelection(_Strict):
+    """Countries of the study: an explicit ISO3 list and/or a named group."""
+
+    group: str | None = None
+    iso3: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _one(self) -> CountrySelection:
+        if not self.group and not self.iso3:
+            raise ValueError("give a 'group' (e.g. study000, oecd) or an 'iso3' list")
+        return self
+
+
+class WdiSource(_Strict):
+    """World Bank WDI indicators from the bundle: {code: column name}."""
+
+    kind: Literal["wdi"]
+    indicators: dict[str, str]
+
+
+class TfiSource(_Strict):
+    """The trade facilitation index of study 000 from WEF GCR scores."""
+
+    kind: Literal["tfi"]
+    year_rule: Literal["start", "end"] = "start"
+    min_count: int = Field(1, ge=1)
+    index_min_count: int = Field(4, ge=1, le=4)
+    columns: dict[str, str] = Field(
+        default_factory=lambda: {"TFI": "tfi", "PE": "pe", "RE": "re", "CE": "ce", "EB": "eb"}
+    )
+    path: str | None = None
+
+
+class GroupsSource(_Strict):
+    """0/1 membership columns by year (oecd, eu, wto, income:H, study000_emerging ...)."""
+
+    kind: Literal["groups"]
+    groups: tuple[str, ...]
+
+
+class CsvSource(_Strict):
+    """A user file (CSV, Excel or Parquet) with the unit and time columns."""
+
+    kind: Literal["file"]
+    path: str
+    columns: dict[str, str] | None = None
+
+
+Source = Annotated[WdiSource | TfiSource | GroupsSource | CsvSource, Field(discriminator="kind")]
+
+
+class DataSpec(_Strict):
+    """How the study panel is built."""
+
+    unit: str = "iso3"
+    time: str = "year"
+    countries: CountrySelection
+    years: tuple[int, int]
+    sources: tuple[Source, ...]
+    transforms: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if v[0] > v[1]:
+            raise ValueError(f"first year {v[0]} is after last year {v[1]}")
+        return v
+
+    @field_validator("transforms")
+    @classmethod
+    def _transforms(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, text in v.items():
+            _check_expression(text, f"data.transforms.{name}")
+        return v
+
+
+class ModelColumn(_Strict):
+    """One column of a regression table."""
+
+    formula: str
+    title: str | None = None
+    sample: str | None = None
+    vcov: VcovSpec | None = None
+
+    @field_validator("formula")
+    @classmethod
+    def _formula(cls, v: str) -> str:
+        try:
+            check_functions(v)
+        except HitexError as err:
+            raise ValueError(str(err)) from err
+        return v
+
+    @field_validator("sample")
+    @classmethod
+    def _sample(cls, v: str | None) -> str | None:
+        if v is not None:
+            _check_expression(v, "sample")
+        return v
+
+
+class TableSpec(_Strict):
+    """A named output table."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    title: str | None = None
+    kind: Literal["regression", "descriptive", "coverage"] = "regression"
+    models: tuple[ModelColumn, ...] = ()
+    variables: tuple[str, ...] = ()
+    sample: str | None = None
+    vcov: VcovSpec | None = None
+    also_vcov: tuple[VcovSpec, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _content(self) -> TableSpec:
+        if self.kind == "regression" and not self.models:
+            raise ValueError(f"regression table '{self.name}' needs at least one entry in 'models'")
+        if self.kind == "descriptive" and not self.variables:
+            raise ValueError(f"descriptive table '{self.name}' needs 'variables'")
+        return self
+
+
+class PrintedEstimate(_Strict):
+    """A number printed in the source study (a target, never used in computation)."""
+
+    coef: float
+    se: float | None = None
+
+
+class PrintedColumn(_Strict):
+    """One printed column of the source study's table."""
+
+    column: int = Field(ge=1)
+    nobs: int | None = None
+    r2: float | None = None
+    estimates: dict[str, PrintedEstimate] = Field(default_factory=dict)
+
+
+class ComparisonSpec(_Strict):
+    """Compare a hitex table with the numbers the source study printed."""
+
+    table: str
+    source: str
+    columns: tuple[PrintedColumn, ...]
+    reasons: tuple[str, ...] = ()
+
+
+class StudySpec(_Strict):
+    """A complete study."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    title: str
+    description: str = ""
+    source: str = ""
+    seed: int = 20240101
+    data: DataSpec
+    labels: dict[str, str] = Field(default_factory=dict)
+    tables: tuple[TableSpec, ...]
+    comparisons: tuple[ComparisonSpec, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _refs(self) -> StudySpec:
+        names = [t.name for t in self.tables]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"table names must be unique; repeated: {', '.join(sorted(dup))}")
+        for comp in self.comparisons:
+            if comp.table not in names:
+                raise ValueError(f"comparison refers to unknown table '{comp.table}'")
+        return self
+
+
+def _format_errors(err: ValidationError, origin: str) -> str:
+    lines = [f"{origin} does not satisfy the study schema:"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling and indentation)"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"  - {loc or '(top level)'}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_study(content: dict[str, Any], origin: str = "study") -> StudySpec:
+    """Validate a study given as a mapping."""
+    if not isinstance(content, dict):
+        raise StudySpecError(f"{origin}: a study file must be a YAML mapping (key: value).")
+    try:
+        return StudySpec.model_validate(content)
+    except ValidationError as err:
+        raise StudySpecError(_format_errors(err, origin)) from None
+
+
+def load_study(name_or_path: str | Path) -> StudySpec:
+    """Load a study from a YAML file or a built-in name.
+
+    Parameters
+    ----------
+    name_or_path : str or path
+        A path to a ``.yaml`` file, or the name of a built-in study
+        (``hitex studies`` lists them).
+
+    Raises
+    ------
+    StudySpecError
+        If the file does not exist, is not valid YAML, or violates the
+        schema; the message names the offending key.
+    """
+    path = Path(name_or_path)
+    builtins = builtin_studies()
+    if not path.is_file():
+        if str(name_or_path) in builtins:
+            path = builtins[str(name_or_path)]
+        else:
+            raise StudySpecError(
+                f"no study file or built-in study called {str(name_or_path)!r}. Built-in studies: "
+                f"{', '.join(builtins) or '(none)'}; or give the path to a .yaml file."
+            )
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise StudySpecError(f"{path} is not valid YAML: {err}") from None
+    return parse_study(content, origin=str(path))
