@@ -1,0 +1,70 @@
+"""The study expression language: safe evaluation, panel lags, filters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hitex.errors import ColumnNotFoundError, StudySpecError
+from hitex.studies.expr import Expression, evaluate
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    # unit B lacks year 2001: its 2002 lag must be missing, not 2000's value
+    return pd.DataFrame({
+        "iso3": ["A", "A", "A", "B", "B"],
+        "year": [2000, 2001, 2002, 2000, 2002],
+        "x": [1.0, 2.0, 4.0, 10.0, 30.0],
+        "g": [1, 1, 0, 0, 1],
+    })
+
+
+def test_log_and_arithmetic(frame):
+    out = evaluate("log(x) * 2 + 1", frame)
+    np.testing.assert_allclose(out, np.log(frame["x"]) * 2 + 1)
+
+
+def test_log_of_nonpositive_is_missing():
+    out = evaluate("log(x)", pd.DataFrame({"x": [0.0, -1.0, np.e]}))
+    assert out.isna().tolist() == [True, True, False]
+    assert out.iloc[2] == pytest.approx(1.0)
+
+
+def test_lag_lead_diff_respect_calendar_gaps(frame):
+    lag = evaluate("lag(x)", frame, unit="iso3", time="year")
+    assert np.isnan(lag.iloc[0]) and lag.iloc[1:3].tolist() == [1.0, 2.0]
+    assert np.isnan(lag.iloc[4])  # B 2002: B 2001 does not exist
+    lead = evaluate("lead(x, 1)", frame, unit="iso3", time="year")
+    assert lead.iloc[0] == 2.0 and np.isnan(lead.iloc[3])
+    lag2 = evaluate("lag(x, 2)", frame, unit="iso3", time="year")
+    assert lag2.iloc[2] == 1.0 and lag2.iloc[4] == 10.0
+    d = evaluate("diff(x)", frame, unit="iso3", time="year")
+    assert d.iloc[2] == 2.0
+
+
+def test_filters(frame):
+    mask = evaluate("g == 1 and year >= 2001", frame)
+    assert mask.tolist() == [False, True, False, False, True]
+    assert evaluate("iso3 in ['B']", frame).tolist() == [False, False, False, True, True]
+    assert evaluate("not g == 1", frame).tolist() == [False, False, True, True, False]
+
+
+@pytest.mark.parametrize("text", [
+    "__import__('os').system('echo hi')",
+    "x.__class__",
+    "open('f')",
+    "eval('1')",
+    "lambda: 1",
+    "x[0]",
+    "lag(x, n)",
+])
+def test_unsafe_expressions_are_rejected(text):
+    with pytest.raises(StudySpecError, match="not allowed"):
+        Expression(text, where="t")
+
+
+def test_unknown_column(frame):
+    with pytest.raises(ColumnNotFoundError, match="'y'"):
+        evaluate("log(y)", frame)

@@ -1,0 +1,91 @@
+"""Study schema: the built-in study validates; errors name the offending key."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hitex.errors import StudySpecError
+from hitex.studies.registry import builtin_studies
+from hitex.studies.spec import load_study, parse_study
+
+MINIMAL = {
+    "name": "mini",
+    "title": "Minimal",
+    "data": {
+        "countries": {"iso3": ["DEU", "FRA"]},
+        "years": [2010, 2012],
+        "sources": [{"kind": "wdi", "indicators": {"NY.GDP.PCAP.KD": "gdppc"}}],
+        "transforms": {"lgdp": "log(gdppc)"},
+    },
+    "tables": [{"name": "t1", "models": [{"formula": "lgdp ~ 1 | iso3"}]}],
+}
+
+
+def test_builtin_studies_validate():
+    names = builtin_studies()
+    assert "trade-facilitation" in names
+    for name in names:
+        spec = load_study(name)
+        assert spec.name == name
+
+
+def test_minimal_is_valid():
+    spec = parse_study(copy.deepcopy(MINIMAL))
+    assert spec.data.years == (2010, 2012)
+
+
+def _mutated(path: list, value=None, delete=False) -> dict:
+    doc = copy.deepcopy(MINIMAL)
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize(("path", "value", "delete", "expected"), [
+    (["data", "yeers"], [2010, 2012], False, r"data\.yeers: unknown key"),
+    (["title"], None, True, r"title: required key is missing"),
+    (["data", "years"], [2015, 2010], False, r"data\.years: first year 2015 is after"),
+    (["tables", 0, "models", 0, "formula"], "y ~ eval(x)", False,
+     r"tables\.0\.models\.0\.formula: .*eval"),
+    (["tables", 0, "models", 0, "sample"], "x.__class__", False, r"sample.*not allowed"),
+    (["data", "transforms", "bad"], "__import__('os')", False, r"transforms\.bad"),
+    (["data", "sources", 0, "kind"], "sql", False, r"data\.sources\.0"),
+    (["tables", 0, "kind"], "descriptive", False, r"needs 'variables'"),
+])
+def test_schema_errors_name_the_key(path, value, delete, expected):
+    with pytest.raises(StudySpecError, match=expected):
+        parse_study(_mutated(path, value, delete))
+
+
+def test_unsafe_yaml_tags_rejected(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: !!python/object/apply:os.system ['echo hi']\n", encoding="utf-8")
+    with pytest.raises(StudySpecError, match="not valid YAML"):
+        load_study(bad)
+
+
+def test_unknown_study_name():
+    with pytest.raises(StudySpecError, match="trade-facilitation"):
+        load_study("no-such-study")
+
+
+def test_duplicate_table_names():
+    doc = copy.deepcopy(MINIMAL)
+    doc["tables"].append(copy.deepcopy(doc["tables"][0]))
+    with pytest.raises(StudySpecError, match="repeated: t1"):
+        parse_study(doc)
+
+
+def test_study_file_round_trip(tmp_path: Path):
+    path = tmp_path / "mini.yaml"
+    path.write_text(yaml.safe_dump(MINIMAL), encoding="utf-8")
+    assert load_study(path).name == "mini"
