@@ -50,7 +50,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hitex.data.gcr import check_score_range, edition_to_year, format_edition, parse_edition
+from hitex.data.gcr import (
+    YearRule,
+    check_score_range,
+    edition_to_year,
+    format_edition,
+    parse_edition,
+)
 from hitex.errors import ColumnNotFoundError
 from hitex.indicators.composite import CompositeSpec, composite_index
 
@@ -111,7 +117,7 @@ def tfi_spec(
 def trade_facilitation_index(
     scores_long: pd.DataFrame,
     *,
-    year_rule: str = "start",
+    year_rule: YearRule = "start",
     min_count: int = 1,
     scale: float = TFI_SCALE,
     scale_primaries: bool = True,
@@ -184,7 +190,7 @@ def trade_facilitation_index(
     return wide[COLUMNS].reset_index(drop=True)
 
 
-def _scores_by_year(scores: pd.DataFrame, year_rule: str) -> pd.DataFrame:
+def _scores_by_year(scores: pd.DataFrame, year_rule: YearRule) -> pd.DataFrame:
     """Rows of the eleven TFI indicators with a ``year`` column set by the edition rule."""
     edition_to_year(2000, year_rule)  # validates year_rule
     for col in ("iso3", "indicator_code", "value"):
