@@ -34,16 +34,16 @@ apart, and one limit keeps withdrawn numbers out:
    and in constant 2015 prices in current WDI. The 2013 values are exposed as
    ``<code>.2005`` (e.g. ``NY.GDP.PCAP.KD.2005``) and never fill the current
    series.
-3. **Older vintages extend, they do not fill gaps** (default
-   ``older_vintages="extend"``). An older vintage supplies a value only for
-   years outside the year span that a newer vintage of the same series covers
-   (for example the 2013 vintage extends the current series back to 1988-1994).
-   Inside a newer vintage's span a missing value usually means the World Bank
-   withdrew it after a revision (e.g. Afghanistan's trade and capital-formation
-   ratios for 2002-2012 are in the 2013 vintage, but current WDI publishes them
-   only from 2020 on), and an old value there would create a level break.
-   ``older_vintages="fill"`` lets an older vintage fill every cell that the
-   newer ones lack (about 1,350 economy-year values of the bundle differ).
+3. **Newest vintage wins per cell** (default ``older_vintages="fill"``). For
+   each economy, series and year the value of the newest vintage that has one
+   is used; an older vintage fills the cells the newer ones lack, and every
+   value records its vintage. ``older_vintages="extend"`` is stricter: an older
+   vintage then supplies values only for years outside the span a newer
+   vintage of the same series covers, because inside that span a missing value
+   often means the World Bank withdrew it after a revision (e.g. Afghanistan's
+   trade and capital-formation ratios for 2002-2012 are in the 2013 vintage,
+   but current WDI publishes them only from 2020 on); about 1,350
+   economy-year values of the bundle differ between the two rules.
 
 Old WDI country codes of the 2013 vintage are mapped to today's (ROM to ROU,
 ZAR to COD, TMP to TLS, ADO to AND, IMY to IMN, KSV to XKX, WBG to PSE).
@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -64,7 +65,13 @@ from typing import Literal
 import pandas as pd
 
 from hitex import _paths
-from hitex.errors import DataFormatError, DataNotFoundError, EmptySampleError, HitexError
+from hitex.errors import (
+    DataCoverageWarning,
+    DataFormatError,
+    DataNotFoundError,
+    EmptySampleError,
+    HitexError,
+)
 
 WDI_FOLDER = "wdi"
 HIGHTECH_FILE = "wdi_hightech_2026vintage_long.csv.gz"
@@ -119,13 +126,7 @@ OlderVintages = Literal["extend", "fill"]
 _DATE = re.compile(r"(\d{4}-\d{2}(?:-\d{2})?)")
 _REQUIRED = ("iso3", "indicator", "year", "value")
 
-__all__ = [
-    "wdi_long",
-    "load_wdi",
-    "available_indicators",
-    "clear_cache",
-    "LONG_COLUMNS",
-]
+__all__ = ["wdi_long", "load_wdi", "available_indicators", "clear_cache", "LONG_COLUMNS"]
 
 
 # --------------------------------------------------------------------------- reading
@@ -291,7 +292,14 @@ def _load_bundle(folder_text: str) -> _Bundle:
             "integer year. Restore the file from the bundle."
         )
     cells["year"] = cells["year"].astype("int64")
-    cells["value"] = pd.to_numeric(cells["value"], errors="coerce").astype("float64")
+    values = pd.to_numeric(cells["value"], errors="coerce").astype("float64")
+    if (values.isna() & cells["value"].notna()).any():
+        row = cells[values.isna() & cells["value"].notna()].iloc[0]
+        raise DataFormatError(
+            f"{folder / row['source_file']}: column 'value' holds the text {row['value']!r} "
+            f"({row['iso3']}, {row['indicator']}, {row['year']}); leave missing values empty."
+        )
+    cells["value"] = values
     cells = cells.dropna(subset=["value"])
     cells = cells.sort_values(
         ["iso3", "indicator", "year", "vintage", "_priority"],
@@ -405,25 +413,24 @@ def _check_indicators(codes: list[str], bundle: _Bundle, folder: Path) -> None:
 
 
 def _select_countries(
-    countries: str | Iterable[str] | None,
-    bundle: _Bundle,
-    merged: pd.DataFrame,
-    economies_only: bool,
+    countries: str | Iterable[str] | None, bundle: _Bundle, economies_only: bool
 ) -> set[str] | None:
     if countries is None:
         return None
     if isinstance(countries, str):
         countries = [countries]
-    wanted = {OLD_CODES.get(c.strip().upper(), c.strip().upper()) for c in countries}
-    known = set(merged["iso3"]) | set(bundle.names)
+    wanted = {OLD_CODES.get(str(c).strip().upper(), str(c).strip().upper()) for c in countries}
+    known = set(bundle.cells["iso3"]) | set(bundle.names)
     unknown = sorted(wanted - known)
     if unknown:
-        raise HitexError(
-            f"Country code(s) {', '.join(unknown)} are not WDI ISO3 codes. Use ISO 3166 alpha-3 "
-            "codes such as 'CHN', 'USA'; wdi_country_metadata.csv lists them all."
+        warnings.warn(
+            f"Country code(s) {', '.join(unknown)} are not in the WDI bundle (WDI has no Taiwan, "
+            "TWN; check for typos: codes are ISO 3166 alpha-3 such as 'CHN'); they get no values.",
+            DataCoverageWarning,
+            stacklevel=3,
         )
     if economies_only and bundle.has_metadata:
-        aggregates = sorted(wanted - bundle.economies)
+        aggregates = sorted((wanted & known) - bundle.economies)
         if aggregates:
             raise HitexError(
                 f"{', '.join(aggregates)} are WDI aggregates (regions or income groups), which "
@@ -440,7 +447,7 @@ def wdi_long(
     years: int | Iterable[int] | None = None,
     economies_only: bool = True,
     data_dir: str | os.PathLike[str] | None = None,
-    older_vintages: OlderVintages = "extend",
+    older_vintages: OlderVintages = "fill",
 ) -> pd.DataFrame:
     """Return WDI series from the embedded bundle in long format, one row per value.
 
@@ -466,10 +473,11 @@ def wdi_long(
     data_dir : path-like, optional
         The data bundle folder (default: ``HITEX_DATA_DIR`` or the bundle found
         by :func:`hitex._paths.data_dir`).
-    older_vintages : {"extend", "fill"}, default "extend"
-        ``"extend"``: an older vintage supplies values only for years outside the
-        span a newer vintage of the series covers. ``"fill"``: it fills every
-        cell the newer vintages lack.
+    older_vintages : {"fill", "extend"}, default "fill"
+        ``"fill"``: the newest vintage with a value wins per cell, older vintages
+        fill the cells newer ones lack. ``"extend"``: an older vintage supplies
+        values only for years outside the span a newer vintage of the series
+        covers.
 
     Returns
     -------
@@ -483,10 +491,15 @@ def wdi_long(
     ------
     HitexError
         If a code is not in the bundle (the message lists the codes it has and
-        points to :func:`hitex.data.wdi_live.fetch_wdi`) or a country code is
-        unknown.
+        points to :func:`hitex.data.wdi_live.fetch_wdi`), or an aggregate is
+        asked for with ``economies_only=True``.
     EmptySampleError
         If no value is left after the country and year filters.
+
+    Warns
+    -----
+    DataCoverageWarning
+        For country codes the bundle does not know (e.g. TWN); they get no rows.
 
     Examples
     --------
@@ -501,7 +514,7 @@ def wdi_long(
     bundle = _load_bundle(key)
     _check_indicators(codes, bundle, folder)
     merged = _merged(key, older_vintages)
-    wanted_countries = _select_countries(countries, bundle, merged, economies_only)
+    wanted_countries = _select_countries(countries, bundle, economies_only)
 
     mask = merged["indicator"].isin(codes)
     if economies_only:
@@ -543,7 +556,7 @@ def load_wdi(
     economies_only: bool = True,
     data_dir: str | os.PathLike[str] | None = None,
     with_vintage: bool = False,
-    older_vintages: OlderVintages = "extend",
+    older_vintages: OlderVintages = "fill",
 ) -> pd.DataFrame:
     """Return a country-year panel of WDI series from the embedded bundle.
 
