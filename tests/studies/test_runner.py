@@ -1,0 +1,176 @@
+"""End-to-end: the built-in study and bad input to the runner."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hitex
+from hitex.errors import (
+    ColumnNotFoundError,
+    DuplicateKeyError,
+    EmptySampleError,
+    HitexError,
+)
+from hitex.studies.runner import run_study
+from hitex.studies.spec import parse_study
+
+
+@pytest.fixture(scope="module")
+def tf_run(tmp_path_factory, data_dir):
+    out = tmp_path_factory.mktemp("tf")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return run_study("trade-facilitation", out, data_dir=data_dir)
+
+
+def test_trade_facilitation_writes_every_output(tf_run):
+    out = tf_run.out_dir
+    for name in ("table2", "table3", "table3_iid", "table4", "table5", "comparison_table3",
+                 "tfi_coverage"):
+        assert (out / f"{name}.txt").is_file(), name
+        assert (out / f"{name}.md").is_file(), name
+    for name in ("sample.csv", "results.json", "manifest.json", "summary.md"):
+        assert (out / name).is_file(), name
+
+
+def test_panel_is_the_49_study_countries(tf_run, data_dir):
+    from hitex.data.countries import members
+
+    panel = tf_run.panel
+    assert panel["iso3"].nunique() == 49
+    assert set(panel["iso3"]) == set(members("study000", data_dir=data_dir))
+    assert panel["year"].min() == 2009 and panel["year"].max() == 2017
+    assert not panel.duplicated(["iso3", "year"]).any()
+
+
+def test_table3_matches_a_direct_estimate_on_the_written_sample(tf_run):
+    """The table's numbers are those of hitex.panel on the sample file it wrote."""
+    out = tf_run.out_dir
+    sample = pd.read_csv(out / "sample.csv")
+    results = json.loads((out / "results.json").read_text())
+    col2 = results["tables"]["table3"][1]
+    used = sample[sample["in_table3_2"] == 1]
+    assert col2["nobs"] == len(used)
+    direct = hitex.panel(col2["spec"]["formula"], used, vcov={"CRV1": "iso3"})
+    coef = {c["term"]: c for c in col2["coefficients"]}
+    np.testing.assert_allclose(coef["tfi"]["estimate"], direct.params["tfi"], rtol=1e-10)
+    np.testing.assert_allclose(coef["tfi"]["std_error"], direct.std_errors["tfi"], rtol=1e-8)
+
+
+def test_outcome_is_the_wdi_series_from_the_bundle(tf_run, data_dir):
+    """Spot-check one cell against the raw 2026-vintage file, read independently."""
+    raw = pd.read_csv(data_dir / "wdi" / "wdi_hightech_2026vintage_long.csv.gz")
+    cell = raw[(raw.iso3 == "DEU") & (raw.year == 2012) & (raw.indicator == "TX.VAL.TECH.MF.ZS")]
+    panel = tf_run.panel
+    ours = panel.loc[(panel.iso3 == "DEU") & (panel.year == 2012), "tech_export"].iloc[0]
+    assert ours == pytest.approx(float(cell["value"].iloc[0]))
+
+
+def test_tfi_is_mean_of_primaries_times_100_over_7(tf_run):
+    p = tf_run.panel.dropna(subset=["pe", "re", "ce", "eb"])
+    expected = p[["pe", "re", "ce", "eb"]].mean(axis=1)  # primaries are on the 0-100 scale
+    np.testing.assert_allclose(p["tfi"], expected, rtol=1e-12)
+
+
+def test_manifest_checksums_and_versions(tf_run):
+    man = json.loads((tf_run.out_dir / "manifest.json").read_text())
+    assert man["versions"]["pyfixest"] != "not installed"
+    assert man["seed"] == tf_run.spec.seed
+    assert man["data_files"], "no data files recorded"
+    first = man["data_files"][0]
+    assert hashlib.sha256(Path(first["path"]).read_bytes()).hexdigest() == first["sha256"]
+
+
+def test_comparison_puts_paper_beside_hitex(tf_run):
+    text = (tf_run.out_dir / "comparison_table3.txt").read_text()
+    assert "paper" in text and "hitex" in text
+    summary = (tf_run.out_dir / "summary.md").read_text()
+    assert "tfi_coverage" in summary
+
+
+def test_oecd_split_uses_membership_by_year(tf_run):
+    oecd, non = tf_run.results["table5"]
+    panel = tf_run.panel
+    assert oecd.nobs == int(panel["in_table5_1"].sum())
+    assert set(panel.loc[panel["in_table5_1"] == 1, "oecd"]) == {1}
+    assert set(panel.loc[panel["in_table5_2"] == 1, "oecd"]) == {0}
+
+
+# -- bad input to the runner --------------------------------------------------
+
+def _file_study(tmp_path: Path, frame: pd.DataFrame, formula: str, sample: str | None = None):
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    doc = {
+        "name": "user-file",
+        "title": "User file",
+        "data": {
+            "countries": {"iso3": ["DEU", "FRA", "ITA", "ESP"]},
+            "years": [2010, 2013],
+            "sources": [{"kind": "file", "path": str(path)}],
+        },
+        "tables": [{"name": "t", "models": [{"formula": formula, "sample": sample}]}],
+    }
+    return parse_study(copy.deepcopy(doc))
+
+
+def _user_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    rows = [(c, y) for c in ["DEU", "FRA", "ITA", "ESP"] for y in range(2010, 2014)]
+    df = pd.DataFrame(rows, columns=["iso3", "year"])
+    df["x"] = rng.normal(size=len(df))
+    df["y"] = df["x"] + rng.normal(size=len(df))
+    return df
+
+
+def test_runner_on_user_file(tmp_path, data_dir):
+    spec = _file_study(tmp_path, _user_frame(), "y ~ x | iso3 + year")
+    run = run_study(spec, tmp_path / "out", data_dir=data_dir)
+    assert run.results["t"][0].nobs == 16
+
+
+def test_runner_missing_column(tmp_path, data_dir):
+    spec = _file_study(tmp_path, _user_frame(), "y ~ z | iso3 + year")
+    with pytest.raises(ColumnNotFoundError, match="'z'"):
+        run_study(spec, tmp_path / "out", data_dir=data_dir, write=False)
+
+
+def test_runner_empty_sample(tmp_path, data_dir):
+    spec = _file_study(tmp_path, _user_frame(), "y ~ x | iso3 + year", sample="year > 2050")
+    with pytest.raises(EmptySampleError, match="year > 2050"):
+        run_study(spec, tmp_path / "out", data_dir=data_dir, write=False)
+
+
+def test_runner_duplicate_rows(tmp_path, data_dir):
+    frame = _user_frame()
+    frame = pd.concat([frame, frame.iloc[[0]]])
+    spec = _file_study(tmp_path, frame, "y ~ x | iso3 + year")
+    with pytest.raises(DuplicateKeyError, match="duplicate"):
+        run_study(spec, tmp_path / "out", data_dir=data_dir, write=False)
+
+
+def test_runner_text_in_numeric_column(tmp_path, data_dir):
+    frame = _user_frame()
+    frame["x"] = frame["x"].astype(object)
+    frame.loc[2, "x"] = "missing"
+    spec = _file_study(tmp_path, frame, "y ~ x | iso3 + year")
+    with pytest.raises(HitexError, match="'x'.*text"):
+        run_study(spec, tmp_path / "out", data_dir=data_dir, write=False)
+
+
+def test_runner_absorbed_regressor_is_reported(tmp_path, data_dir):
+    frame = _user_frame()
+    frame["size"] = frame["iso3"].map({"DEU": 1.0, "FRA": 2.0, "ITA": 3.0, "ESP": 4.0})
+    spec = _file_study(tmp_path, frame, "y ~ x + size | iso3 + year")
+    run = run_study(spec, tmp_path / "out", data_dir=data_dir)
+    assert any("size" in w and "absorbed" in w for w in run.warnings)
+    text = (tmp_path / "out" / "t.txt").read_text()
+    assert "size" in text and "absorbed" in text
