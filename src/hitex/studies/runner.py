@@ -16,6 +16,7 @@ folder:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hitex.errors import EmptySampleError, HitexError
+from hitex.errors import EmptySampleError
 from hitex.studies.build import BuiltPanel, build_panel
 from hitex.studies.expr import evaluate
 from hitex.studies.spec import ComparisonSpec, StudySpec, TableSpec, load_study
@@ -167,26 +168,30 @@ def run_study(
                     warnings.simplefilter("always")
                     res = estimate(model.formula, sub, vcov=vcov, sample=filt)
                 for w in caught:
-                    if issubclass(w.category, HitexError.__mro__[0]) or True:
-                        msg = f"{tspec.name} ({i}): {w.message}"
-                        if msg not in run.warnings:
-                            run.warnings.append(msg)
+                    msg = f"{tspec.name} ({i}): {w.message}"
+                    if msg not in run.warnings:
+                        run.warnings.append(msg)
                 results.append(res)
                 usage[f"in_{tspec.name}_{i}"] = data.index.isin(res.sample_index).astype(int)
                 done += 1
                 if progress:
                     progress(f"{tspec.name} ({i})", done, total)
             run.results[tspec.name] = results
-            titles = [m.title or f"({i})" for i, m in enumerate(tspec.models, start=1)]
+            titles = [m.title or "" for m in tspec.models] if any(
+                m.title for m in tspec.models) else None
+            fe_labels = {k: v for k, v in labels.items()
+                         if any(k in r.spec.fixed_effects for r in results)}
             run.tables[tspec.name] = regression_table(
-                results, titles=titles, labels=labels, title=title, notes=list(tspec.notes) or None
+                results, titles=titles, labels=labels, fe_labels=fe_labels or None, title=title,
+                notes=list(tspec.notes) or None,
             )
             for extra in tspec.also_vcov:
                 alt = [r.with_vcov(extra) for r in results]
                 label = _vcov_slug(extra)
                 run.results[f"{tspec.name}_{label}"] = alt
                 run.tables[f"{tspec.name}_{label}"] = regression_table(
-                    alt, titles=titles, labels=labels, title=f"{title} [{alt[0].spec.vcov_label} SE]",
+                    alt, titles=titles, labels=labels, fe_labels=fe_labels or None,
+                    title=f"{title} [{alt[0].spec.vcov_label} SE]",
                     notes=list(tspec.notes) or None,
                 )
             continue
@@ -194,9 +199,15 @@ def run_study(
         if progress:
             progress(tspec.name, done, total)
     for comp in spec.comparisons:
-        run.tables[f"comparison_{comp.table}"] = frame_table(
-            comparison_frame(comp, run), title=f"{comp.source} vs hitex: {comp.table}"
+        table = frame_table(comparison_frame(comp, run, labels),
+                            title=f"{comp.source} (paper) vs hitex")
+        notes = (
+            "paper: coefficient (standard error) as printed. hitex: coefficient (standard error "
+            "clustered by unit) and, in the next column, the conventional fixed-effects standard "
+            "error (Stata xtreg/areg default), the one comparable with the paper's.",
+            *comp.reasons,
         )
+        run.tables[f"comparison_{comp.table}"] = dataclasses.replace(table, notes=notes)
     run.panel = pd.concat([data, usage], axis=1)
     if write:
         out = Path(out_dir) if out_dir else Path.cwd() / "hitex-output" / spec.name
@@ -211,11 +222,26 @@ def _vcov_slug(vcov: Any) -> str:
     return f"{kind.lower()}_{by.replace('+', '_')}"
 
 
-def comparison_frame(comp: ComparisonSpec, run: StudyRun) -> pd.DataFrame:
-    """Printed numbers of the source study beside hitex's, one row per statistic."""
+def _cell(coef: float | None, se: float | None, digits: int = 3) -> str:
+    if coef is None or (isinstance(coef, float) and np.isnan(coef)):
+        return ""
+    text = f"{coef:.{digits}f}"
+    if se is not None and not (isinstance(se, float) and np.isnan(se)):
+        text += f" ({se:.{digits}f})"
+    return text
+
+
+def comparison_frame(comp: ComparisonSpec, run: StudyRun,
+                     labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The source study's printed numbers beside hitex's, one row per statistic.
+
+    Columns: model column, statistic, paper ``coef (se)``, hitex ``coef
+    (clustered se)``, hitex conventional se, and the difference hitex - paper.
+    """
+    labels = labels or {}
     results = run.results.get(comp.table, [])
     conventional = run.results.get(f"{comp.table}_iid", [])
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, str]] = []
     for col in comp.columns:
         if col.column > len(results):
             continue
@@ -223,26 +249,26 @@ def comparison_frame(comp: ComparisonSpec, run: StudyRun) -> pd.DataFrame:
         conv = conventional[col.column - 1] if conventional else None
         for term, printed in col.estimates.items():
             has = term in res.params.index
+            coef = float(res.params[term]) if has else None
             rows.append({
-                "column": f"({col.column})",
-                "statistic": term,
-                "paper": printed.coef,
-                "paper_se": printed.se,
-                "hitex": float(res.params[term]) if has else np.nan,
-                "hitex_se": float(res.std_errors[term]) if has else np.nan,
-                "hitex_se_conventional": float(conv.std_errors[term]) if conv is not None and has
-                else np.nan,
+                "model": f"({col.column})",
+                "statistic": labels.get(term, term),
+                "paper": _cell(printed.coef, printed.se),
+                "hitex": _cell(coef, float(res.std_errors[term]) if has else None),
+                "hitex conventional SE": f"({float(conv.std_errors[term]):.3f})"
+                if conv is not None and has else "",
+                "difference": f"{coef - printed.coef:+.3f}" if coef is not None else "",
             })
         if col.nobs is not None:
-            rows.append({"column": f"({col.column})", "statistic": "N", "paper": col.nobs,
-                         "hitex": res.nobs})
-        if col.r2 is not None:
-            rows.append({"column": f"({col.column})", "statistic": "R2 (within)", "paper": col.r2,
-                         "hitex": res.rsquared_within})
-    frame = pd.DataFrame(rows)
-    if not frame.empty:
-        frame["difference"] = frame["hitex"] - frame["paper"]
-    return frame
+            rows.append({"model": f"({col.column})", "statistic": "N", "paper": f"{col.nobs:,}",
+                         "hitex": f"{res.nobs:,}", "hitex conventional SE": "",
+                         "difference": f"{res.nobs - col.nobs:+d}"})
+        if col.r2 is not None and res.rsquared_within is not None:
+            rows.append({"model": f"({col.column})", "statistic": "R-squared (within)",
+                         "paper": f"{col.r2:.3f}", "hitex": f"{res.rsquared_within:.3f}",
+                         "hitex conventional SE": "",
+                         "difference": f"{res.rsquared_within - col.r2:+.3f}"})
+    return pd.DataFrame(rows)
 
 
 def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, seconds: float) -> None:
