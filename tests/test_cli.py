@@ -57,3 +57,10 @@ def test_bad_data_dir_names_both_ways(tmp_path):
     result = runner.invoke(app, ["data", "list", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "--data-dir" in result.output and "HITEX_DATA_DIR" in result.output
+
+
+def test_public_api_resolves():
+    import hitex
+
+    for name in hitex.__all__:
+        assert getattr(hitex, name) is not None, name

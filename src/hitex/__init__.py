@@ -34,7 +34,10 @@ _LAZY = {
     "descriptive_table": ("hitex.report.tables", "descriptive_table"),
     "run_study": ("hitex.studies.runner", "run_study"),
     "load_study": ("hitex.studies.spec", "load_study"),
-    "wdi": ("hitex.data.wdi", "load_wdi"),
+    "load_wdi": ("hitex.data.wdi", "load_wdi"),
+    "fetch_wdi": ("hitex.data.wdi_live", "fetch_wdi"),
+    "load_gcr": ("hitex.data.gcr", "load_gcr"),
+    "trade_facilitation_index": ("hitex.indicators.facilitation", "trade_facilitation_index"),
     "countries": ("hitex.data.countries", None),
 }
 

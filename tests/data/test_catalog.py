@@ -64,12 +64,12 @@ def test_wdi_coverage_years_and_countries(data_dir):
     assert entry["unit_column"] == "iso3" and entry["n_units"] == raw["iso3"].nunique()
 
 
-def test_wef_gcr_says_no_redistribution():
-    info = describe_dataset("wef_gcr")
+def test_wef_gcr_says_no_redistribution(data_dir):
+    info = describe_dataset("wef_gcr", data_dir)
     assert "NOT ALLOWED" in info["redistribution"]
     assert "never ship" in info["redistribution"]
     assert "NOT ALLOWED" in format_dataset(info)
-    row = list_datasets().set_index("name").loc["wef_gcr"]
+    row = list_datasets(data_dir).set_index("name").loc["wef_gcr"]
     assert "NOT ALLOWED" in row["redistribution"]
 
 
@@ -81,18 +81,19 @@ def test_provenance_comes_from_source_md(data_dir):
     assert info["source_title"] == source.splitlines()[0].lstrip("# ").strip()
 
 
-def test_units_are_given_where_known():
-    assert describe_dataset("cepii_geodist")["units"]["dist, distcap, distw, distwces"] == "km"
-    assert "1-7" in describe_dataset("wef_gcr")["units"]["value"]
+def test_units_are_given_where_known(data_dir):
+    units = describe_dataset("cepii_geodist", data_dir)["units"]
+    assert units["dist, distcap, distw, distwces"] == "km"
+    assert "1-7" in describe_dataset("wef_gcr", data_dir)["units"]["value"]
 
 
-def test_unknown_name_lists_valid_names():
+def test_unknown_name_lists_valid_names(data_dir):
     with pytest.raises(HitexError) as info:
-        describe_dataset("comtrade")
+        describe_dataset("comtrade", data_dir)
     message = str(info.value)
     assert "'comtrade'" in message
     assert all(name in message for name in NAMES)
 
 
-def test_name_is_case_insensitive():
-    assert describe_dataset("WDI")["name"] == "wdi"
+def test_name_is_case_insensitive(data_dir):
+    assert describe_dataset("WDI", data_dir)["name"] == "wdi"
