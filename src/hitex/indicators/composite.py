@@ -113,10 +113,14 @@ def resolve_weighting(weights: WeightsLike | None) -> WeightingStrategy:
     """Turn ``'mean'``/``'equal'``, a mapping of weights, or a strategy into a strategy."""
     if weights is None or (isinstance(weights, str) and weights in ("mean", "equal")):
         return EqualWeights()
+    if isinstance(weights, str) and weights in ("entropy", "pca"):
+        from hitex.indicators.weights import EntropyWeights, PCAWeights
+
+        return EntropyWeights() if weights == "entropy" else PCAWeights()
     if isinstance(weights, str):
         raise SpecificationError(
-            f"weights={weights!r} is not known; use 'mean' (equal weights), a mapping "
-            "{indicator: weight}, or a WeightingStrategy."
+            f"weights={weights!r} is not known; use 'mean' (equal weights), 'entropy', 'pca', "
+            "a mapping {indicator: weight}, or a WeightingStrategy."
         )
     if isinstance(weights, WeightingStrategy):
         return weights
