@@ -285,7 +285,7 @@ def test_non_numeric_values_raise():
         ({"primaries": PRIMARIES, "index_min_count": 5}, "index_min_count"),
         ({"primaries": PRIMARIES, "normalize": "rank"}, "normalize"),
         ({"primaries": PRIMARIES, "scale": 0}, "scale"),
-        ({"primaries": PRIMARIES, "secondary_weights": "entropy"}, "entropy"),
+        ({"primaries": PRIMARIES, "secondary_weights": "geometric"}, "geometric"),
         ({"primaries": PRIMARIES, "name": "A"}, "used twice"),
     ],
 )

@@ -12,11 +12,11 @@ Examples
 >>> import pandas as pd
 >>> from hitex.report.tables import descriptive_table
 >>> print(descriptive_table(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})), end="")
-=======================================
+========================================
 Variable  N  Mean  Std. dev.  Min   Max
----------------------------------------
+----------------------------------------
 x         4  2.50    1.29     1.00  4.00
-=======================================
+========================================
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
@@ -32,166 +31,9 @@ import numpy as np
 import pandas as pd
 
 from hitex.errors import ColumnNotFoundError, NonNumericError, SpecificationError
-
-Align = Literal["left", "center", "right"]
-_ALIGNS = ("left", "center", "right")
+from hitex.report.model import _ALIGNS, Align, Cell, Row, Section, Table  # noqa: F401
 
 
-# ----------------------------------------------------------------------------- model
-@dataclass(frozen=True)
-class Cell:
-    """One cell: formatted ``text``, an optional ``align`` overriding the column's,
-    and the number of columns it covers (``span``)."""
-
-    text: str = ""
-    align: Align | None = None
-    span: int = 1
-
-    def __post_init__(self) -> None:
-        if self.span < 1 or (self.align is not None and self.align not in _ALIGNS):
-            raise ValueError(f"invalid cell: span={self.span}, align={self.align!r}")
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row of cells, the row label (stub) included as the first cell.
-
-    Parameters
-    ----------
-    cells : tuple of Cell
-        The cells from left to right; their spans add up to the table's width.
-    role : str
-        What the row holds: ``"header"``, ``"title"``, ``"depvar"``, ``"coef"``,
-        ``"se"``, ``"fe"``, ``"stat"`` or ``"body"``, for writers and label
-        translators (e.g. to keep a coefficient and its standard error together).
-    key : str
-        The name behind the row (term, fixed effect or statistic), "" if none.
-    """
-
-    cells: tuple[Cell, ...]
-    role: str = "body"
-    key: str = ""
-
-    @classmethod
-    def of(cls, texts: Iterable[str], role: str = "body", key: str = "") -> Row:
-        """Build a row of one-column cells from strings."""
-        return cls(tuple(Cell(str(t)) for t in texts), role=role, key=key)
-
-    @property
-    def width(self) -> int:
-        """Number of table columns the row covers."""
-        return sum(c.span for c in self.cells)
-
-    def positions(self) -> list[tuple[int, Cell]]:
-        """``(first column, cell)`` for every cell of the row."""
-        starts = np.cumsum([0, *(c.span for c in self.cells)])[:-1]
-        return [(int(s), c) for s, c in zip(starts, self.cells, strict=True)]
-
-    def texts(self) -> tuple[str, ...]:
-        """Cell texts with spanning cells expanded (text first, then "")."""
-        return tuple(t for c in self.cells for t in (c.text, *[""] * (c.span - 1)))
-
-
-@dataclass(frozen=True)
-class Section:
-    """A named block of body rows (coefficients, fixed effects, statistics, ...)."""
-
-    name: str
-    rows: tuple[Row, ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A publication table, independent of any output format.
-
-    Parameters
-    ----------
-    column_labels : tuple of str
-        The first header row, the stub column's label included (often "").
-    sections : tuple of Section
-        The body, block by block.
-    header_rows : tuple of Row
-        Further header rows below ``column_labels`` (model titles, dependent
-        variable); writers put all header rows between the top and middle rules.
-    title : str or None
-        The caption.
-    notes : tuple of str
-        Notes below the table, one paragraph each.
-    align : tuple of {"left", "center", "right"} or None
-        Alignment of each column; None means the stub left and the rest centred.
-
-    Notes
-    -----
-    A table is immutable; :func:`dataclasses.replace` makes a changed copy, e.g.
-    ``replace(table, notes=("Source: WDI.",))`` replaces the notes.
-    """
-
-    column_labels: tuple[str, ...]
-    sections: tuple[Section, ...]
-    header_rows: tuple[Row, ...] = ()
-    title: str | None = None
-    notes: tuple[str, ...] = ()
-    align: tuple[Align, ...] | None = None
-
-    def __post_init__(self) -> None:
-        # Accept lists for convenience but store tuples, so the table stays immutable.
-        object.__setattr__(self, "column_labels", tuple(str(c) for c in self.column_labels))
-        object.__setattr__(self, "sections", tuple(self.sections))
-        object.__setattr__(self, "header_rows", tuple(self.header_rows))
-        object.__setattr__(self, "notes", tuple(str(n) for n in self.notes))
-        n = self.ncols
-        if self.align is not None:
-            object.__setattr__(self, "align", tuple(self.align))
-            if len(self.align) != n or any(a not in _ALIGNS for a in self.align):
-                raise ValueError(f"align needs {n} entries from {_ALIGNS}, got {self.align!r}")
-        for row in (*self.header_rows, *self.body_rows):
-            if row.width != n:
-                text = " | ".join(row.texts())
-                raise ValueError(f"row '{text}' covers {row.width} columns, the table has {n}")
-
-    @property
-    def ncols(self) -> int:
-        """Number of columns, the stub column included."""
-        return len(self.column_labels)
-
-    @property
-    def body_rows(self) -> tuple[Row, ...]:
-        """All body rows, section after section."""
-        return tuple(row for section in self.sections for row in section.rows)
-
-    @property
-    def column_align(self) -> tuple[Align, ...]:
-        """The alignment of each column, the default filled in."""
-        return self.align or ("left",) + ("center",) * (self.ncols - 1)
-
-    def to_frame(self, header: bool = True) -> pd.DataFrame:
-        """Return the cells as a DataFrame of strings.
-
-        Parameters
-        ----------
-        header : bool
-            Include ``header_rows`` as the first rows.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns named by ``column_labels``; a spanning cell's text is in the
-            first column it covers.
-        """
-        rows = [*(self.header_rows if header else ()), *self.body_rows]
-        return pd.DataFrame([r.texts() for r in rows], columns=list(self.column_labels))
-
-    def __str__(self) -> str:
-        from hitex.report.writers import to_text
-
-        return to_text(self)
-
-    def __repr__(self) -> str:
-        title = f"{self.title!r}, " if self.title else ""
-        return f"Table({title}{len(self.body_rows)} rows x {self.ncols} columns)"
-
-
-# ----------------------------------------------------------------------------- helpers
 def _fmt(value: Any, digits: int) -> str:
     """``digits`` decimals; None and NaN give ""."""
     if value is None or pd.isna(value):
@@ -322,7 +164,7 @@ def _coefficient_rows(
             p = float(m.pvalues[term]) if est and term in m.pvalues.index else None
             se = _fmt(m.std_errors[term], digits) if est and term in m.std_errors.index else ""
             coefs.append(est + _stars(p, levels) if est else "")
-            ses.append(f"{brackets[0]}{se}{brackets[1]}" if se else "")
+            ses.append(f"{brackets[0]}{se}{brackets[1]}" if se and brackets else "")
         out.append(Row.of([label, *coefs], role="coef", key=raw[0]))
         if brackets:
             out.append(Row.of(["", *ses], role="se", key=raw[0]))
@@ -353,54 +195,49 @@ def regression_table(
     notes: str | Sequence[str] | None = None,
     depvar_row: bool = True,
 ) -> Table:
-    """Put estimation results side by side, one column per model.
+    """Put estimation results side by side, one column per model (like esttab).
 
     Parameters
     ----------
     results : result, sequence of results, or mapping of title to result
         Objects with hitex's result contract (``params``, ``std_errors``,
         ``pvalues``, ``nobs``, ``rsquared``, ``rsquared_within``, ``spec``).
-        A mapping's keys are the model titles.
     titles : sequence of str, optional
-        One title per model (e.g. ``["OECD", "Non-OECD"]``), shown under (1), (2).
+        One title per model (e.g. ``["OECD", "Non-OECD"]``), shown under (1),
+        (2); by default a mapping's keys.
     labels : mapping, optional
-        Display names of terms and dependent variables, e.g. ``{"tfi": "Tfi"}``.
-        Terms given the same label share a row (esttab's ``rename()``), e.g.
-        ``{"tfi_lag": "Tfi", "tfi": "Tfi"}``.
-    keep, drop : sequence of str, optional
-        Terms to show / to leave out, by name or glob pattern (``"year_*"``).
-    order : sequence of str, optional
-        Terms (names, patterns or labels) shown first, in this order; the rest
-        follow in order of first appearance. A ``keep``, ``drop`` or ``order``
-        entry that matches no term is an error, so a typo cannot pass unseen.
+        Display names of terms and dependent variables; terms given the same
+        label share a row (esttab's ``rename()``).
+    keep, drop, order : sequence of str, optional
+        Terms to show, to leave out, or to show first in this order (the rest
+        follow in order of first appearance), by name or glob (``"year_*"``);
+        ``order`` also takes labels. An entry matching no term is an error.
     digits : int
         Decimals of coefficients, standard errors and R-squared.
     stars : sequence of float, optional
-        Significance thresholds, strictly below: the default gives * p<0.10,
-        ** p<0.05, *** p<0.01. None or ``()`` shows no stars.
+        Thresholds that p must be strictly below: the default gives * p<0.10,
+        ** p<0.05, *** p<0.01. None or ``()``: no stars.
     se_in : {"parentheses", "brackets", "none"} or None
-        How the standard error under each coefficient is enclosed; "none" or
-        None leaves standard errors out.
+        Enclosure of the standard error under each coefficient; "none"/None: no SEs.
     stats : sequence
-        Statistic rows from ``"nobs"`` (N, with a thousands separator),
-        ``"rsquared"`` and ``"rsquared_within"``; an item may be a ``(name,
-        label)`` pair. A row no model has a value for is left out.
+        From ``"nobs"`` (N, thousands separator), ``"rsquared"``,
+        ``"rsquared_within"``, or ``(name, label)`` pairs. Rows with no value are
+        left out.
     fe_labels : mapping, optional
         Fixed-effect row labels; by default ``"country"`` gives ``"Country FE"``.
     title : str, optional
         The caption.
     notes : str or sequence of str, optional
-        Notes after the standard ones (standard-error type from each model's
-        ``spec.vcov_label``, star levels, each model's ``spec.notes``).
+        Notes after the standard ones (SE type from ``spec.vcov_label``, star
+        levels, each model's ``spec.notes``, prefixed by its column).
     depvar_row : bool
         Show the dependent variable under the column headers.
 
     Returns
     -------
     Table
-        Sections ``"coefficients"``, ``"fixed_effects"`` (Yes/No per fixed
-        effect of any model) and ``"statistics"``; an empty cell where a model
-        lacks a term.
+        Sections "coefficients" (empty cell where a model lacks a term),
+        "fixed_effects" (Yes/No per fixed effect of any model) and "statistics".
 
     Raises
     ------
@@ -429,7 +266,8 @@ def regression_table(
     rows = _row_terms(models, labels, keep, drop, order)
     coef_rows = _coefficient_rows(models, rows, digits, levels, brackets)
 
-    model_fes = [[str(f) for f in (m.spec.fixed_effects or ())] for m in models]
+    fes_of = [m.spec.fixed_effects or () for m in models]
+    model_fes = [[fes] if isinstance(fes, str) else [str(f) for f in fes] for fes in fes_of]
     fe_rows = [
         Row.of(
             [_fe_label(fe, fe_labels or {}), *("Yes" if fe in fes else "No" for fes in model_fes)],
@@ -446,7 +284,7 @@ def regression_table(
             raise SpecificationError(
                 f"unknown statistic {name!r}; choose from {list(_STAT_LABELS)}"
             )
-        values = [getattr(m, name) for m in models]
+        values = [getattr(m, name, None) for m in models]
         if name == "nobs":
             cells = ["" if v is None or pd.isna(v) else f"{int(v):,}" for v in values]
         else:
@@ -458,8 +296,8 @@ def regression_table(
     if depvar_row:
         depvars = [labels.get(m.spec.depvar, m.spec.depvar) for m in models]
         if n > 1 and len(set(depvars)) == 1:
-            cells = (Cell(""), Cell(f"Dependent variable: {depvars[0]}", span=n))
-            header_rows.append(Row(cells, role="depvar"))
+            spanned = (Cell(""), Cell(f"Dependent variable: {depvars[0]}", span=n))
+            header_rows.append(Row(spanned, role="depvar"))
         else:
             header_rows.append(Row.of(["Dependent variable", *depvars], role="depvar"))
 
@@ -485,34 +323,18 @@ def regression_table(
 
 
 # ----------------------------------------------------------------------------- descriptive
-_DESC_STATS = {
-    "n": "N",
-    "mean": "Mean",
-    "sd": "Std. dev.",
-    "min": "Min",
-    "max": "Max",
-    "median": "Median",
-}
+_DESC_STATS = dict(n="N", mean="Mean", sd="Std. dev.", min="Min", max="Max", median="Median")
 
 
 def _describe(s: pd.Series, digits: int) -> dict[str, str]:
-    """Every statistic of one numeric column, formatted."""
+    """Every statistic of one numeric column, formatted ("" when undefined)."""
     x = s.dropna().astype("float64")
     whole = pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s)
-
-    def level(v: float) -> str:  # min, max and median of integers without decimals
-        return f"{v:.0f}" if whole and not math.isnan(v) else _fmt(v, digits)
-
-    if x.empty:
-        return {"n": "0", **dict.fromkeys(("mean", "sd", "min", "max", "median"), "")}
-    return {
-        "n": f"{len(x):,}",
-        "mean": _fmt(x.mean(), digits),
-        "sd": _fmt(x.std(ddof=1), digits),  # NaN (empty cell) for one observation
-        "min": level(x.min()),
-        "max": level(x.max()),
-        "median": level(x.median()),
-    }
+    out = {"n": f"{len(x):,}", "mean": _fmt(x.mean(), digits), "sd": _fmt(x.std(ddof=1), digits)}
+    for name, value in (("min", x.min()), ("max", x.max()), ("median", x.median())):
+        # min, max and median of an integer column without decimals
+        out[name] = f"{value:.0f}" if whole and not pd.isna(value) else _fmt(value, digits)
+    return out
 
 
 def descriptive_table(
@@ -533,17 +355,14 @@ def descriptive_table(
         The data.
     variables : sequence of str, optional
         Columns to describe, in this order; by default every numeric column.
-    labels : mapping, optional
-        Display names of the variables.
-    descriptions : mapping, optional
-        A description per variable (e.g. "GDP per capita (log)"); when given,
-        a "Description" column follows the variable.
+    labels, descriptions : mapping, optional
+        Display names, and descriptions (e.g. "GDP per capita (log)") shown in a
+        "Description" column when given.
     stats : sequence of str
         From ``"N"`` (non-missing count), ``"mean"``, ``"sd"``, ``"min"``,
         ``"max"`` and ``"median"``, case-insensitive.
     digits : int
-        Decimals of every statistic but N; min, max and median of an integer
-        column are shown without decimals.
+        Decimals of all but N; min, max and median of integer columns have none.
     title : str, optional
         The caption.
 
@@ -631,10 +450,8 @@ def comparison_table(
         Headers of the published and of the hitex column.
     digits : int
         Decimals of every number.
-    title : str, optional
-        The caption.
-    notes : str or sequence of str, optional
-        Notes after the standard one (e.g. where the published numbers come from).
+    title, notes : optional
+        The caption; notes after the standard one (e.g. the source of the numbers).
 
     Returns
     -------
@@ -677,35 +494,33 @@ def comparison_table(
 
 
 # ----------------------------------------------------------------------------- generic
+def _join(label: Any) -> str:
+    parts = label if isinstance(label, tuple) else (label,)
+    return " ".join(str(p) for p in parts if p is not None and str(p) != "")
+
+
 def frame_table(df: pd.DataFrame, title: str | None = None, digits: int = 3) -> Table:
     """Turn any DataFrame into a table.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The data. An index other than 0, 1, 2, ... becomes the first column(s);
-        the levels of MultiIndex column labels are joined with a space.
+        The data; an index other than 0, 1, 2, ... becomes the first column(s)
+        and MultiIndex column levels are joined with a space.
     title : str, optional
         The caption.
     digits : int
-        Decimals of floating-point numbers; integers and text are shown as they
-        are, missing values as empty cells.
+        Decimals of floats; integers and text as they are, missing values empty.
 
     Returns
     -------
     Table
         Numeric columns centred, the others left-aligned.
     """
-    columns: list[tuple[str, pd.Series]] = []
-    if not df.index.equals(pd.RangeIndex(len(df))):
-        for i, name in enumerate(df.index.names):
-            columns.append(
-                ("" if name is None else str(name), pd.Series(df.index.get_level_values(i)))
-            )
-    for j, col in enumerate(df.columns):
-        parts = col if isinstance(col, tuple) else (col,)
-        name = " ".join(str(p) for p in parts if p is not None and str(p) != "")
-        columns.append((name, df.iloc[:, j].reset_index(drop=True)))
+    index = [] if df.index.equals(pd.RangeIndex(len(df))) else list(range(df.index.nlevels))
+    columns = [(df.index.names[i], df.index.get_level_values(i).to_series()) for i in index]
+    columns += [(c, df.iloc[:, j]) for j, c in enumerate(df.columns)]
+    columns = [(_join(c), s.reset_index(drop=True)) for c, s in columns]
 
     def cell(value: Any) -> str:
         if pd.api.types.is_scalar(value) and pd.isna(value):
@@ -727,14 +542,5 @@ def frame_table(df: pd.DataFrame, title: str | None = None, digits: int = 3) -> 
     )
 
 
-__all__ = [
-    "Align",
-    "Cell",
-    "Row",
-    "Section",
-    "Table",
-    "regression_table",
-    "descriptive_table",
-    "comparison_table",
-    "frame_table",
-]
+__all__ = ["Align", "Cell", "Row", "Section", "Table", "comparison_table", "descriptive_table"]
+__all__ += ["frame_table", "regression_table"]

@@ -101,7 +101,7 @@ def to_text(table: Table, *, section_rules: bool = False) -> str:
     -------
     str
         The title, a ``=`` rule, the header rows, a ``-`` rule, the body, a
-        ``=`` rule and the notes (wrapped at the table's width, at least 60
+        ``=`` rule and the notes (wrapped at the table's width, at least 78
         columns), ending with a newline. Trailing spaces are removed.
     """
     rows = _all_rows(table)
@@ -120,7 +120,7 @@ def to_text(table: Table, *, section_rules: bool = False) -> str:
     for note in table.notes:
         lines.extend(
             textwrap.wrap(
-                note, width=max(total, 60), break_long_words=False, break_on_hyphens=False
+                note, width=max(total, 78), break_long_words=False, break_on_hyphens=False
             )
             or [""]
         )
