@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hitex.data import countries
@@ -195,7 +196,18 @@ def test_oecd_members_match_raw_file(data_dir):
 
 def test_eu_g7_g20(data_dir):
     eu = countries.members("eu", 2015, data_dir)
-    assert len(eu) == 27 and "GBR" not in eu and {"DEU", "HRV", "POL"} <= set(eu)
+    assert len(eu) == 28 and "GBR" in eu and {"DEU", "HRV", "POL"} <= set(eu)
+    # enlargements and the UK's exit (31 January 2020) are facts of the EU, not of the code
+    assert len(countries.members("eu", 2020, data_dir)) == 27
+    assert not countries.is_member("POL", "eu", 2003, data_dir)
+    assert countries.is_member("POL", "eu", 2004, data_dir)
+    assert len(countries.members("eu", 1995, data_dir)) == 15
+    assert "GBR" not in countries.members("eu", None, data_dir)
+    # the EU27 flag of the bundle's country table agrees with today's membership
+    conv = pd.read_csv(data_dir / "country_groups" / "country_groups_country_converter.csv",
+                       keep_default_na=False)
+    eu27 = set(conv.loc[conv["EU27"] != "", "ISO3"])
+    assert set(countries.members("eu", 2023, data_dir)) == eu27
     assert countries.members("g7", None, data_dir) == sorted(
         ["CAN", "FRA", "DEU", "ITA", "JPN", "GBR", "USA"]
     )

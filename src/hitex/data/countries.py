@@ -20,9 +20,9 @@ Membership rules (``year`` is a calendar year):
 group                       member in ``year`` when
 ==========================  ===============================================================
 ``oecd``                    OECD accession year <= ``year`` (CHL from 2010, LVA 2016, ...)
-``eu``                      one of the 27 current EU members; the data give no accession
-                            years, so this is time-invariant (the UK is never included and
-                            e.g. Poland counts before 2004)
+``eu``                      EU (EEC/EC before 1993) member: accession year <= ``year`` and,
+                            for a member that left, ``year`` < the year it left (GBR is a
+                            member 1973-2019); package data ``eu_membership.csv``
 ``g7``, ``g20``             current member (time-invariant); ``g20`` holds the 19 member
                             countries, not the other EU states the EU seat stands for
 ``wto``                     year of the accession date <= ``year`` (original members from
@@ -128,6 +128,7 @@ class _Tables:
     display: dict[str, str]
     static: dict[str, frozenset[str]]
     since: dict[str, dict[str, int]]
+    until: dict[str, dict[str, int]]
     income: pd.Series  # income code indexed by (iso3, year)
     income_years: tuple[int, int]
     groups: tuple[str, ...]
@@ -168,6 +169,13 @@ def _read(bundle: Path, key: str) -> pd.DataFrame:
 
 
 @functools.lru_cache(maxsize=1)
+def _eu() -> pd.DataFrame:
+    source = resources.files("hitex.data") / "resources" / "eu_membership.csv"
+    with source.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, comment="#", keep_default_na=False)
+
+
+@functools.lru_cache(maxsize=1)
 def _study000() -> pd.DataFrame:
     source = resources.files("hitex.data") / "resources" / _STUDY000_FILE
     with source.open("r", encoding="utf-8") as handle:
@@ -192,6 +200,7 @@ def _load(bundle: Path) -> _Tables:
     wto = _read(bundle, "wto")
     bri = _read(bundle, "bri")
     inc = _read(bundle, "income")
+    eu = _eu()
 
     # -- the country table --------------------------------------------------
     conv["ISO2"] = conv["ISO3"].map(_ISO2_FIXES).fillna(conv["ISO2"])
@@ -235,7 +244,6 @@ def _load(bundle: Path) -> _Tables:
     # -- groups -------------------------------------------------------------
     economies = wdi.loc[wdi["Region"].notna()]
     static = {
-        "eu": _flag(conv, "EU27"),
         "g7": _flag(conv, "G7"),
         "g20": _flag(conv, "G20") - (_flag(conv, "EU27") - _G20_EU_OWN_SEAT),
         "bri": frozenset(bri["iso3"].dropna()),
@@ -253,7 +261,9 @@ def _load(bundle: Path) -> _Tables:
                  for c, y in zip(oecd["ISO3"], oecd["oecd_accession_year"], strict=True)},
         "wto": {c: _as_int(str(d)[:4], "WTO accession date")
                 for c, d in zip(wto["iso3"], wto["accession_date"], strict=True)},
+        "eu": {c: int(y) for c, y in zip(eu["iso3"], eu["joined"], strict=True)},
     }
+    until = {"eu": {c: int(y) for c, y in zip(eu["iso3"], eu["left"], strict=True) if y}}
 
     inc = inc.dropna(subset=["income_group"])
     codes = inc["income_group"].str.rstrip("*")  # "LM*": the Bank's footnoted LM for Yemen
@@ -273,6 +283,7 @@ def _load(bundle: Path) -> _Tables:
         display=display,
         static=static,
         since=since,
+        until=until,
         income=income,
         income_years=(int(years.min()), int(years.max())),
         groups=groups,
@@ -448,7 +459,11 @@ def members(group: str, year: int | None = None, data_dir: PathLike = None) -> l
     if name in t.static:
         return sorted(t.static[name])
     if name in t.since:
-        return sorted(c for c, first in t.since[name].items() if y is None or first <= y)
+        ends = t.until.get(name, {})
+        return sorted(
+            c for c, first in t.since[name].items()
+            if (y is None and c not in ends) or (y is not None and first <= y < ends.get(c, 10**6))
+        )
     code = name.split(":", 1)[1]
     y = t.income_years[1] if y is None else y
     _check_income_year(t, y)
@@ -580,7 +595,9 @@ def group_panel(
             flag = panel["iso3"].isin(t.static[name]).astype("int64")
         elif name in t.since:
             start = panel["iso3"].map(t.since[name])
-            flag = (start.notna() & (start <= panel["year"])).astype("int64")
+            end = panel["iso3"].map(t.until.get(name, {})).fillna(10**6)
+            flag = (start.notna() & (start <= panel["year"]) & (panel["year"] < end)).astype(
+                "int64")
         else:
             keys = pd.MultiIndex.from_frame(panel[["iso3", "year"]])
             flag = t.income.reindex(keys).eq(name.split(":", 1)[1]).astype("int64")
