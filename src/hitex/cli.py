@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from hitex.cli_index import index_app
 from hitex.errors import HitexError
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 data_app = typer.Typer(help="The embedded data bundle: list and describe datasets.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
+app.add_typer(index_app, name="index")
 
 DataDirOption = Annotated[
     Path | None,

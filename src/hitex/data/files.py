@@ -1,0 +1,72 @@
+"""Read and write the user's tables: CSV (optionally gzipped), Excel and Parquet.
+
+The format follows the file extension. Errors name the file and say which
+formats are accepted.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from hitex.errors import DataFormatError, DataNotFoundError
+
+READABLE = (".csv", ".csv.gz", ".txt", ".tsv", ".xlsx", ".xls", ".parquet")
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for ext in sorted(READABLE, key=len, reverse=True):
+        if name.endswith(ext):
+            return ext
+    return path.suffix.lower()
+
+
+def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0) -> pd.DataFrame:
+    """Read a CSV, TSV, Excel or Parquet file into a DataFrame.
+
+    Raises
+    ------
+    DataNotFoundError
+        If the file does not exist.
+    DataFormatError
+        If the extension is not one of :data:`READABLE` or the file cannot be parsed.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataNotFoundError(f"file {p} does not exist; check the path.")
+    ext = _suffix(p)
+    try:
+        if ext in (".csv", ".csv.gz", ".txt"):
+            return pd.read_csv(p)
+        if ext == ".tsv":
+            return pd.read_csv(p, sep="\t")
+        if ext in (".xlsx", ".xls"):
+            return pd.read_excel(p, sheet_name=sheet)
+        if ext == ".parquet":
+            return pd.read_parquet(p)
+    except (ValueError, OSError, UnicodeDecodeError) as err:
+        raise DataFormatError(f"cannot read {p}: {err}") from err
+    raise DataFormatError(
+        f"{p}: unsupported file type {ext!r}; use one of {', '.join(READABLE)}."
+    )
+
+
+def write_table_file(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``frame`` as CSV, Excel (.xlsx) or Parquet, by the extension of ``path``."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    ext = _suffix(p)
+    if ext in (".csv", ".csv.gz", ".txt"):
+        frame.to_csv(p, index=False)
+    elif ext == ".tsv":
+        frame.to_csv(p, sep="\t", index=False)
+    elif ext == ".xlsx":
+        frame.to_excel(p, index=False)
+    elif ext == ".parquet":
+        frame.to_parquet(p, index=False)
+    else:
+        raise DataFormatError(f"{p}: cannot write {ext!r}; use .csv, .tsv, .xlsx or .parquet.")
+    return p

@@ -1,0 +1,64 @@
+"""``hitex index``: indicators from the command line."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hitex.cli import app
+from hitex.data.files import read_table, write_table_file
+from hitex.errors import DataFormatError, DataNotFoundError
+
+runner = CliRunner()
+
+
+def test_tfi_from_bundle(tmp_path, data_dir):
+    out = tmp_path / "tfi.parquet"
+    cov = tmp_path / "cov.csv"
+    result = runner.invoke(app, ["index", "tfi", "--out", str(out), "--coverage", str(cov),
+                                 "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(out)
+    assert {"iso3", "year", "PE", "RE", "CE", "EB", "TFI"} <= set(frame.columns)
+    complete = frame.dropna(subset=["PE", "RE", "CE", "EB"])
+    pd.testing.assert_series_equal(
+        complete["TFI"], complete[["PE", "RE", "CE", "EB"]].mean(axis=1), check_names=False)
+    assert pd.read_csv(cov)["year"].is_monotonic_increasing
+
+
+def test_composite_with_entropy_weights(tmp_path):
+    data = pd.DataFrame({"unit": ["a", "b", "c"], "period": 2020,
+                         "x1": [1.0, 2.0, 4.0], "x2": [3.0, 1.0, 2.0], "x3": [1.0, 1.0, 5.0]})
+    src = write_table_file(data, tmp_path / "in.xlsx")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: idx\nprimaries:\n  P: [x1, x2]\n  Q: [x3]\nsecondary_weights: mean\n"
+                    "primary_weights: {P: 3, Q: 1}\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["index", "composite", str(src), "--spec", str(spec),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out).sort_values("unit")
+    p = (data["x1"] + data["x2"]) / 2
+    expected = (3 * p + data["x3"]) / 4
+    assert got["idx"].tolist() == pytest.approx(expected.tolist())
+
+
+def test_composite_bad_spec_is_clean_error(tmp_path):
+    data = tmp_path / "in.csv"
+    data.write_text("unit,period,x1\na,1,2\n", encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("primaries:\n  P: [x1]\nweighting: odd\n", encoding="utf-8")
+    result = runner.invoke(app, ["index", "composite", str(data), "--spec", str(spec),
+                                 "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "Valid keys" in result.output
+
+
+def test_files_errors(tmp_path):
+    with pytest.raises(DataNotFoundError):
+        read_table(tmp_path / "none.csv")
+    (tmp_path / "x.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="unsupported"):
+        read_table(tmp_path / "x.json")
+    with pytest.raises(DataFormatError):
+        write_table_file(pd.DataFrame({"a": [1]}), tmp_path / "x.json")
