@@ -62,3 +62,32 @@ def test_files_errors(tmp_path):
         read_table(tmp_path / "x.json")
     with pytest.raises(DataFormatError):
         write_table_file(pd.DataFrame({"a": [1]}), tmp_path / "x.json")
+
+
+def test_hightech_and_prody(tmp_path):
+    trade = pd.DataFrame({
+        "exporter": ["A", "A", "B", "B"], "importer": ["B", "B", "A", "A"], "year": 2020,
+        "code": ["7924", "0111", "5413", "7611"], "value": [10.0, 5.0, 2.0, 3.0],
+    })
+    src = write_table_file(trade, tmp_path / "trade.csv")
+    out = tmp_path / "ht.csv"
+    result = runner.invoke(app, ["index", "hightech", str(src), "--out", str(out),
+                                 "--other", "other"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    # 7924 aerospace (792), 5413 pharmaceuticals (54), 7611 electronics (76), 0111 other
+    assert got["value"].sum() == pytest.approx(20.0)
+    assert got.loc[got["category"] == "other", "value"].sum() == pytest.approx(5.0)
+
+    exports = pd.DataFrame({"country": ["A", "A", "B"], "product": ["p", "q", "p"],
+                            "value": [1.0, 3.0, 2.0]})
+    gdp = pd.DataFrame({"country": ["A", "B"], "gdp_pc": [10.0, 20.0]})
+    e_src = write_table_file(exports, tmp_path / "x.csv")
+    g_src = write_table_file(gdp, tmp_path / "g.csv")
+    result = runner.invoke(app, ["index", "prody", str(e_src), "--gdp", str(g_src),
+                                 "--out", str(tmp_path / "prody.csv"),
+                                 "--expy-out", str(tmp_path / "expy.csv")])
+    assert result.exit_code == 0, result.output
+    prody = pd.read_csv(tmp_path / "prody.csv").set_index("product")["prody"]
+    # shares: A p 0.25, q 0.75; B p 1.0. PRODY_p = (0.25*10 + 1*20) / 1.25 = 18; PRODY_q = 10
+    assert prody["p"] == pytest.approx(18.0) and prody["q"] == pytest.approx(10.0)

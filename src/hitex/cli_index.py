@@ -99,3 +99,63 @@ def composite(
         _done(write_table_file(frame, out), len(frame))
     except HitexError as err:
         _fail(err)
+
+
+@index_app.command("hightech")
+def hightech(
+    input_file: Annotated[Path, typer.Argument(help="Product-level trade table.")],
+    out: OutOption,
+    code_col: Annotated[str, typer.Option(help="Product code column (SITC).")] = "code",
+    classification: Annotated[str, typer.Option(help="Classification name (study001_sitc3, "
+                                                "oecd_hightech_sitc3).")] = "study001_sitc3",
+    by: Annotated[str, typer.Option(help="Comma-separated grouping columns.")]
+    = "exporter,importer,year",
+    value: Annotated[str, typer.Option(help="Trade value column.")] = "value",
+    level: Annotated[int | None, typer.Option(help="Digits of numeric codes (left-padded "
+                                              "with zeros).")] = None,
+    other: Annotated[str | None, typer.Option(help="Keep non-high-tech trade under this "
+                                              "category name.")] = None,
+) -> None:
+    """Classify products as high-tech and total trade by group and category."""
+    try:
+        from hitex.data.files import read_table, write_table_file
+        from hitex.indicators.products import aggregate_by_category
+
+        frame = aggregate_by_category(
+            read_table(input_file, text_columns=[code_col]), by=tuple(c.strip() for c in by.split(",") if c.strip()),
+            value=value, code_col=code_col, classification=classification, level=level,
+            other=other,
+        )
+        _done(write_table_file(frame, out), len(frame))
+    except HitexError as err:
+        _fail(err)
+
+
+@index_app.command("prody")
+def prody_cmd(
+    input_file: Annotated[Path, typer.Argument(help="Exports by country (or province) and "
+                                               "product.")],
+    gdp: Annotated[Path, typer.Option(help="GDP per capita by country (and year).")],
+    out: OutOption,
+    expy_out: Annotated[Path | None, typer.Option(help="Also write EXPY by country here.")]
+    = None,
+    country: Annotated[str, typer.Option(help="Exporter column.")] = "country",
+    product: Annotated[str, typer.Option(help="Product column.")] = "product",
+    value: Annotated[str, typer.Option(help="Export value column.")] = "value",
+    year: Annotated[str | None, typer.Option(help="Year column, if any.")] = None,
+    gdp_col: Annotated[str, typer.Option(help="GDP per capita column.")] = "gdp_pc",
+) -> None:
+    """PRODY by product and EXPY by exporter (Hausmann, Hwang and Rodrik 2007)."""
+    try:
+        from hitex.data.files import read_table, write_table_file
+        from hitex.indicators.sophistication import expy, prody
+
+        trade = read_table(input_file)
+        table = prody(trade, read_table(gdp), country=country, product=product, value=value,
+                      year=year, gdp=gdp_col)
+        _done(write_table_file(table, out), len(table))
+        if expy_out:
+            e = expy(trade, table, country=country, product=product, value=value, year=year)
+            _done(write_table_file(e, expy_out), len(e))
+    except HitexError as err:
+        _fail(err)

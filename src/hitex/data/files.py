@@ -24,8 +24,11 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0) -> pd.DataFrame:
+def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0,
+               text_columns: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """Read a CSV, TSV, Excel or Parquet file into a DataFrame.
+
+    ``text_columns`` are read as text (product codes keep their leading zeros).
 
     Raises
     ------
@@ -38,15 +41,17 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0) -> 
     if not p.is_file():
         raise DataNotFoundError(f"file {p} does not exist; check the path.")
     ext = _suffix(p)
+    dtype = {c: str for c in text_columns} or None
     try:
         if ext in (".csv", ".csv.gz", ".txt"):
-            return pd.read_csv(p)
+            return pd.read_csv(p, dtype=dtype)
         if ext == ".tsv":
-            return pd.read_csv(p, sep="\t")
+            return pd.read_csv(p, sep="\t", dtype=dtype)
         if ext in (".xlsx", ".xls"):
-            return pd.read_excel(p, sheet_name=sheet)
+            return pd.read_excel(p, sheet_name=sheet, dtype=dtype)
         if ext == ".parquet":
-            return pd.read_parquet(p)
+            frame = pd.read_parquet(p)
+            return frame.astype(dict.fromkeys(text_columns, str)) if text_columns else frame
     except (ValueError, OSError, UnicodeDecodeError) as err:
         raise DataFormatError(f"cannot read {p}: {err}") from err
     raise DataFormatError(
