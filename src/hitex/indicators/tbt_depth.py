@@ -1,0 +1,610 @@
+r"""TBT depth of trade agreements and the pair-year FTA/depth panel of study 001.
+
+Depth of an agreement
+---------------------
+Study 001 (Table 4) scores the technical-barriers-to-trade (TBT) chapter of an
+agreement :math:`a` from six DESTA items; DESTA's seventh item, ``tbt_prov``
+("has a TBT chapter or provisions"), is dropped because every agreement of the
+study has one:
+
+.. math::
+
+    \mathrm{Depth}_a = \mathrm{wto}_a + \mathrm{coop}_a + \mathrm{distort}_a
+                     + \mathrm{dispute}_a + \mathrm{intstand}_a + \mathrm{harmon}_a,
+    \qquad \mathrm{Depth}_a \in \{0, \dots, 8\},
+
+with the first five items 0/1 and harmonisation 0 (none), 1 (general goal),
+2 (selected sectors) or 3 (full). Tiers follow study 001, Table 5: ``'5-6'``
+(first tier), ``'3-4'`` (second), ``'1-2'`` (third), plus ``'0'``. The study
+saw no agreement above 6 and defines no tier for 7-8; hitex gives such
+agreements their own tier ``'7-8'`` rather than folding them into ``'5-6'``.
+
+Missing item codes are never read as 0: the agreement's depth and tier stay
+missing, ``missing_items`` names the items and a
+:class:`~hitex.errors.DataCoverageWarning` lists the agreements (or
+``missing='raise'``). ``missing='zero_if_no_provision'`` sets the items of
+agreements coded ``tbt_prov = 0`` to 0, flagged in ``items_imputed`` (DESTA
+codes all six items 0 for every such agreement it codes in full: 322 in 2.03).
+
+Pair-year panel
+---------------
+For exporter :math:`i`, importer :math:`j` and year :math:`t`, with
+:math:`A_{ijt}` the agreements in force for the pair,
+
+.. math::
+
+    \mathrm{FTA}_{ijt} = \mathbf{1}[A_{ijt} \neq \emptyset], \qquad
+    \mathrm{Depth}_{ijt} = \max_{a \in A_{ijt}} \mathrm{Depth}_a .
+
+A pair's membership runs from its entry-into-force year (an accession's own
+year) up to, not including, the year of its withdrawal from the same treaty.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from hitex.errors import (
+    ColumnNotFoundError,
+    DataCoverageWarning,
+    DataFormatError,
+    DuplicateKeyError,
+    EmptySampleError,
+    HitexError,
+    NonNumericError,
+)
+
+__all__ = ["TBT_ITEMS", "TBT_ITEM_RANGES", "TIERS", "tbt_depth", "depth_tier", "pair_year_panel",
+           "study001_table6", "check_study001_table6", "Table6Check"]
+
+TBT_ITEMS = ("tbt_wto", "tbt_coop", "tbt_distort", "tbt_dispute", "tbt_intstand", "tbt_harmon")
+"""The six DESTA items summed into the depth (study 001, Table 4 without ``tbt_prov``)."""
+
+TBT_ITEM_RANGES: dict[str, tuple[int, int]] = {
+    "tbt_prov": (0, 1), "tbt_wto": (0, 1), "tbt_coop": (0, 1), "tbt_distort": (0, 1),
+    "tbt_dispute": (0, 1), "tbt_intstand": (0, 1), "tbt_harmon": (0, 3),
+}
+"""Allowed whole-number codes of each DESTA TBT item (inclusive)."""
+
+TIERS: tuple[str, ...] = ("0", "1-2", "3-4", "5-6", "7-8")
+"""Depth tiers, lowest first (study 001, Table 5, plus ``'0'`` and ``'7-8'``)."""
+
+MissingRule = Literal["report", "raise", "zero_if_no_provision"]
+_TABLE6_FILE = "study001_table6.csv"
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _require(frame: object, columns: Iterable[str], what: str, fix: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise HitexError(f"{what} must be a pandas DataFrame; got {type(frame).__name__}.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ColumnNotFoundError(
+            f"{what} lacks the column(s) {', '.join(map(repr, missing))}; it has "
+            f"{', '.join(map(str, frame.columns))}. {fix}"
+        )
+    return frame
+
+
+def _numeric(frame: pd.DataFrame, col: str, id_col: str, what: str) -> pd.Series:
+    values = frame[col]
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    out = pd.to_numeric(values, errors="coerce")
+    text = out.isna() & values.notna()
+    if text.any():
+        shown = ", ".join(f"{i!r}: {v!r}" for i, v in
+                          zip(frame.loc[text, id_col][:5], values[text][:5], strict=True))
+        raise NonNumericError(
+            f"{what} column {col!r} holds text ({shown}). Recode it as numbers "
+            "(missing cells may stay empty)."
+        )
+    return out.astype("float64")
+
+
+def _unique(frame: pd.DataFrame, col: str, what: str) -> None:
+    if (dupes := frame[col].duplicated(keep=False)).any():
+        raise DuplicateKeyError(f"{what} has several rows for agreement(s) "
+                                f"{_names(frame.loc[dupes, col].unique())} in column {col!r}. Keep "
+                                f"one row per agreement (e.g. drop_duplicates({col!r})).")
+
+
+def _names(ids: Iterable[object], limit: int = 10) -> str:
+    ids = list(ids)
+    head = ", ".join(map(repr, ids[:limit]))
+    return head + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+# ----------------------------------------------------------------------------- depth
+
+
+def depth_tier(depth: pd.Series | Iterable[float]) -> pd.Series:
+    """Map depth scores to the tiers :data:`TIERS` (0, 1-2, 3-4, 5-6, 7-8).
+
+    Parameters
+    ----------
+    depth : Series or iterable of numbers
+        Depth scores; missing values stay missing.
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical with categories :data:`TIERS`.
+
+    Raises
+    ------
+    DataFormatError
+        A score is not a whole number between 0 and 8.
+    """
+    values = depth if isinstance(depth, pd.Series) else pd.Series(list(depth), dtype=object)
+    numbers = _numeric(pd.DataFrame({"depth": values, "id": values.index}), "depth", "id", "depth")
+    bad = numbers.notna() & ((numbers % 1 != 0) | (numbers < 0) | (numbers > 8))
+    if bad.any():
+        raise DataFormatError(f"Depth scores must be whole numbers from 0 to 8; got "
+                              f"{_names(numbers[bad].unique())}. Compute them with tbt_depth().")
+    codes = np.select([numbers == 0, numbers <= 2, numbers <= 4, numbers <= 6, numbers <= 8],
+                      [0, 1, 2, 3, 4], default=-1)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=list(TIERS), ordered=True),
+                     index=values.index, name="tier")
+
+
+def tbt_depth(
+    coding: pd.DataFrame,
+    *,
+    id_col: str = "agreement_id",
+    missing: MissingRule = "report",
+) -> pd.DataFrame:
+    r"""Compute the TBT depth of each agreement (study 001, Tables 4-5).
+
+    .. math::
+
+        \mathrm{Depth}_a = \mathrm{wto}_a + \mathrm{coop}_a + \mathrm{distort}_a
+                         + \mathrm{dispute}_a + \mathrm{intstand}_a + \mathrm{harmon}_a
+                         \in \{0, \dots, 8\}
+
+    Parameters
+    ----------
+    coding : DataFrame
+        One row per agreement with ``id_col`` and the :data:`TBT_ITEMS` (DESTA's
+        names, e.g. from :func:`hitex.data.desta.read_coding`); ``tbt_prov`` is
+        optional (checked when present, needed for ``'zero_if_no_provision'``).
+    id_col : str, default 'agreement_id'
+        Column identifying the agreement; must be unique.
+    missing : {'report', 'raise', 'zero_if_no_provision'}, default 'report'
+        What to do with missing item codes (see the module docstring): leave the
+        depth missing and warn, raise, or set the items of ``tbt_prov = 0``
+        agreements to 0 and report the rest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input columns (items as nullable integers) plus ``depth`` (nullable
+        integer, missing when an item is missing), ``tier`` (ordered categorical,
+        :data:`TIERS`), ``missing_items`` (comma-separated item names, ``''`` when
+        complete) and ``items_imputed`` (True where ``'zero_if_no_provision'``
+        filled items).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        ``id_col`` or an item column is absent.
+    DuplicateKeyError
+        An agreement id occurs twice.
+    NonNumericError
+        An item column holds text.
+    DataFormatError
+        An item code is not a whole number in its range (0/1, harmonisation
+        0-3); the message names the agreement and the item. Also raised for
+        missing codes with ``missing='raise'``.
+    """
+    needed = [id_col, *TBT_ITEMS] + (["tbt_prov"] if missing == "zero_if_no_provision" else [])
+    _require(coding, needed, "The TBT coding",
+             "Read it with hitex.data.desta.read_coding() or rename your columns to DESTA's names.")
+    if missing not in ("report", "raise", "zero_if_no_provision"):
+        raise HitexError(f"missing={missing!r} is not one of 'report', 'raise', 'zero_if_no_provision'.")
+    _unique(coding, id_col, "The TBT coding")
+    out = coding.copy()
+    items = [c for c in TBT_ITEM_RANGES if c in out.columns]
+    for item in items:
+        values = _numeric(out, item, id_col, "The TBT coding")
+        low, high = TBT_ITEM_RANGES[item]
+        bad = values.notna() & ((values % 1 != 0) | (values < low) | (values > high))
+        if bad.any():
+            ids, vals = out.loc[bad, id_col].tolist(), values[bad].tolist()
+            also = ", ".join(f"{i!r}: {v:g}" for i, v in zip(ids[1:6], vals[1:6], strict=True))
+            raise DataFormatError(
+                f"Agreement {ids[0]!r} has {item} = {vals[0]:g}, outside the codes {low}-{high}"
+                f"{f' (also {also})' if also else ''}. Correct {item} in the coding "
+                f"(whole numbers {low}-{high})."
+            )
+        out[item] = values.astype("Int64")
+
+    imputed = pd.Series(False, index=out.index)
+    if missing == "zero_if_no_provision":
+        no_chapter = out["tbt_prov"].eq(0).fillna(False)
+        imputed = no_chapter & out[list(TBT_ITEMS)].isna().any(axis=1)
+        for item in TBT_ITEMS:
+            out.loc[no_chapter, item] = out.loc[no_chapter, item].fillna(0)
+
+    gaps = out[list(TBT_ITEMS)].isna()
+    missing_items = gaps.apply(lambda row: ",".join(i for i in TBT_ITEMS if row[i]), axis=1)
+    incomplete = gaps.any(axis=1)
+    if incomplete.any():
+        ids = out.loc[incomplete, id_col].tolist()
+        message = (
+            f"{len(ids)} agreement(s) lack TBT item codes, so their depth is left missing "
+            f"(not counted as 0): {_names(ids)}. The column 'missing_items' names the items; "
+            "fill them from the treaty texts, drop the agreements"
+        )
+        if missing == "raise":
+            raise DataFormatError(message + ", or pass missing='report'.")
+        warnings.warn(message + ".", DataCoverageWarning, stacklevel=2)
+
+    depth = out[list(TBT_ITEMS)].sum(axis=1, min_count=1).astype("Int64")
+    out["depth"] = depth.mask(incomplete)
+    out["tier"] = depth_tier(out["depth"].astype("float64"))
+    out["missing_items"] = missing_items.astype("string") if len(out) else pd.Series(dtype="string")
+    out["items_imputed"] = imputed.astype(bool)
+    return out
+
+
+# ----------------------------------------------------------------------------- pair-year panel
+
+
+def _years(years: Iterable[int]) -> np.ndarray:
+    try:
+        values = np.array(sorted({int(y) for y in years}), dtype=np.int64)
+    except (TypeError, ValueError):
+        raise HitexError(f"years must be whole numbers, e.g. range(1990, 2021); got {years!r}.") from None
+    if values.size == 0:
+        raise EmptySampleError("years is empty; pass the panel years, e.g. range(1990, 2021).")
+    return values
+
+
+def _ordered(frame: pd.DataFrame, c1: str, c2: str) -> tuple[np.ndarray, np.ndarray]:
+    x, y = frame[c1].astype(str).to_numpy(), frame[c2].astype(str).to_numpy()
+    return np.where(x < y, x, y), np.where(x < y, y, x)
+
+
+def _spells(dyads: pd.DataFrame, withdrawals: pd.DataFrame, ids: pd.Index) -> tuple[pd.DataFrame, dict]:
+    """Unordered-pair membership spells [start, end) of the agreements in ``ids``."""
+    treaty = dyads["base_treaty"] if "base_treaty" in dyads.columns else dyads["agreement_id"]
+    d = pd.DataFrame({"agreement_id": dyads["agreement_id"].astype("string"),
+                      "treaty": treaty.astype("string"),
+                      "i1": dyads["iso3_1"].astype("string"), "i2": dyads["iso3_2"].astype("string"),
+                      "start": _numeric(dyads, "entry_into_force", "agreement_id", "dyads")})
+    unlisted = ~d["agreement_id"].isin(ids)
+    no_iso = d["i1"].isna() | d["i2"].isna()
+    notes = {"dyads_of_unlisted_agreements": int(unlisted.sum()),
+             "unlisted_agreements": sorted(d.loc[unlisted, "agreement_id"].dropna().unique().tolist()),
+             "dyads_without_iso3": int((no_iso & ~unlisted).sum()),
+             "dyads_without_entry_into_force": int((d["start"].isna() & ~unlisted).sum())}
+    d = d.loc[~(unlisted | no_iso) & d["start"].notna()].reset_index(drop=True)
+    d["a"], d["b"] = _ordered(d, "i1", "i2")
+    d = d.loc[d["a"] != d["b"]].drop(columns=["i1", "i2"]).reset_index(drop=True)
+
+    w = withdrawals[["base_treaty", "iso3_1", "iso3_2", "year"]].dropna().reset_index(drop=True)
+    first, second = _ordered(w, "iso3_1", "iso3_2")
+    w = pd.DataFrame({"treaty": w["base_treaty"].astype("string"), "a": first, "b": second,
+                      "end": _numeric(w, "year", "base_treaty", "withdrawals")})
+    hits = d.reset_index().merge(w, on=["treaty", "a", "b"])
+    hits = hits.loc[hits["end"] >= hits["start"]]  # a withdrawal ends spells begun by then
+    d["end"] = hits.groupby("index")["end"].min().reindex(d.index)
+    notes["spells_ended_by_withdrawal"] = int(d["end"].notna().sum())
+    return d, notes
+
+
+def pair_year_panel(
+    agreements: pd.DataFrame,
+    dyads: pd.DataFrame,
+    withdrawals: pd.DataFrame,
+    years: Iterable[int],
+    *,
+    countries: Iterable[str] | None = None,
+    unknown_depth: Literal["lower_bound", "missing"] = "lower_bound",
+) -> pd.DataFrame:
+    r"""Build the exporter x importer x year panel of FTA_ijt and Depth_ijt.
+
+    .. math::
+
+        \mathrm{FTA}_{ijt} = \mathbf{1}[A_{ijt} \neq \emptyset], \quad
+        \mathrm{Depth}_{ijt} = \max_{a \in A_{ijt}} \mathrm{Depth}_a, \quad
+        A_{ijt} = \{a : \mathrm{eif}_{a,ij} \le t < \mathrm{wd}_{a,ij}\},
+
+    where :math:`\mathrm{eif}_{a,ij}` is the year the pair's membership of
+    :math:`a` enters into force and :math:`\mathrm{wd}_{a,ij}` the year of the
+    first withdrawal of the pair from the same treaty (:math:`\infty` if none).
+
+    Parameters
+    ----------
+    agreements : DataFrame
+        The agreements to count, with ``agreement_id`` and ``depth`` (missing
+        allowed), e.g. :func:`tbt_depth` of DESTA's coding, filtered to the
+        agreements of interest (study 001: bilateral agreements with a TBT chapter).
+    dyads : DataFrame
+        Country pairs of each agreement: ``agreement_id``, ``iso3_1``, ``iso3_2``,
+        ``entry_into_force`` and optionally ``base_treaty`` (as from
+        :func:`hitex.data.desta.read_dyads`). Pairs are unordered; a plurilateral
+        agreement has one row per pair of members.
+    withdrawals : DataFrame
+        ``base_treaty``, ``iso3_1``, ``iso3_2`` and ``year`` (first year without the
+        agreement), as from :func:`hitex.data.desta.read_withdrawals`. It ends
+        every spell of the pair in that treaty (``base_treaty`` of the dyads, or
+        ``agreement_id`` when they have none) that began in or before ``year``.
+    years : iterable of int
+        Years of the panel.
+    countries : iterable of str, optional
+        ISO3 codes of the panel's economies; default: every code in ``dyads``.
+        All ordered pairs of distinct economies appear, also those never in an
+        agreement (FTA = 0).
+    unknown_depth : {'lower_bound', 'missing'}, default 'lower_bound'
+        When an agreement in force has a missing depth: take the maximum over the
+        agreements with a known depth (a lower bound; missing if none is known),
+        or make ``depth`` missing. ``n_depth_unknown`` counts such agreements
+        either way.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by ``exporter, importer, year``, both directions of every pair:
+        ``fta`` (0/1), ``depth`` (float; missing when ``fta`` is 0 or unknown),
+        ``depth_x_fta`` (depth where ``fta`` is 1, 0 where it is 0),
+        ``n_agreements`` (distinct treaties in force: a consolidated version or an
+        accession counts with its base treaty when ``base_treaty`` is given),
+        ``n_depth_unknown`` and ``deepest_agreement`` (id; ties go to the earliest
+        entry into force, then the smallest id). ``attrs['coverage']`` records the
+        dyads left out (no ISO3, no entry-into-force year, agreement not in
+        ``agreements``) and the spells ended by withdrawals.
+
+    Raises
+    ------
+    ColumnNotFoundError, DuplicateKeyError, NonNumericError, EmptySampleError
+        Missing columns, duplicated agreement ids, text in ``depth`` or no years.
+    """
+    fix = "Build it with hitex.data.desta (read_coding + tbt_depth, read_dyads, read_withdrawals)."
+    _require(agreements, ["agreement_id", "depth"], "agreements", fix)
+    _require(dyads, ["agreement_id", "iso3_1", "iso3_2", "entry_into_force"], "dyads", fix)
+    _require(withdrawals, ["base_treaty", "iso3_1", "iso3_2", "year"], "withdrawals", fix)
+    if unknown_depth not in ("lower_bound", "missing"):
+        raise HitexError(f"unknown_depth={unknown_depth!r} is not 'lower_bound' or 'missing'.")
+    _unique(agreements, "agreement_id", "agreements")
+    depth_of = pd.Series(_numeric(agreements, "depth", "agreement_id", "agreements").to_numpy(),
+                         index=agreements["agreement_id"].astype("string"))
+    yrs = _years(years)
+    y0, y1 = int(yrs[0]), int(yrs[-1])
+    ny = y1 - y0 + 1
+
+    spells, notes = _spells(dyads, withdrawals, depth_of.index)
+    if countries is None:
+        codes = sorted(set(spells["a"]) | set(spells["b"]))
+    else:
+        codes = sorted({str(c) for c in countries})
+    if not codes:
+        raise EmptySampleError("No economies for the panel: dyads is empty and no countries were given.")
+    n = len(codes)
+    pos = {c: k for k, c in enumerate(codes)}
+
+    # spells -> one row per (unordered pair, year) in the window
+    s = spells.assign(ka=spells["a"].map(pos), kb=spells["b"].map(pos)).dropna(subset=["ka", "kb"])
+    first = np.maximum(s["start"].to_numpy(dtype=float), y0)
+    last = np.minimum(s["end"].fillna(np.inf).to_numpy(dtype=float) - 1, y1)
+    live = first <= last
+    s, first, last = s.loc[live], first[live].astype(np.int64), last[live].astype(np.int64)
+    counts = last - first + 1
+    rows = np.repeat(np.arange(len(s)), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    pair = (s["ka"].to_numpy(dtype=np.int64) * n + s["kb"].to_numpy(dtype=np.int64))[rows]
+    long = pd.DataFrame({"key": pair * ny + (np.repeat(first, counts) + offset - y0),
+                         "agreement_id": s["agreement_id"].to_numpy()[rows],
+                         "treaty": s["treaty"].to_numpy()[rows],
+                         "start": s["start"].to_numpy(dtype=float)[rows]})
+    long["depth"] = long["agreement_id"].map(depth_of).astype("float64")
+
+    size = n * n * ny  # dense arrays indexed by unordered pair x year
+    n_agree = np.bincount(long.drop_duplicates(["key", "treaty"])["key"], minlength=size)
+    unknown = long.loc[long["depth"].isna()].drop_duplicates(["key", "agreement_id"])["key"]
+    n_unknown = np.bincount(unknown, minlength=size)
+    best = long.dropna(subset=["depth"]).sort_values(
+        ["key", "depth", "start", "agreement_id"], ascending=[True, False, True, True])
+    best = best.drop_duplicates("key")
+    depth = np.full(size, np.nan)
+    depth[best["key"].to_numpy()] = best["depth"].to_numpy()
+    deepest = np.full(size, None, dtype=object)
+    deepest[best["key"].to_numpy()] = best["agreement_id"].to_numpy()
+    if unknown_depth == "missing":
+        depth[n_unknown > 0] = np.nan
+        deepest[n_unknown > 0] = None
+
+    # the full grid of ordered pairs, both directions
+    ex, im = np.divmod(np.arange(n * n), n)
+    ex, im = ex[ex != im], im[ex != im]
+    sel = yrs - y0
+    ex_r, im_r = np.repeat(ex, len(sel)), np.repeat(im, len(sel))
+    t = np.tile(sel, len(ex))
+    idx = (np.minimum(ex_r, im_r) * n + np.maximum(ex_r, im_r)) * ny + t
+    names = np.array(codes, dtype=object)
+    fta = (n_agree[idx] > 0).astype(np.int64)
+    out = pd.DataFrame({
+        "exporter": pd.array(names[ex_r], dtype="string"), "importer": pd.array(names[im_r], dtype="string"),
+        "year": (t + y0).astype(np.int64), "fta": fta, "depth": depth[idx],
+        "depth_x_fta": np.where(fta == 1, depth[idx], 0.0), "n_agreements": n_agree[idx],
+        "n_depth_unknown": n_unknown[idx], "deepest_agreement": pd.array(deepest[idx], dtype="string"),
+    })
+    notes["pair_years_with_unknown_depth"] = int((out["n_depth_unknown"] > 0).sum() // 2)
+    _warn_coverage(notes)
+    out.attrs["coverage"] = notes
+    return out
+
+
+def _warn_coverage(notes: dict) -> None:
+    texts = {
+        "dyads_of_unlisted_agreements": f"dyad rows of {len(notes['unlisted_agreements'])} agreement(s) "
+        f"not in `agreements` were left out ({_names(notes['unlisted_agreements'], 5)}); filter "
+        "dyads to the same agreements to silence this",
+        "dyads_without_entry_into_force": "dyad rows have no entry-into-force year and never count",
+        "dyads_without_iso3": "dyad rows have no ISO3 code and were left out",
+        "pair_years_with_unknown_depth": "pair-years have an agreement of unknown depth in force "
+        "(see n_depth_unknown)",
+    }
+    parts = [f"{notes[key]} {text}" for key, text in texts.items() if notes[key]]
+    if parts:
+        warnings.warn("pair_year_panel: " + "; ".join(parts) + ". Details: result.attrs['coverage'].",
+                      DataCoverageWarning, stacklevel=3)
+
+
+# ----------------------------------------------------------------------------- study 001, Table 6
+
+
+def study001_table6() -> pd.DataFrame:
+    """Return study 001's Table 6 as printed (China's 11 bilateral FTAs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row`` (the study's row order), ``partner_zh`` (as printed),
+        ``partner_en``, ``partner_iso3``, the six :data:`TBT_ITEMS` as printed,
+        ``depth_printed`` (the printed "TBT条款深度") and ``depth_table5`` (the
+        score under which Table 5 lists the agreement). The file's header names
+        the source; these are the study's printed numbers, for comparison only.
+    """
+    source = resources.files("hitex.indicators") / "resources" / _TABLE6_FILE
+    with source.open("r", encoding="utf-8") as handle:
+        text = {c: "string" for c in ("partner_zh", "partner_en", "partner_iso3")}
+        return pd.read_csv(handle, comment="#", dtype=text)
+
+
+@dataclass(frozen=True)
+class Table6Check:
+    """Result of :func:`check_study001_table6`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Per Table 6 row: printed items and depths, ``depth_items`` (sum of the printed
+        items), ``printed_matches_items``; with a coding also the matched DESTA entry
+        (``desta_id``, ``desta_name``, ``desta_entry_into_force``, ``desta_candidates``),
+        its items ``desta_<item>``, ``desta_depth`` and ``n_item_disagreements``.
+    inconsistent : DataFrame
+        The rows whose printed depth differs from the sum of their printed items.
+    disagreements : DataFrame
+        One row per (row, item) where study and DESTA differ: ``row``, ``partner_en``,
+        ``partner_iso3``, ``desta_id``, ``item``, ``study``, ``desta``.
+    """
+
+    table: pd.DataFrame
+    inconsistent: pd.DataFrame
+    disagreements: pd.DataFrame
+
+    def summary(self) -> str:
+        """Describe the findings in a few lines of text."""
+        lines = [f"Table 6 row {r.row} ({r.partner_en}): printed depth {r.depth_printed} but its "
+                 f"items sum to {r.depth_items} (Table 5 lists it under {r.depth_table5})."
+                 for r in self.inconsistent.itertuples(index=False)]
+        lines = lines or ["Every printed depth of Table 6 equals the sum of its printed items."]
+        lines += [f"{r.partner_en} (DESTA {r.desta_id}): {r.item} study {r.study}, DESTA {r.desta}."
+                  for r in self.disagreements.itertuples(index=False)]
+        if "desta_id" in self.table.columns and self.table["desta_id"].isna().any():
+            missing = self.table.loc[self.table["desta_id"].isna(), "partner_en"]
+            lines.append(f"No DESTA agreement found for: {', '.join(missing)}.")
+        return "\n".join(lines)
+
+
+def _match_desta(coding: pd.DataFrame, country: str, window: tuple[int, int]) -> pd.DataFrame:
+    """One row per partner: the earliest DESTA base treaty of ``country`` and the partner."""
+    _require(coding, ["agreement_id", "name", "entry_into_force", "members", *TBT_ITEMS],
+             "The DESTA coding", "Read it with hitex.data.desta.read_coding().")
+    c = coding.loc[coding["entry_type"] == "base_treaty"] if "entry_type" in coding else coding
+    eif = pd.to_numeric(c["entry_into_force"], errors="coerce").astype("float64")
+    members = [set(m) if isinstance(m, tuple | list | set | frozenset | np.ndarray) else set()
+               for m in c["members"]]
+    partner = [next(iter(m - {country})) if len(m) == 2 and country in m else None for m in members]
+    c = c.assign(partner_iso3=pd.array(partner, dtype="string"), _eif=eif)
+    c = c.loc[c["partner_iso3"].notna() & eif.between(*window)]
+    c = c.sort_values(["partner_iso3", "_eif", "agreement_id"])
+    out = c.drop_duplicates("partner_iso3").rename(columns={i: f"desta_{i}" for i in TBT_ITEMS})
+    out = out.rename(columns={"agreement_id": "desta_id", "name": "desta_name"})
+    out["desta_entry_into_force"] = out["_eif"].astype("Int64")
+    out["desta_candidates"] = out["partner_iso3"].map(c["partner_iso3"].value_counts())
+    cols = ["desta_id", "desta_name", "desta_entry_into_force", "desta_candidates"]
+    return out[["partner_iso3", *cols, *(f"desta_{i}" for i in TBT_ITEMS)]]
+
+
+def check_study001_table6(
+    coding: pd.DataFrame | None = None,
+    *,
+    window: tuple[int, int] = (2000, 2020),
+    country: str = "CHN",
+) -> Table6Check:
+    r"""Check study 001's Table 6 against itself and against DESTA's coding.
+
+    Two checks: (1) for every row, the printed depth against the sum of the
+    printed items, :math:`\mathrm{Depth} = \sum_{k} \mathrm{item}_k` over
+    :data:`TBT_ITEMS` (a row where they differ is reported, never corrected);
+    (2) when ``coding`` is given, every printed item against DESTA's code for the
+    same agreement, found by partner and year: the DESTA base treaty whose
+    members are exactly ``country`` and the partner and whose entry into force
+    lies in ``window`` (the study's sample years); the earliest if several.
+
+    Parameters
+    ----------
+    coding : DataFrame, optional
+        DESTA's coding with members, as from :func:`hitex.data.desta.read_coding`
+        (``agreement_id``, ``name``, ``entry_into_force``, ``members``, the items,
+        optionally ``entry_type``). Without it only check (1) runs.
+    window : (int, int), default (2000, 2020)
+        Entry-into-force years allowed for the match (inclusive).
+    country : str, default 'CHN'
+        The country whose agreements Table 6 lists.
+
+    Returns
+    -------
+    Table6Check
+        ``table``, ``inconsistent`` and ``disagreements``; ``summary()`` prints them.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        ``coding`` lacks a needed column.
+    DataFormatError
+        A matched DESTA code is out of range (via :func:`tbt_depth`).
+    """
+    table = study001_table6()
+    table["depth_items"] = table[list(TBT_ITEMS)].sum(axis=1).astype("int64")
+    table["printed_matches_items"] = table["depth_printed"] == table["depth_items"]
+    keep = ["row", "partner_zh", "partner_en", "partner_iso3", "depth_printed", "depth_items",
+            "depth_table5"]
+    disagreements = pd.DataFrame(columns=["row", "partner_en", "partner_iso3", "desta_id", "item",
+                                          "study", "desta"])
+    if coding is not None:
+        table = table.merge(_match_desta(coding, country, window), on="partner_iso3", how="left")
+        table["desta_candidates"] = table["desta_candidates"].fillna(0).astype("int64")
+        found = table["desta_id"].notna()
+        desta = table[[f"desta_{i}" for i in TBT_ITEMS]].set_axis(list(TBT_ITEMS), axis=1)
+        checked = tbt_depth(desta.loc[found].assign(agreement_id=table.loc[found, "desta_id"]))
+        table["desta_depth"] = checked["depth"].reindex(table.index).astype("Int64")
+        differs = desta.ne(table[list(TBT_ITEMS)]).astype(bool) & desta.notna()
+        table["n_item_disagreements"] = differs.sum(axis=1).where(found).astype("Int64")
+        keep += ["desta_id", "desta_depth"]
+        pairs = [(i, item) for i in table.index for item in TBT_ITEMS if differs.at[i, item]]
+        disagreements = pd.DataFrame(
+            [(*table.loc[i, ["row", "partner_en", "partner_iso3", "desta_id"]], item,
+              int(table.at[i, item]), int(desta.at[i, item])) for i, item in pairs],
+            columns=disagreements.columns)
+        if not found.all():
+            warnings.warn(
+                f"No DESTA base treaty of {country} with {_names(table.loc[~found, 'partner_en'])} "
+                f"entered into force in {window[0]}-{window[1]}; those rows are not compared. "
+                "Widen window= or check the coding's members.",
+                DataCoverageWarning, stacklevel=2,
+            )
+    inconsistent = table.loc[~table["printed_matches_items"], keep].reset_index(drop=True)
+    return Table6Check(table=table, inconsistent=inconsistent, disagreements=disagreements)
