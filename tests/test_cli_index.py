@@ -91,3 +91,29 @@ def test_hightech_and_prody(tmp_path):
     prody = pd.read_csv(tmp_path / "prody.csv").set_index("product")["prody"]
     # shares: A p 0.25, q 0.75; B p 1.0. PRODY_p = (0.25*10 + 1*20) / 1.25 = 18; PRODY_q = 10
     assert prody["p"] == pytest.approx(18.0) and prody["q"] == pytest.approx(10.0)
+
+
+def test_dti_and_instrument(tmp_path):
+    import math
+
+    frame = pd.DataFrame({"province_code": ["11", "33"], "year": 2020,
+                          "patents": [999.0, 0.0], "population": [100.0, 50.0]})  # 万人
+    src = write_table_file(frame, tmp_path / "p.csv")
+    result = runner.invoke(app, ["index", "dti", str(src), "--out", str(tmp_path / "d.csv"),
+                                 "--population-unit", "10k_persons"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(tmp_path / "d.csv")
+    # 999 patents / 1,000,000 persons = 999 per million -> ln(1000)
+    assert got["dti"].iloc[0] == pytest.approx(math.log(1000.0))
+    assert got["dti"].iloc[1] == 0.0
+
+    texts = pd.DataFrame({"province": ["Beijing", "Shanghai"], "year": 2020,
+                          "text": ["数字经济发展很快", "没有相关内容"]})
+    t_src = write_table_file(texts, tmp_path / "t.csv")
+    result = runner.invoke(app, ["index", "dti-iv", str(t_src), "--out", str(tmp_path / "iv.csv"),
+                                 "--keywords", "数字经济"])
+    assert result.exit_code == 0, result.output
+    iv = pd.read_csv(tmp_path / "iv.csv")
+    # Beijing: one hit in 8 Han characters; Shanghai: none
+    assert iv["keyword_frequency"].tolist() == pytest.approx([1 / 8, 0.0])
+    assert iv["dti_iv"].iloc[0] > 0 and iv["dti_iv"].iloc[1] == 0

@@ -7,6 +7,9 @@ the output file's extension (.csv, .xlsx, .parquet).
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +20,12 @@ from hitex.errors import HitexError
 index_app = typer.Typer(help="Build indicators (trade facilitation, composite indices, ...).",
                         no_args_is_help=True)
 
+
+@index_app.callback()
+def _index(ctx: typer.Context) -> None:
+    """Build indicators from a file or the embedded data bundle."""
+    ctx.with_resource(_plain_warnings())
+
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output file (.csv, .xlsx, .parquet).")]
 DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Data bundle folder.")]
 
@@ -24,6 +33,18 @@ DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Data bun
 def _fail(err: Exception) -> None:
     typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
+
+
+@contextlib.contextmanager
+def _plain_warnings() -> Iterator[None]:
+    """Show warnings as one 'warning:' line each, without source locations."""
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = show
+        yield
 
 
 def _done(path: Path, rows: int) -> None:
@@ -158,4 +179,118 @@ def prody_cmd(
             e = expy(trade, table, country=country, product=product, value=value, year=year)
             _done(write_table_file(e, expy_out), len(e))
     except HitexError as err:
+        _fail(err)
+
+
+@index_app.command("tbt-depth")
+def tbt_depth_cmd(
+    out: OutOption,
+    panel_out: Annotated[Path | None, typer.Option(help="Also write the pair-year panel "
+                                                   "(FTA, Depth) here.")] = None,
+    years: Annotated[str, typer.Option(help="Years of the panel, e.g. 2000-2020.")]
+    = "2000-2020",
+    countries: Annotated[str | None, typer.Option(help="Comma-separated ISO3 codes of the "
+                                                  "panel (default: all).")] = None,
+    check_study001: Annotated[bool, typer.Option(help="Print the check of study 001's "
+                                                 "Table 6 against DESTA.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """TBT depth of every DESTA agreement (0-8, tiers) and the pair-year FTA/Depth panel."""
+    try:
+        from hitex.data import desta
+        from hitex.data.files import write_table_file
+        from hitex.indicators.tbt_depth import (
+            check_study001_table6,
+            pair_year_panel,
+            tbt_depth,
+        )
+
+        depth = tbt_depth(desta.read_coding(data_dir))
+        _done(write_table_file(depth.drop(columns=["members"], errors="ignore").assign(
+            members=depth["members"].map(" ".join) if "members" in depth else None), out),
+            len(depth))
+        if panel_out:
+            try:
+                first, last = (int(y) for y in years.split("-", 1))
+            except ValueError as err:
+                raise HitexError(f"--years {years!r}: write it as FIRST-LAST, e.g. 2000-2020.") \
+                    from err
+            codes = [c.strip() for c in countries.split(",")] if countries else None
+            panel = pair_year_panel(depth, desta.read_dyads(data_dir),
+                                    desta.read_withdrawals(data_dir), range(first, last + 1),
+                                    countries=codes)
+            _done(write_table_file(panel, panel_out), len(panel))
+        if check_study001:
+            typer.echo(check_study001_table6(depth).summary())
+    except HitexError as err:
+        _fail(err)
+
+
+@index_app.command("dti")
+def dti_cmd(
+    input_file: Annotated[Path, typer.Argument(help="Patent counts and population by unit "
+                                               "and year.")],
+    out: OutOption,
+    population_unit: Annotated[str, typer.Option(help="persons, 10k_persons (万人) or "
+                                                 "million_persons.")],
+    unit: Annotated[str, typer.Option(help="Unit column.")] = "province_code",
+    time: Annotated[str, typer.Option(help="Year column.")] = "year",
+    patents_col: Annotated[str, typer.Option(help="Patent count column.")] = "patents",
+    population_col: Annotated[str, typer.Option(help="Population column.")] = "population",
+    kind: Annotated[str, typer.Option(help="applications (dti) or grants (dtig).")]
+    = "applications",
+) -> None:
+    """Digital technology innovation: ln(1 + patents per million inhabitants)."""
+    try:
+        from hitex.data.files import read_table, write_table_file
+        from hitex.indicators.innovation import digital_innovation
+
+        frame = read_table(input_file)
+        result = digital_innovation(
+            frame, frame, population_unit=population_unit, kind=kind, unit=unit, time=time,
+            patents_col=patents_col, population_col=population_col,
+        )
+        _done(write_table_file(result, out), len(result))
+    except HitexError as err:
+        _fail(err)
+
+
+@index_app.command("dti-iv")
+def dti_iv_cmd(
+    input_file: Annotated[Path, typer.Argument(help="Texts (e.g. government work reports) "
+                                               "by province and year.")],
+    out: OutOption,
+    keywords: Annotated[str, typer.Option(help="Comma-separated keywords, or @FILE with one "
+                                          "per line.")],
+    province_col: Annotated[str, typer.Option(help="Province column (code or name).")]
+    = "province",
+    text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
+    language: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    segmenter: Annotated[str | None, typer.Option(help="zh: chars (Han characters) or "
+                                                  "jieba (words).")] = None,
+    reference: Annotated[str, typer.Option(help="Reference city.")] = "Hangzhou",
+    min_distance_km: Annotated[float | None, typer.Option(help="Floor for the distance (the "
+                                                         "reference province's own).")] = None,
+) -> None:
+    """Study 004's instrument: keyword frequency / distance of the capital to Hangzhou."""
+    try:
+        from hitex.data.files import read_table, write_table_file
+        from hitex.indicators.innovation import keyword_frequency, policy_instrument
+
+        if keywords.startswith("@"):
+            words = [w.strip() for w in Path(keywords[1:]).read_text(encoding="utf-8").splitlines()]
+        else:
+            words = [w.strip() for w in keywords.split(",")]
+        words = [w for w in words if w]
+        if not words:
+            raise HitexError("--keywords is empty; give keywords separated by commas or @FILE.")
+        frame = read_table(input_file)
+        if text_col not in frame.columns:
+            raise HitexError(f"column '{text_col}' not in {input_file}; pass --text-col.")
+        frame["keyword_frequency"] = keyword_frequency(
+            frame[text_col], words, language=language, segmenter=segmenter)
+        result = policy_instrument(frame.drop(columns=[text_col]), province_col,
+                                   reference=reference, min_distance_km=min_distance_km)
+        _done(write_table_file(result, out), len(result))
+    except (HitexError, OSError) as err:
         _fail(err)
