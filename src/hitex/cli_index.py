@@ -199,7 +199,7 @@ def tbt_depth_cmd(
     try:
         from hitex.data import desta
         from hitex.data.files import write_table_file
-        from hitex.indicators.tbt_depth import (
+        from hitex.indicators.tbt import (
             check_study001_table6,
             pair_year_panel,
             tbt_depth,

@@ -20,7 +20,7 @@ from hitex.errors import (
     DataFormatError,
     DataNotFoundError,
 )
-from hitex.indicators.tbt_depth import check_study001_table6, pair_year_panel, tbt_depth
+from hitex.indicators.tbt import check_study001_table6, pair_year_panel, tbt_depth
 
 pytestmark = pytest.mark.filterwarnings("ignore::hitex.errors.DataCoverageWarning")
 

@@ -1,1 +1,66 @@
-"""hitex.indicators."""
+"""Indicators: pure DataFrame -> DataFrame functions.
+
+=============================  ==============================================================
+function                       what
+=============================  ==============================================================
+``composite_index``            hierarchical composite index (mean, given, entropy, PCA weights)
+``trade_facilitation_index``   study 000's TFI: 4 primaries of 11 WEF scores, x 100/7
+``tbt_depth``                  TBT depth of trade agreements (DESTA items, 0-8) and tiers
+``pair_year_panel``            exporter-importer-year FTA and Depth panel
+``classify``                   high-tech product classes by code prefix
+``aggregate_by_category``      trade totals by group and high-tech category
+``rca``, ``prody``, ``expy``   revealed comparative advantage, export sophistication
+``city_export_complexity``     study 003's city export technical complexity
+``digital_innovation``         study 004's DTI = ln(1 + patents per million inhabitants)
+``keyword_frequency``          keyword occurrences per word of a text (Chinese or English)
+``policy_instrument``          study 004's instrument: frequency / distance to Hangzhou
+=============================  ==============================================================
+
+Names are imported on first use, so ``import hitex.indicators`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "composite_index": "composite",
+    "composite_coverage": "composite",
+    "CompositeSpec": "composite",
+    "EntropyWeights": "weights",
+    "PCAWeights": "weights",
+    "trade_facilitation_index": "facilitation",
+    "tfi_coverage_by_year": "facilitation",
+    "tbt_depth": "tbt",
+    "depth_tier": "tbt",
+    "pair_year_panel": "tbt",
+    "check_study001_table6": "tbt",
+    "classification": "products",
+    "classify": "products",
+    "aggregate_by_category": "products",
+    "load_concordance": "products",
+    "rca": "sophistication",
+    "prody": "sophistication",
+    "expy": "sophistication",
+    "city_export_complexity": "sophistication",
+    "digital_innovation": "innovation",
+    "keyword_frequency": "innovation",
+    "keyword_counts": "innovation",
+    "great_circle_km": "innovation",
+    "policy_instrument": "innovation",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(import_module(f"hitex.indicators.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hitex.indicators' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

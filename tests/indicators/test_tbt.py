@@ -22,7 +22,7 @@ from hitex.errors import (
     EmptySampleError,
     NonNumericError,
 )
-from hitex.indicators.tbt_depth import (
+from hitex.indicators.tbt import (
     TBT_ITEMS,
     TIERS,
     check_study001_table6,
