@@ -174,3 +174,51 @@ def test_runner_absorbed_regressor_is_reported(tmp_path, data_dir):
     assert any("size" in w and "absorbed" in w for w in run.warnings)
     text = (tmp_path / "out" / "t.txt").read_text()
     assert "size" in text and "absorbed" in text
+
+
+def test_indicator_steps_and_units_from_files(tmp_path, data_dir):
+    """A provincial study: units come from the files; composite and DTI are study steps."""
+    import math
+
+    scores = pd.DataFrame({
+        "province": ["11", "11", "33", "33"], "year": [2020, 2021, 2020, 2021],
+        "a": [1.0, 2.0, 3.0, 4.0], "b": [3.0, 2.0, 1.0, 0.0],
+    })
+    scores.to_csv(tmp_path / "scores.csv", index=False)
+    patents = pd.DataFrame({
+        "province": ["11", "11", "33", "33"], "year": [2020, 2021, 2020, 2021],
+        "patents": [99.0, 199.0, 0.0, 9.0], "pop": [1.0, 1.0, 2.0, 2.0],  # million persons
+    })
+    patents.to_csv(tmp_path / "patents.csv", index=False)
+    doc = {
+        "name": "provinces",
+        "title": "Provinces",
+        "data": {
+            "unit": "province",
+            "years": [2020, 2021],
+            "sources": [
+                {"kind": "indicator", "name": "composite", "path": "scores.csv",
+                 "unit_col": "province", "options": {"name": "idx", "primaries": {"P": ["a", "b"]},
+                                                     "layout": "wide"},
+                 "columns": {"idx": "idx"}},
+                {"kind": "indicator", "name": "dti", "path": "patents.csv",
+                 "unit_col": "province",
+                 "options": {"population_unit": "million_persons", "patents_col": "patents",
+                             "population_col": "pop"},
+                 "columns": {"dti": "dti"}},
+            ],
+        },
+        "tables": [{"name": "t2", "kind": "descriptive", "variables": ["idx", "dti"]}],
+    }
+    path = tmp_path / "provinces.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    run = run_study(path, tmp_path / "out", data_dir=data_dir)
+    panel = run.panel.assign(province=run.panel["province"].astype(str))
+    panel = panel.set_index(["province", "year"])
+    assert len(panel) == 4
+    # idx = mean(a, b) = 2 everywhere; dti = ln(1 + patents / pop[million])
+    assert panel["idx"].tolist() == pytest.approx([2.0] * 4)
+    assert panel.loc[("11", 2021), "dti"] == pytest.approx(math.log(200.0))
+    assert panel.loc[("33", 2021), "dti"] == pytest.approx(math.log(1 + 4.5))

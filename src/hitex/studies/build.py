@@ -16,15 +16,19 @@ from pathlib import Path
 import pandas as pd
 
 from hitex import _paths
-from hitex.errors import DataFormatError, DuplicateKeyError, StudySpecError
+from hitex.errors import DuplicateKeyError, StudySpecError
 from hitex.studies.expr import evaluate
 from hitex.studies.spec import (
     CsvSource,
     DataSpec,
     GroupsSource,
+    IndicatorSource,
     TfiSource,
     WdiSource,
 )
+
+#: Indicators a study file can compute with ``kind: indicator``.
+INDICATOR_STEPS = ("composite", "dti")
 
 
 @dataclass
@@ -41,6 +45,8 @@ def _countries(spec: DataSpec, data_dir: Path) -> list[str]:
     from hitex.data import countries
 
     out: list[str] = []
+    if spec.countries is None:
+        return out
     if spec.countries.group:
         out += countries.members(spec.countries.group, None, data_dir=data_dir)
     if spec.countries.iso3:
@@ -53,16 +59,49 @@ def _files_under(folder: Path) -> list[Path]:
 
 
 def _read_user_file(path: Path) -> pd.DataFrame:
-    suffix = "".join(path.suffixes).lower()
+    from hitex.data.files import read_table
+
     if not path.is_file():
         raise StudySpecError(f"data file {path} does not exist; fix 'path' in the study's sources.")
-    if suffix.endswith((".csv", ".csv.gz")):
-        return pd.read_csv(path)
-    if suffix.endswith((".xlsx", ".xls")):
-        return pd.read_excel(path)
-    if suffix.endswith(".parquet"):
-        return pd.read_parquet(path)
-    raise DataFormatError(f"{path}: unsupported file type; use CSV, Excel (.xlsx) or Parquet.")
+    return read_table(path)
+
+
+def _resolve(path_text: str, base_dir: Path | None) -> Path:
+    path = Path(path_text)
+    return base_dir / path if not path.is_absolute() and base_dir is not None else path
+
+
+def _indicator_frame(source: IndicatorSource, base_dir: Path | None, unit: str,
+                     time: str) -> pd.DataFrame:
+    """Compute a ``kind: indicator`` step; return unit, time and its output columns."""
+    frame = _read_user_file(_resolve(source.path, base_dir))
+    opts = dict(source.options)
+    try:
+        if source.name == "composite":
+            from hitex.indicators.composite import CompositeSpec, composite_index
+
+            call = {k: opts.pop(k) for k in ("indicator", "value", "layout") if k in opts}
+            out = composite_index(frame, CompositeSpec(**opts), unit=source.unit_col,
+                                  period=source.time_col, **call)
+        else:
+            from hitex.indicators.innovation import digital_innovation
+
+            out = digital_innovation(frame, frame, unit=source.unit_col, time=source.time_col,
+                                     **opts)
+    except TypeError as err:
+        raise StudySpecError(
+            f"indicator '{source.name}' in the study's sources: {err}. Check its 'options'."
+        ) from err
+    out = out.rename(columns={source.unit_col: unit, source.time_col: time})
+    if source.columns:
+        missing = [c for c in source.columns if c not in out.columns]
+        if missing:
+            raise StudySpecError(
+                f"indicator '{source.name}' has no output column(s) {missing}; it gives "
+                f"{[c for c in out.columns if c not in (unit, time)]}."
+            )
+        out = out[[unit, time, *source.columns]].rename(columns=source.columns)
+    return out
 
 
 def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
@@ -83,6 +122,19 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
     unit, time = spec.unit, spec.time
     iso3s = _countries(spec, bundle)
     years = list(range(spec.years[0], spec.years[1] + 1))
+    frames: dict[int, pd.DataFrame] = {}
+    for i, source in enumerate(spec.sources):
+        if isinstance(source, IndicatorSource):
+            frames[i] = _indicator_frame(source, base_dir, unit, time)
+        elif isinstance(source, CsvSource):
+            frame = _read_user_file(_resolve(source.path, base_dir))
+            frames[i] = frame.rename(columns=source.columns) if source.columns else frame
+    if spec.countries is None:
+        units: list = []
+        for frame in frames.values():
+            if unit in frame.columns:
+                units += list(frame[unit].dropna().unique())
+        iso3s = sorted(dict.fromkeys(units), key=str)
     panel = pd.DataFrame(
         [(c, y) for c in iso3s for y in years], columns=[unit, time]
     )
@@ -138,25 +190,24 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
             for folder in ("country_groups", "wb_income_groups"):
                 if (bundle / folder).is_dir():
                     built.files += _files_under(bundle / folder)
-        elif isinstance(source, CsvSource):
-            path = Path(source.path)
-            if not path.is_absolute() and base_dir is not None:
-                path = base_dir / path
-            frame = _read_user_file(path)
-            if source.columns:
-                frame = frame.rename(columns=source.columns)
+        elif isinstance(source, CsvSource | IndicatorSource):
+            frame = frames[spec.sources.index(source)]
+            where = f"{source.kind} source {source.path}"
             for col in (unit, time):
                 if col not in frame.columns:
                     raise StudySpecError(
-                        f"data file {path} has no '{col}' column; rename its columns with the "
+                        f"{where} has no '{col}' column; rename its columns with the "
                         "source's 'columns' mapping (file column: study column)."
                     )
             if frame.duplicated([unit, time]).any():
                 raise DuplicateKeyError(
-                    f"data file {path} has duplicate ({unit}, {time}) rows; aggregate them first."
+                    f"{where} has duplicate ({unit}, {time}) rows; aggregate them first."
                 )
+            if frame[unit].dtype != panel[unit].dtype:  # e.g. province codes 11 vs "11"
+                frame = frame.assign(**{unit: frame[unit].astype(str)})
+                panel[unit] = panel[unit].astype(str)
             panel = panel.merge(frame, on=[unit, time], how="left")
-            built.files.append(path)
+            built.files.append(_resolve(source.path, base_dir))
     for name, text in spec.transforms.items():
         panel[name] = evaluate(text, panel, where=f"data.transforms.{name}", unit=unit, time=time)
     built.data = panel

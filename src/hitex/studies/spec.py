@@ -103,7 +103,28 @@ class CsvSource(_Strict):
     columns: dict[str, str] | None = None
 
 
-Source = Annotated[WdiSource | TfiSource | GroupsSource | CsvSource, Field(discriminator="kind")]
+class IndicatorSource(_Strict):
+    """An indicator computed from a user file and merged on unit and year.
+
+    ``name`` is one of :data:`hitex.studies.build.INDICATOR_STEPS`
+    (``composite``, ``dti``); ``options`` are the indicator's own parameters
+    (for ``composite``: ``primaries``, ``secondary_weights``, ...; for ``dti``:
+    ``population_unit``, ``patents_col``, ...); ``unit_col``/``time_col`` name the
+    file's unit and year columns; ``columns`` renames output columns
+    (output name: study name) and selects them.
+    """
+
+    kind: Literal["indicator"]
+    name: Literal["composite", "dti"]
+    path: str
+    unit_col: str
+    time_col: str = "year"
+    options: dict[str, Any] = Field(default_factory=dict)
+    columns: dict[str, str] | None = None
+
+
+Source = Annotated[WdiSource | TfiSource | GroupsSource | CsvSource | IndicatorSource,
+                   Field(discriminator="kind")]
 
 
 class DataSpec(_Strict):
@@ -111,10 +132,21 @@ class DataSpec(_Strict):
 
     unit: str = "iso3"
     time: str = "year"
-    countries: CountrySelection
+    countries: CountrySelection | None = None
     years: tuple[int, int]
     sources: tuple[Source, ...]
     transforms: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _units(self) -> DataSpec:
+        if self.countries is None and not any(
+            isinstance(src, CsvSource | IndicatorSource) for src in self.sources
+        ):
+            raise ValueError(
+                "give 'countries' (a group or an iso3 list), or a 'file' or 'indicator' source "
+                "whose units (e.g. provinces) define the panel"
+            )
+        return self
 
     @field_validator("years")
     @classmethod
