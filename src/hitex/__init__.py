@@ -21,6 +21,7 @@ from hitex.errors import (
     HitexError,
     HitexWarning,
     NonNumericError,
+    SeparationWarning,
     SpecificationError,
     StudySpecError,
 )
@@ -29,6 +30,9 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "panel": ("hitex.models.panel", "panel"),
+    "gravity": ("hitex.models.gravity", "gravity"),
+    "psm": ("hitex.models.matching", "psm"),
+    "placebo": ("hitex.models.placebo", "placebo"),
     "RegressionResult": ("hitex.models.results", "RegressionResult"),
     "regression_table": ("hitex.report.tables", "regression_table"),
     "descriptive_table": ("hitex.report.tables", "descriptive_table"),
@@ -73,6 +77,7 @@ __all__ = [
     "EmptySampleError",
     "EstimationError",
     "NonNumericError",
+    "SeparationWarning",
     "SpecificationError",
     "StudySpecError",
 ]

@@ -69,6 +69,10 @@ class DataCoverageWarning(HitexWarning):
     """Data are incomplete (missing years, members, or a fallback source was used)."""
 
 
+class SeparationWarning(HitexWarning):
+    """Observations were dropped because a Poisson (PPML) estimate is separated there."""
+
+
 __all__ = [
     "HitexError",
     "DataNotFoundError",
@@ -83,4 +87,5 @@ __all__ = [
     "HitexWarning",
     "AbsorbedRegressorWarning",
     "DataCoverageWarning",
+    "SeparationWarning",
 ]

@@ -1,0 +1,799 @@
+r"""Product-level trade files (CEPII BACI, UN Comtrade) read and aggregated with DuckDB.
+
+Two publishers' layouts are recognised from the header of each file:
+
+``baci``
+    CEPII BACI (``BACI_HS92_Y2019_V202401.csv``): columns ``t, i, j, k, v, q`` --
+    year, exporter and importer as numeric country codes, HS 6-digit product,
+    value in **thousands** of current US$, quantity in metric tons. Values are
+    multiplied by 1,000 so that ``value`` is in US$. Country codes are turned
+    into ISO3 codes with BACI's own country file (``country_codes_V202401.csv``,
+    columns ``country_code`` and ``country_iso3``, or ``iso_3digit_alpha`` in
+    older releases) passed as ``country_codes=``.
+``comtrade``
+    UN Comtrade: the Comtrade+ layout (bulk ``.txt.gz`` files are
+    tab-separated, web downloads comma-separated; ``typeCode, freqCode,
+    refYear, reporterCode, reporterISO, flowCode, partnerCode, partnerISO,
+    partner2Code, classificationCode, cmdCode, aggrLevel, customsCode,
+    motCode, cifvalue, fobvalue, primaryValue, ...``) or the legacy layout
+    (``Year, Trade Flow Code, Reporter ISO, Partner ISO, Commodity Code,
+    Trade Value (US$)``, ...). Rows with the partner World (0, ``W00``/``WLD``),
+    with a second partner, customs procedure or transport mode other than the
+    total (where those columns exist), and commodity codes of another length
+    than ``code_digits`` (``TOTAL``, chapters and headings that would double
+    count the 6-digit lines) are left out.
+
+Every loader normalises to ``exporter, importer, year, product, value``
+(``product`` is text with its leading zeros, ``value`` in US$).
+
+Aggregation. :func:`aggregate_trade` streams the files through DuckDB
+(``read_csv`` with explicit column types), so files larger than memory work:
+DuckDB runs with a memory limit and spills to a temporary folder. A record
+with product :math:`k` gets the category of the longest code :math:`l` of the
+category table that is a prefix of :math:`k` (an entry with an empty category
+is an exclusion), the rule of :mod:`hitex.indicators.products`, and
+
+.. math::
+
+    V_{ijt,c} = \sum_{k:\ \operatorname{cat}(k) = c} v_{ijtk}.
+
+When the category table is coded in another nomenclature than the file
+(study 001's SITC Rev.3 list against HS-coded BACI), a concordance maps each
+traded code to the category table's codes first; a traded code whose targets
+fall in different categories is left unclassified, with a warning.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hitex.errors import (
+    DataCoverageWarning,
+    DataFormatError,
+    DataNotFoundError,
+    EmptySampleError,
+    SpecificationError,
+)
+
+PathLike = str | os.PathLike[str]
+
+#: Columns of a BACI file, in order.
+BACI_COLUMNS: tuple[str, ...] = ("t", "i", "j", "k", "v", "q")
+#: Columns a Comtrade+ file must have (``reporterISO``/``partnerISO`` may be
+#: replaced by ``reporterCode``/``partnerCode`` with ``country_codes=``).
+COMTRADE_REQUIRED: tuple[str, ...] = ("refYear", "flowCode", "cmdCode")
+#: Columns a legacy Comtrade file must have.
+COMTRADE_LEGACY_REQUIRED: tuple[str, ...] = (
+    "Year",
+    "Trade Flow Code",
+    "Reporter ISO",
+    "Partner ISO",
+    "Commodity Code",
+    "Trade Value (US$)",
+)
+#: Normalised columns of :func:`read_trade`.
+TRADE_COLUMNS: tuple[str, ...] = ("exporter", "importer", "year", "product", "value")
+#: Columns of :func:`aggregate_trade`.
+AGGREGATE_COLUMNS: tuple[str, ...] = ("exporter", "importer", "year", "category", "value")
+
+_LEGACY_FLOW = {"X": 2, "M": 1}
+_NUMERIC_PAIR = ("reporterCode", "partnerCode")
+
+__all__ = [
+    "AGGREGATE_COLUMNS",
+    "BACI_COLUMNS",
+    "COMTRADE_LEGACY_REQUIRED",
+    "COMTRADE_REQUIRED",
+    "TRADE_COLUMNS",
+    "aggregate_trade",
+    "category_lookup",
+    "read_country_codes",
+    "read_trade",
+]
+
+
+# --------------------------------------------------------------------------- file headers
+def _q(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    """Quote an SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _header(path: Path) -> tuple[list[str], str]:
+    """Return the column names and the delimiter of a CSV or tab-separated file."""
+    if path.suffix.lower() in (".zip", ".7z"):
+        raise DataFormatError(
+            f"{path.name} is an archive; unzip it and pass the CSV file(s) inside "
+            "(DuckDB reads .csv, .txt and .gz files directly)."
+        )
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
+            line = fh.readline()
+    except (OSError, EOFError) as err:
+        raise DataFormatError(f"{path} cannot be read as text ({err}).") from err
+    line = line.rstrip("\r\n")
+    if not line.strip():
+        raise DataFormatError(f"{path.name} is empty or has no header line; expected a CSV header.")
+    delim = "\t" if line.count("\t") > line.count(",") else ","
+    names = [c.strip().strip('"').strip() for c in line.split(delim)]
+    return names, delim
+
+
+def _paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
+    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not items:
+        raise SpecificationError("paths=[] names no file; pass one or more trade files.")
+    out = []
+    for item in items:
+        path = Path(item).expanduser()
+        if not path.is_file():
+            raise DataNotFoundError(f"trade file {str(path)!r} not found; check the path.")
+        out.append(path)
+    return out
+
+
+def _layout(path: Path, fmt: str, names: list[str]) -> str:
+    """Return ``"baci"``, ``"comtrade"`` or ``"comtrade_legacy"`` for a header."""
+    found = set(names)
+    if fmt == "baci":
+        if names != list(BACI_COLUMNS):
+            raise DataFormatError(
+                f"{path.name} is not a BACI file: expected the columns {list(BACI_COLUMNS)} "
+                f"(year, exporter, importer, HS6 product, value in thousand US$, quantity), "
+                f"found {names}. Pass the BACI_HS*_Y*.csv files, or fmt='comtrade' for "
+                "Comtrade files."
+            )
+        return "baci"
+    if all(c in found for c in COMTRADE_REQUIRED):
+        return "comtrade"
+    if all(c in found for c in COMTRADE_LEGACY_REQUIRED):
+        return "comtrade_legacy"
+    missing_new = [c for c in COMTRADE_REQUIRED if c not in found]
+    missing_old = [c for c in COMTRADE_LEGACY_REQUIRED if c not in found]
+    raise DataFormatError(
+        f"{path.name} is not a UN Comtrade file: expected the Comtrade+ columns "
+        f"{list(COMTRADE_REQUIRED)} plus reporterISO/partnerISO (or reporterCode/partnerCode) "
+        f"and primaryValue (missing: {missing_new}), or the legacy columns "
+        f"{list(COMTRADE_LEGACY_REQUIRED)} (missing: {missing_old}); found {names}. Download "
+        "the file again from comtradeplus.un.org (all columns), or fmt='baci' for BACI files."
+    )
+
+
+# --------------------------------------------------------------------------- source SQL
+def _read_csv_sql(paths: list[Path], names: list[str], delim: str, types: dict[str, str]) -> str:
+    columns = ", ".join(f"{_lit(n)}: {_lit(types.get(n, 'VARCHAR'))}" for n in names)
+    files = ", ".join(_lit(str(p)) for p in paths)
+    return (
+        f"read_csv([{files}], header = true, delim = {_lit(delim)}, quote = '\"', "
+        f"auto_detect = false, columns = {{{columns}}}, compression = 'auto')"
+    )
+
+
+def _source_sql(
+    paths: list[Path],
+    fmt: str,
+    *,
+    flow: str,
+    code_digits: int | None,
+    value_col: str | None,
+) -> tuple[str, str, bool]:
+    """SQL yielding ``exp, imp, year, product, value``; also the value column and
+    whether the country identifiers are numeric codes."""
+    if fmt not in ("baci", "comtrade"):
+        raise SpecificationError(f"fmt={fmt!r} is not supported; use fmt='baci' or 'comtrade'.")
+    if flow not in ("X", "M"):
+        raise SpecificationError(
+            f"flow={flow!r}: use 'X' (exports as reported by the exporter) or 'M' (imports as "
+            "reported by the importer)."
+        )
+    if code_digits is not None and (not isinstance(code_digits, int) or code_digits < 1):
+        raise SpecificationError(
+            f"code_digits must be a positive integer or None, not {code_digits!r}."
+        )
+    headers = [(_header(p), p) for p in paths]
+    (names, delim), first = headers[0]
+    layout = _layout(first, fmt, names)
+    for (other_names, other_delim), path in headers[1:]:
+        if other_names != names or other_delim != delim:
+            raise DataFormatError(
+                f"{path.name} has the columns {other_names}, unlike {first.name} ({names}); "
+                "aggregate files of one layout at a time."
+            )
+
+    if layout == "baci":
+        types = {"t": "INTEGER", "i": "INTEGER", "j": "INTEGER", "k": "VARCHAR", "v": "DOUBLE"}
+        src = _read_csv_sql(paths, names, delim, types)
+        product = "lpad(trim(k), 6, '0')"
+        where = "" if code_digits is None else f" WHERE length(trim(k)) <= {int(code_digits)}"
+        sql = (
+            "SELECT CAST(i AS VARCHAR) AS exp, CAST(j AS VARCHAR) AS imp, t AS year, "
+            f"{product} AS product, v * 1000.0 AS value FROM {src}{where}"
+        )
+        return sql, "v", True
+
+    found = set(names)
+    if layout == "comtrade":
+        value = value_col or "primaryValue"
+        if {"reporterISO", "partnerISO"} <= found:
+            rep, par, numeric = "reporterISO", "partnerISO", False
+        elif set(_NUMERIC_PAIR) <= found:
+            rep, par, numeric = "reporterCode", "partnerCode", True
+        else:
+            raise DataFormatError(
+                f"{first.name} has neither reporterISO/partnerISO nor reporterCode/partnerCode "
+                f"(found {names}); download the file with the country columns."
+            )
+        year, flow_col, code = "refYear", "flowCode", "cmdCode"
+        flow_test = f"trim({_q(flow_col)}) = {_lit(flow)}"
+        filters = []
+        if "partnerCode" in found:
+            filters.append('TRY_CAST(trim("partnerCode") AS INTEGER) IS DISTINCT FROM 0')
+        if "partnerISO" in found:
+            filters.append("coalesce(trim(\"partnerISO\"), '') NOT IN ('W00', 'WLD')")
+        for col, total in (("partner2Code", "0"), ("motCode", "0")):
+            if col in found:
+                filters.append(f"coalesce(TRY_CAST(trim({_q(col)}) AS INTEGER), 0) = {total}")
+        if "customsCode" in found:
+            filters.append("coalesce(trim(\"customsCode\"), 'C00') = 'C00'")
+    else:
+        value = value_col or "Trade Value (US$)"
+        rep, par, numeric = "Reporter ISO", "Partner ISO", False
+        year, flow_col, code = "Year", "Trade Flow Code", "Commodity Code"
+        flow_test = f"trim({_q(flow_col)}) = {_lit(str(_LEGACY_FLOW[flow]))}"
+        filters = ["coalesce(trim(\"Partner ISO\"), '') NOT IN ('W00', 'WLD')"]
+        if "Partner Code" in found:
+            filters.append('TRY_CAST(trim("Partner Code") AS INTEGER) IS DISTINCT FROM 0')
+    if value not in found:
+        raise DataFormatError(
+            f"{first.name} has no value column {value!r} (found {names}); pass the column with "
+            "the trade value in US$ as value_col=."
+        )
+    types = {year: "INTEGER", value: "DOUBLE"}
+    src = _read_csv_sql(paths, names, delim, types)
+    clean_code = f"replace(replace(trim({_q(code)}), '.', ''), ' ', '')"
+    filters.append(flow_test)
+    filters.append(f"regexp_full_match({clean_code}, '[0-9]+')")
+    if code_digits is not None:
+        filters.append(f"length({clean_code}) = {int(code_digits)}")
+    exp, imp = (rep, par) if flow == "X" else (par, rep)
+    sql = (
+        f"SELECT CAST(trim({_q(exp)}) AS VARCHAR) AS exp, CAST(trim({_q(imp)}) AS VARCHAR) AS imp, "
+        f"{_q(year)} AS year, {clean_code} AS product, {_q(value)} AS value FROM {src} "
+        f"WHERE {' AND '.join(filters)}"
+    )
+    return sql, value, numeric
+
+
+# --------------------------------------------------------------------------- country codes
+def read_country_codes(source: PathLike | pd.DataFrame) -> pd.DataFrame:
+    """Read a table of numeric country codes and ISO3 codes.
+
+    Parameters
+    ----------
+    source : path-like or pandas.DataFrame
+        BACI's country file (``country_codes_V202401.csv``: ``country_code``
+        and ``country_iso3``; older releases: ``iso_3digit_alpha``), or a
+        DataFrame with columns ``code`` and ``iso3``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code`` (text, no leading zeros: ``"4"`` for Afghanistan) and
+        ``iso3``; one row per code.
+
+    Raises
+    ------
+    DataNotFoundError, DataFormatError
+        If the file is missing, lacks the columns, or lists a code twice with
+        different ISO3 codes.
+    """
+    if isinstance(source, pd.DataFrame):
+        raw, name = source, "the country-code table"
+        code_col, iso_col = "code", "iso3"
+    else:
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise DataNotFoundError(
+                f"country-code file {str(path)!r} not found; pass BACI's country_codes_V*.csv."
+            )
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        except UnicodeDecodeError:
+            raw = pd.read_csv(
+                path, dtype=str, keep_default_na=False, na_values=[""], encoding="latin-1"
+            )
+        name = path.name
+        raw.columns = [str(c).strip() for c in raw.columns]
+        code_col = "country_code" if "country_code" in raw.columns else "code"
+        iso_col = next(
+            (c for c in ("country_iso3", "iso_3digit_alpha", "iso3") if c in raw.columns), "iso3"
+        )
+    for col in (code_col, iso_col):
+        if col not in raw.columns:
+            raise DataFormatError(
+                f"{name} has no column {col!r} (found {list(raw.columns)}); expected BACI's "
+                "country file (country_code, country_iso3) or a table with 'code' and 'iso3'."
+            )
+    codes = pd.to_numeric(raw[code_col], errors="coerce")
+    if codes.isna().any() or (codes % 1 != 0).any():
+        bad = raw.loc[codes.isna() | (codes % 1 != 0), code_col].tolist()[:5]
+        raise DataFormatError(f"column {code_col!r} of {name} holds non-integer codes: {bad}.")
+    table = pd.DataFrame(
+        {
+            "code": codes.astype("int64").astype(str),
+            "iso3": raw[iso_col].astype("string").str.strip(),
+        }
+    ).dropna()
+    table = table.drop_duplicates()
+    dup = table["code"].duplicated(keep=False)
+    if dup.any():
+        raise DataFormatError(
+            f"{name} gives several ISO3 codes for the codes {sorted(set(table.loc[dup, 'code']))[:5]}"
+            f" (column {iso_col!r}); keep one row per code."
+        )
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- categories
+def _clean_codes(col: pd.Series, what: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        raise DataFormatError(
+            f"column 'code' of {what} holds numbers, so leading zeros (HS 0101, SITC 054) are lost; "
+            "read it as text (dtype=str)."
+        )
+    text = col.astype("string").str.strip().str.replace(r"[.\s]", "", regex=True)
+    text = text.mask(text == "")
+    bad = text.notna() & ~text.str.fullmatch(r"\d+").fillna(False)
+    if bad.any() or text.isna().any():
+        raise DataFormatError(
+            f"column 'code' of {what} has empty or non-digit codes such as "
+            f"{list(dict.fromkeys(text[bad | text.isna()].astype(str).tolist()))[:5]}; keep "
+            "numeric product codes only."
+        )
+    return text
+
+
+def _category_table(categories: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(categories, pd.DataFrame):
+        raise SpecificationError(
+            "categories must be a DataFrame with columns 'code' and 'category', e.g. "
+            "hitex.indicators.products.classification('study001_sitc3')."
+        )
+    for col in ("code", "category"):
+        if col not in categories.columns:
+            raise DataFormatError(
+                f"the category table has no column {col!r} (found {list(categories.columns)}); "
+                "it needs 'code' and 'category'."
+            )
+    table = pd.DataFrame(
+        {
+            "code": _clean_codes(categories["code"], "the category table"),
+            "category": categories["category"].astype("string"),
+        }
+    )
+    dup = table["code"].duplicated(keep=False)
+    if dup.any():
+        raise DataFormatError(
+            "the category table lists the codes "
+            f"{sorted(set(table.loc[dup, 'code']))[:10]} more than once in column 'code'; keep "
+            "one row per code."
+        )
+    return table.reset_index(drop=True)
+
+
+def _prefix_category(codes: Iterable[str], table: pd.DataFrame) -> dict[str, Any]:
+    """Longest-prefix category of each code (None when none or excluded)."""
+    listed = dict(zip(table["code"], table["category"], strict=True))
+    lengths = sorted({len(c) for c in listed}, reverse=True)
+    out: dict[str, Any] = {}
+    for code in codes:
+        cat = None
+        for n in lengths:
+            if len(code) >= n and code[:n] in listed:
+                value = listed[code[:n]]
+                cat = None if pd.isna(value) else str(value)
+                break
+        out[code] = cat
+    return out
+
+
+def _system(name: str) -> str:
+    word = str(name).strip().upper()
+    for system in ("HS", "SITC", "ISIC", "BEC"):
+        if word.startswith(system):
+            return system
+    return word
+
+
+def category_lookup(
+    categories: pd.DataFrame,
+    *,
+    code_system: str | None = None,
+    product_system: str = "HS",
+    concordance: pd.DataFrame | None = None,
+    concordance_cols: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Return the code -> category table matched against the traded codes.
+
+    Parameters
+    ----------
+    categories : pandas.DataFrame
+        Columns ``code`` (text) and ``category`` (empty = exclusion).
+    code_system : str, optional
+        Nomenclature of ``categories`` (``"HS"``, ``"SITC"``). Default: read
+        from ``categories.attrs["nomenclature"]`` (set by
+        :func:`hitex.indicators.products.classification`).
+    product_system : str, default "HS"
+        Nomenclature of the traded codes (BACI is HS).
+    concordance : pandas.DataFrame, optional
+        Needed when the two nomenclatures differ: traded code -> category-table
+        code, e.g. :func:`hitex.indicators.products.load_concordance` of an
+        HS -> SITC table.
+    concordance_cols : pair of str, optional
+        Source and target columns of ``concordance`` (default: its first two).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, category``: ``categories`` itself when the nomenclatures agree,
+        else one row per traded code of the concordance.
+
+    Raises
+    ------
+    SpecificationError
+        If the nomenclatures differ and no concordance is given, or the
+        nomenclature of ``categories`` is unknown.
+
+    Warns
+    -----
+    DataCoverageWarning
+        For traded codes whose concordance targets fall in different
+        categories; they are left unclassified.
+    """
+    table = _category_table(categories)
+    system = code_system or categories.attrs.get("nomenclature")
+    if not system:
+        raise SpecificationError(
+            "the nomenclature of the category table is unknown; pass code_system='HS' or 'SITC'."
+        )
+    if _system(system) == _system(product_system):
+        return table
+    if concordance is None:
+        raise SpecificationError(
+            f"the category table is coded in {system} but the trade file in {product_system}; "
+            f"pass a {product_system} -> {system} concordance as concordance= (see "
+            "hitex.indicators.products.load_concordance) or an HS-coded category table."
+        )
+    cols = list(concordance_cols or concordance.columns[:2])
+    for col in cols:
+        if col not in concordance.columns:
+            raise DataFormatError(
+                f"the concordance has no column {col!r} (found {list(concordance.columns)}); "
+                "pass concordance_cols=(source, target)."
+            )
+    pairs = pd.DataFrame(
+        {
+            "src": _clean_codes(concordance[cols[0]].rename("code"), "the concordance"),
+            "dst": _clean_codes(concordance[cols[1]].rename("code"), "the concordance"),
+        }
+    ).drop_duplicates()
+    target_cat = _prefix_category(pairs["dst"].unique(), table)
+    pairs["category"] = pairs["dst"].map(target_cat)
+    rows, conflicts = [], []
+    for src, group in pairs.groupby("src", sort=True):
+        cats = set(group["category"].where(group["category"].notna(), None))
+        if len(cats) == 1:
+            rows.append((src, cats.pop()))
+        else:
+            conflicts.append(src)
+            rows.append((src, None))
+    if conflicts:
+        warnings.warn(
+            f"{len(conflicts)} {product_system} code(s) map to {system} codes in different "
+            f"categories, e.g. {conflicts[:5]}; they are left unclassified. Pass a concordance "
+            "that assigns each of them one target to classify them.",
+            DataCoverageWarning,
+            stacklevel=3,
+        )
+    out = pd.DataFrame(rows, columns=["code", "category"])
+    out["category"] = out["category"].astype("string")
+    return out
+
+
+# --------------------------------------------------------------------------- DuckDB
+def _connect(memory_limit: str, temp_directory: PathLike | None, threads: int | None) -> Any:
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    temp = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "hitex-duckdb"
+    temp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET memory_limit = {_lit(memory_limit)}")
+    con.execute(f"SET temp_directory = {_lit(str(temp))}")
+    con.execute("SET preserve_insertion_order = false")
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def _categorised_sql(con: Any, source: str, lookup: pd.DataFrame, other: str | None) -> str:
+    """Attach the longest-prefix category to every source row (chain of hash joins)."""
+    lengths = sorted({len(c) for c in lookup["code"]}, reverse=True)
+    joins, cases = [], []
+    for n in lengths:
+        part = lookup[lookup["code"].str.len() == n].reset_index(drop=True)
+        part = pd.DataFrame(
+            {"code": part["code"].astype(str), "category": part["category"].astype(object)}
+        )
+        con.register(f"cat_{n}", part)
+        joins.append(f"LEFT JOIN cat_{n} AS m{n} ON substr(s.product, 1, {n}) = m{n}.code")
+        cases.append(f"WHEN m{n}.code IS NOT NULL THEN m{n}.category")
+    other_sql = _lit(other) if other is not None else "NULL"
+    case = f"CASE {' '.join(cases)} ELSE NULL END" if cases else "NULL"
+    return (
+        f"SELECT s.exp, s.imp, s.year, s.value, coalesce({case}, {other_sql}) AS category "
+        f"FROM ({source}) AS s {' '.join(joins)}"
+    )
+
+
+def _countries(con: Any, table: str, numeric: bool, codes: Any) -> tuple[str, str, str]:
+    """Exporter and importer expressions and joins mapping numeric codes to ISO3."""
+    if codes is None:
+        return "a.exp", "a.imp", ""
+    if not numeric:
+        raise SpecificationError(
+            "country_codes= is only used for files with numeric country codes (BACI, or Comtrade "
+            "files without reporterISO/partnerISO); leave it out for this file."
+        )
+    con.register("country_codes", read_country_codes(codes).astype(object))
+    unmapped = con.execute(
+        f"SELECT DISTINCT code FROM (SELECT exp AS code FROM {table} UNION SELECT imp FROM {table}) "
+        "WHERE code NOT IN (SELECT code FROM country_codes) ORDER BY code LIMIT 10"
+    ).fetchall()
+    if unmapped:
+        warnings.warn(
+            f"country codes {[r[0] for r in unmapped]} are not in the country-code table; they "
+            "are kept as numeric codes. Use the country file of the same BACI release.",
+            DataCoverageWarning,
+            stacklevel=4,
+        )
+    joins = (
+        " LEFT JOIN country_codes ce ON a.exp = ce.code"
+        " LEFT JOIN country_codes ci ON a.imp = ci.code"
+    )
+    return "coalesce(ce.iso3, a.exp)", "coalesce(ci.iso3, a.imp)", joins
+
+
+def _run(con: Any, sql: str, paths: list[Path], value_col: str) -> None:
+    import duckdb
+
+    try:
+        con.execute(sql)
+    except duckdb.Error as err:
+        raise DataFormatError(
+            f"DuckDB could not read {', '.join(p.name for p in paths)} in the expected layout: "
+            f"{str(err).splitlines()[0]}. Check that the value column {value_col!r} and the year "
+            "column hold numbers only (no text such as 'NA' or thousands separators)."
+        ) from err
+
+
+def _checks(con: Any, table: str, value_col: str, paths: list[Path]) -> None:
+    n, negatives, missing = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE vmin < 0), coalesce(sum(nmissing), 0) FROM {table}"
+    ).fetchall()[0]
+    if n == 0:
+        raise EmptySampleError(
+            f"no trade record is left in {', '.join(p.name for p in paths)} after the filters "
+            "(flow, partner World, code_digits); check flow= ('X' or 'M') and code_digits=."
+        )
+    if negatives:
+        exp, imp, year, vmin = con.execute(
+            f"SELECT exp, imp, year, vmin FROM {table} WHERE vmin < 0 ORDER BY vmin LIMIT 1"
+        ).fetchall()[0]
+        raise DataFormatError(
+            f"column {value_col!r} has negative trade values (e.g. {vmin:g} for exporter {exp}, "
+            f"importer {imp}, year {year}); trade flows must be >= 0. Correct or drop those rows."
+        )
+    if missing:
+        warnings.warn(
+            f"{int(missing)} record(s) have no value in column {value_col!r}; they were skipped.",
+            DataCoverageWarning,
+            stacklevel=3,
+        )
+
+
+# --------------------------------------------------------------------------- public API
+def _typed(df: pd.DataFrame, text_col: str) -> pd.DataFrame:
+    df = df.astype({"exporter": "string", "importer": "string", text_col: "string"})
+    return df.astype({"year": "int64", "value": "float64"}).reset_index(drop=True)
+
+
+def read_trade(
+    paths: PathLike | Iterable[PathLike],
+    *,
+    fmt: str = "baci",
+    country_codes: PathLike | pd.DataFrame | None = None,
+    flow: str = "X",
+    code_digits: int | None = 6,
+    value_col: str | None = None,
+    memory_limit: str = "1GB",
+) -> pd.DataFrame:
+    """Read product-level trade files into ``exporter, importer, year, product, value``.
+
+    The records are returned in memory; for files larger than memory use
+    :func:`aggregate_trade`. The parameters are those of :func:`aggregate_trade`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``exporter, importer, year, product, value``: ``product`` is text with its
+        leading zeros, ``value`` in US$; records without a value are dropped.
+
+    Raises
+    ------
+    DataFormatError
+        For a header of another layout, text or negative numbers in the value
+        column.
+    EmptySampleError
+        If no record is left after the filters.
+    """
+    files = _paths(paths)
+    source, value_name, numeric = _source_sql(
+        files, fmt, flow=flow, code_digits=code_digits, value_col=value_col
+    )
+    con = _connect(memory_limit, None, None)
+    try:
+        _run(con, f"CREATE TEMP TABLE rows AS {source}", files, value_name)
+        _run(
+            con,
+            "CREATE TEMP VIEW checks AS SELECT exp, imp, year, min(value) AS vmin, "
+            "count(*) - count(value) AS nmissing FROM rows GROUP BY ALL",
+            files,
+            value_name,
+        )
+        _checks(con, "checks", value_name, files)
+        exp, imp, joins = _countries(con, "rows", numeric, country_codes)
+        df = con.execute(
+            f"SELECT {exp} AS exporter, {imp} AS importer, a.year, a.product, a.value "
+            f"FROM rows a{joins} WHERE a.value IS NOT NULL "
+            "ORDER BY exporter, importer, a.year, a.product"
+        ).df()
+    finally:
+        con.close()
+    return _typed(df, "product")
+
+
+def aggregate_trade(
+    paths: PathLike | Iterable[PathLike],
+    *,
+    fmt: str = "baci",
+    categories: pd.DataFrame,
+    code_system: str | None = None,
+    product_system: str = "HS",
+    concordance: pd.DataFrame | None = None,
+    concordance_cols: Sequence[str] | None = None,
+    country_codes: PathLike | pd.DataFrame | None = None,
+    flow: str = "X",
+    code_digits: int | None = 6,
+    value_col: str | None = None,
+    other: str | None = None,
+    out: PathLike | None = None,
+    memory_limit: str = "1GB",
+    temp_directory: PathLike | None = None,
+    threads: int | None = None,
+) -> pd.DataFrame | Path:
+    """Sum product-level trade to exporter x importer x year x category, streaming.
+
+    DuckDB reads the files in chunks, matches each product code against
+    ``categories`` (longest prefix) and keeps only running sums, spilling to
+    ``temp_directory`` beyond ``memory_limit``: files larger than memory work.
+
+    Parameters
+    ----------
+    paths : path-like or iterable of path-like
+        Trade files of one layout (``.csv``, ``.txt``, ``.gz``).
+    fmt : {"baci", "comtrade"}
+        Publisher's layout; ``"comtrade"`` accepts Comtrade+ and legacy files.
+    categories : pandas.DataFrame
+        ``code, category`` table, e.g.
+        ``hitex.indicators.products.classification("study001_sitc3")`` or an
+        HS-based list.
+    code_system, product_system, concordance, concordance_cols
+        Nomenclatures of ``categories`` and of the files (BACI is always HS) and
+        the concordance between them; see :func:`category_lookup`.
+    country_codes : path-like or pandas.DataFrame, optional
+        Numeric code -> ISO3 table (see :func:`read_country_codes`); without it
+        numeric codes (BACI) are kept as text.
+    flow : {"X", "M"}
+        Comtrade only: exports reported by the exporter (``"X"``) or imports
+        reported by the importer (``"M"``, mirror data).
+    code_digits : int or None, default 6
+        Comtrade: keep commodity codes of exactly this many digits (5 for SITC
+        files); BACI: drop codes longer than this. ``None`` keeps all.
+    value_col : str, optional
+        Comtrade value column (default ``primaryValue``, legacy
+        ``Trade Value (US$)``), e.g. ``"fobvalue"``.
+    other : str, optional
+        Label for trade in no category (left out by default); ``other="other"``
+        keeps the rest of trade so that high-tech shares can be computed.
+    out : path-like, optional
+        Write the result to this ``.parquet`` or ``.csv`` file straight from
+        DuckDB and return its path.
+    memory_limit : str, default "1GB"
+        DuckDB memory limit.
+    temp_directory : path-like, optional
+        Where DuckDB spills (default ``<tmp>/hitex-duckdb``).
+    threads : int, optional
+        DuckDB threads (default: all cores).
+
+    Returns
+    -------
+    pandas.DataFrame or pathlib.Path
+        ``exporter, importer, year, category, value`` (US$), sorted; or ``out``.
+
+    Raises
+    ------
+    DataFormatError
+        For files of another layout, text in numeric columns, negative values.
+    SpecificationError
+        For a category table in another nomenclature without a concordance.
+    EmptySampleError
+        If no record is left after the filters.
+    """
+    files = _paths(paths)
+    lookup = category_lookup(
+        categories,
+        code_system=code_system,
+        product_system="HS" if fmt == "baci" else product_system,
+        concordance=concordance,
+        concordance_cols=concordance_cols,
+    )
+    source, value_name, numeric = _source_sql(
+        files, fmt, flow=flow, code_digits=code_digits, value_col=value_col
+    )
+    con = _connect(memory_limit, temp_directory, threads)
+    try:
+        _run(
+            con,
+            "CREATE TEMP TABLE agg AS SELECT exp, imp, year, category, sum(value) AS value, "
+            "min(value) AS vmin, count(*) - count(value) AS nmissing "
+            f"FROM ({_categorised_sql(con, source, lookup, other)}) "
+            "GROUP BY exp, imp, year, category",
+            files,
+            value_name,
+        )
+        _checks(con, "agg", value_name, files)
+        exp, imp, joins = _countries(con, "agg", numeric, country_codes)
+        final = (
+            f"SELECT {exp} AS exporter, {imp} AS importer, a.year, a.category, a.value "
+            f"FROM agg a{joins} WHERE a.category IS NOT NULL AND a.value IS NOT NULL "
+            "ORDER BY exporter, importer, a.year, a.category"
+        )
+        if out is not None:
+            target = Path(out).expanduser()
+            kind = "CSV, HEADER" if target.suffix.lower() == ".csv" else "PARQUET"
+            con.execute(f"COPY ({final}) TO {_lit(str(target))} (FORMAT {kind})")
+            return target
+        df = con.execute(final).df()
+    finally:
+        con.close()
+    if df.empty:
+        warnings.warn(
+            "no traded product matched the category table; the result is empty. Check that the "
+            "category codes and the traded codes use the same nomenclature.",
+            DataCoverageWarning,
+            stacklevel=2,
+        )
+    return _typed(df, "category")

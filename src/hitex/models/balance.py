@@ -1,0 +1,295 @@
+"""Propensity-score model, covariate balance before and after matching, score densities.
+
+:func:`fit_score` fits the logit/probit score model for :func:`hitex.models.matching.psm`
+and checks convergence and separation.
+
+The balance statistics follow R MatchIt's ``summary.matchit`` for the ATT
+(the default), so that the numbers can be checked against MatchIt's output:
+
+* means: plain means in the full sample, matching-weighted means after
+  matching;
+* standardised mean difference ``(mean_t - mean_c) / s``, where ``s`` is the
+  standard deviation of the **treated group in the full sample**
+  (``sd="treated"``, MatchIt's ``s.d.denom = "treated"`` for the ATT), the same
+  ``s`` before and after matching. For a 0/1 variable ``s = sqrt(p (1 - p))``;
+  otherwise the sample standard deviation (divisor ``n - 1``).
+  ``sd="pooled"`` uses ``sqrt((s_t^2 + s_c^2) / 2)`` from the full sample, as
+  Stata ``tebalance summarize`` and ``pstest`` (psmatch2) do;
+* variance ratio ``var_t / var_c`` with weighted variances
+  ``sum w (x - m)^2 / (sum w - sum w^2 / sum w)`` (reliability weights, which
+  reduce to the ``n - 1`` variance with unit weights); ``NaN`` for 0/1
+  variables, as MatchIt prints.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hitex.errors import EstimationError, HitexWarning, SpecificationError
+
+BALANCE_COLUMNS = (
+    "mean_treated_before", "mean_control_before", "smd_before", "var_ratio_before",
+    "mean_treated_after", "mean_control_after", "smd_after", "var_ratio_after",
+)
+
+
+def _is_binary(x: np.ndarray) -> bool:
+    values = np.unique(x[~np.isnan(x)])
+    return len(values) <= 2 and set(values.tolist()) <= {0.0, 1.0}
+
+
+def weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
+    """``sum(w x) / sum(w)``."""
+    return float(np.sum(w * x) / np.sum(w))
+
+
+def weighted_var(x: np.ndarray, w: np.ndarray) -> float:
+    """Unbiased variance with reliability weights (``n - 1`` variance when ``w = 1``)."""
+    sw = np.sum(w)
+    m = np.sum(w * x) / sw
+    denom = sw - np.sum(w**2) / sw
+    return float(np.sum(w * (x - m) ** 2) / denom) if denom > 0 else float("nan")
+
+
+def balance_table(
+    values: pd.DataFrame,
+    treat: np.ndarray,
+    weights: np.ndarray,
+    *,
+    sd: str = "treated",
+) -> pd.DataFrame:
+    """Balance statistics before and after matching.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        One column per variable, rows aligned with ``treat`` and ``weights``.
+    treat : numpy.ndarray
+        0/1 treatment indicator.
+    weights : numpy.ndarray
+        Matching weights (0 for units not in the matched sample).
+    sd : {"treated", "pooled"}, default "treated"
+        Denominator of the standardised mean difference (see module docstring).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by variable, columns :data:`BALANCE_COLUMNS`.
+    """
+    if sd not in ("treated", "pooled"):
+        raise SpecificationError(f"sd={sd!r} is not supported; use 'treated' or 'pooled'.")
+    t = np.asarray(treat) == 1
+    w = np.asarray(weights, dtype=float)
+    rows: dict[str, list[float]] = {}
+    for col in values.columns:
+        x = values[col].to_numpy(dtype=float)
+        xt, xc = x[t], x[~t]
+        binary = _is_binary(x)
+        if binary:
+            pt, pc = xt.mean(), xc.mean()
+            s_t, s_c = np.sqrt(pt * (1 - pt)), np.sqrt(pc * (1 - pc))
+        else:
+            s_t, s_c = xt.std(ddof=1), xc.std(ddof=1)
+        denom = s_t if sd == "treated" else np.sqrt((s_t**2 + s_c**2) / 2)
+        wt, wc = w[t], w[~t]
+        mt_b, mc_b = xt.mean(), xc.mean()
+        if wt.sum() > 0 and wc.sum() > 0:
+            mt_a, mc_a = weighted_mean(xt[wt > 0], wt[wt > 0]), weighted_mean(xc[wc > 0], wc[wc > 0])
+        else:
+            mt_a = mc_a = float("nan")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            smd_b = (mt_b - mc_b) / denom if denom > 0 else float("nan")
+            smd_a = (mt_a - mc_a) / denom if denom > 0 else float("nan")
+            if binary:
+                vr_b = vr_a = float("nan")
+            else:
+                vr_b = xt.var(ddof=1) / xc.var(ddof=1)
+                vr_a = (weighted_var(xt[wt > 0], wt[wt > 0]) / weighted_var(xc[wc > 0], wc[wc > 0])
+                        if (wt > 0).sum() > 1 and (wc > 0).sum() > 1 else float("nan"))
+        rows[str(col)] = [mt_b, mc_b, smd_b, vr_b, mt_a, mc_a, smd_a, vr_a]
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=list(BALANCE_COLUMNS))
+    out.index.name = "variable"
+    return out
+
+
+def plot_score_densities(
+    score: np.ndarray,
+    treat: np.ndarray,
+    weights: np.ndarray,
+    *,
+    labels: Sequence[str] = ("Treated", "Control"),
+    ax: Any = None,
+) -> Any:
+    """Kernel densities of the propensity score, before and after matching.
+
+    Two panels (or the two given axes): left the full sample, right the
+    matched sample weighted by the matching weights. Gaussian kernels with
+    Scott's bandwidth (``scipy.stats.gaussian_kde``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from scipy.stats import gaussian_kde
+
+    t = np.asarray(treat) == 1
+    w = np.asarray(weights, dtype=float)
+    if ax is None:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=False)
+    else:
+        axes = ax
+        fig = axes[0].figure
+    grid = np.linspace(0, 1, 256)
+
+    def draw(a: Any, mask_t: np.ndarray, mask_c: np.ndarray, wt: Any, wc: Any, title: str) -> None:
+        for mask, wts, label, style in ((mask_t, wt, labels[0], "-"), (mask_c, wc, labels[1], "--")):
+            x = score[mask]
+            if len(np.unique(x)) > 1:
+                kde = gaussian_kde(x, weights=None if wts is None else wts[mask])
+                a.plot(grid, kde(grid), style, label=f"{label} (n={int(mask.sum())})")
+        a.set_title(title)
+        a.set_xlabel("Propensity score")
+        a.set_xlim(0, 1)
+        a.legend(frameon=False)
+
+    draw(axes[0], t, ~t, None, None, "Before matching")
+    draw(axes[1], t & (w > 0), ~t & (w > 0), w, w, "After matching (weighted)")
+    axes[0].set_ylabel("Density")
+    fig.tight_layout()
+    return fig
+
+
+class ScoreConvergenceWarning(HitexWarning):
+    """The propensity-score model did not converge."""
+
+
+@dataclass(frozen=True)
+class ScoreModel:
+    """The fitted propensity-score model.
+
+    Attributes
+    ----------
+    model : str
+        ``"logit"`` or ``"probit"``.
+    params, std_errors : pandas.Series
+        Coefficients and their (model-based) standard errors, by term.
+    converged : bool
+        Whether the optimiser reported convergence.
+    method : str
+        The optimiser that produced the estimates (``"newton"`` or ``"bfgs"``).
+    loglik, pseudo_rsquared : float
+        Log likelihood and McFadden's pseudo R-squared.
+    nobs : int
+        Observations used.
+    """
+
+    model: str
+    params: pd.Series
+    std_errors: pd.Series
+    converged: bool
+    method: str
+    loglik: float
+    pseudo_rsquared: float
+    nobs: int
+
+    def summary(self) -> str:
+        """Coefficient table of the score model as plain text."""
+        lines = [f"Propensity score: {self.model} (N = {self.nobs}, optimiser {self.method}, "
+                 f"{'converged' if self.converged else 'NOT converged'})",
+                 f"{'term':<20}{'coef':>12}{'std.err':>12}"]
+        for term in self.params.index:
+            lines.append(f"{str(term)[:20]:<20}{self.params[term]:>12.5f}"
+                         f"{self.std_errors[term]:>12.5f}")
+        lines.append(f"log likelihood = {self.loglik:.4f}   pseudo R2 = {self.pseudo_rsquared:.4f}")
+        return "\n".join(lines)
+
+
+def _separating(X: pd.DataFrame, d: np.ndarray) -> tuple[list[str], list[str]]:
+    """Covariates that separate the groups completely / quasi-completely on their own."""
+    complete, quasi = [], []
+    t = d == 1
+    for col in X.columns:
+        x = X[col].to_numpy(dtype=float)
+        lo_t, hi_t, lo_c, hi_c = x[t].min(), x[t].max(), x[~t].min(), x[~t].max()
+        if hi_c < lo_t or hi_t < lo_c:
+            complete.append(col)
+        elif hi_c <= lo_t or hi_t <= lo_c:
+            quasi.append(col)
+    return complete, quasi
+
+
+def _separation_error(names: list[str], covariates: Sequence[str]) -> EstimationError:
+    who = (f"covariate(s) {', '.join(map(repr, names))} predict" if names else
+           f"a combination of the covariates {', '.join(map(repr, covariates))} predicts")
+    return EstimationError(
+        f"{who} the treatment perfectly (separation), so the propensity score is 0 or 1 and "
+        "treated and controls have no overlap. Drop or coarsen those covariates, or restrict "
+        "the sample to units comparable on them."
+    )
+
+
+def fit_score(data: pd.DataFrame, treatment: str, covariates: Sequence[str],
+              model: str = "logit") -> tuple[np.ndarray, ScoreModel]:
+    """Fit the propensity-score model; return (scores, :class:`ScoreModel`).
+
+    Newton-Raphson first (as Stata ``logit``/``probit``); if statsmodels
+    reports no convergence, BFGS from the Newton estimates; a
+    :class:`ScoreConvergenceWarning` if neither converged. Separation is
+    an :class:`~hitex.errors.EstimationError` naming the covariates.
+    """
+    import statsmodels.api as sm
+
+    d = data[treatment].to_numpy(dtype=float)
+    X = data[list(covariates)].astype(float)
+    complete, quasi = _separating(X, d)
+    if complete:
+        raise _separation_error(complete, covariates)
+    exog = sm.add_constant(X, has_constant="add")
+    cls = sm.Logit if model == "logit" else sm.Probit
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            mod = cls(d, exog)
+            res = mod.fit(method="newton", maxiter=200, disp=False)
+            method = "newton"
+            converged = bool(res.mle_retvals.get("converged", False)) and np.all(np.isfinite(res.params))
+            if not converged:
+                res = mod.fit(start_params=np.nan_to_num(res.params), method="bfgs",
+                              maxiter=5000, gtol=1e-10, disp=False)
+                method = "bfgs"
+                converged = bool(res.mle_retvals.get("converged", False))
+        except np.linalg.LinAlgError as err:
+            raise EstimationError(
+                f"the {model} score model is singular: the covariates "
+                f"{', '.join(map(repr, covariates))} are collinear. Drop redundant covariates."
+            ) from err
+        except Exception as err:  # statsmodels' PerfectSeparationError and the like
+            if "separation" in str(err).lower():
+                raise _separation_error(complete + quasi, covariates) from err
+            raise EstimationError(f"the {model} score model failed: {err}") from err
+    flagged = any("separation" in str(w.message).lower() for w in caught)
+    p = np.asarray(res.predict(exog), dtype=float)
+    if flagged or (not converged and quasi) or np.all((p < 1e-10) | (p > 1 - 1e-10)):
+        raise _separation_error(quasi, covariates)
+    if not converged:
+        warnings.warn(ScoreConvergenceWarning(
+            f"the {model} propensity-score model did not converge (Newton and BFGS); the scores "
+            "may be inaccurate. Rescale the covariates (e.g. earnings in thousands) or drop "
+            "near-collinear ones."), stacklevel=3)
+    names = ["_cons" if c == "const" else str(c) for c in exog.columns]
+    bse = np.asarray(res.bse, dtype=float) if converged else np.full(len(names), np.nan)
+    score = ScoreModel(
+        model=model,
+        params=pd.Series(np.asarray(res.params, dtype=float), index=names),
+        std_errors=pd.Series(bse, index=names),
+        converged=converged, method=method, loglik=float(res.llf),
+        pseudo_rsquared=float(res.prsquared), nobs=int(res.nobs),
+    )
+    return p, score

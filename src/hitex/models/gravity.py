@@ -1,0 +1,581 @@
+"""Gravity models of trade: OLS on log flows and PPML on levels (engine: pyfixest).
+
+:func:`gravity` estimates
+
+* **OLS** (``method="ols"``), the log-linear gravity equation
+
+  .. math:: \\ln X_{ij,t} = x_{ij,t}'\\beta + \\pi_{i,t} + \\chi_{j,t} + \\mu_{ij} + \\varepsilon_{ij,t},
+
+  with :func:`pyfixest.feols` on the outcome as given (usually a log flow, so
+  zero flows drop out as missing);
+
+* **PPML** (``method="ppml"``, default), Santos Silva and Tenreyro's Poisson
+  pseudo-maximum-likelihood estimator of the multiplicative equation
+
+  .. math:: E[X_{ij,t} \\mid \\cdot] = \\exp(x_{ij,t}'\\beta + \\pi_{i,t} + \\chi_{j,t} + \\mu_{ij}),
+
+  with :func:`pyfixest.fepois` on the *level* of the flow, zero flows kept.
+
+The fixed effects (``pi``, ``chi``, ``mu`` above) are written in fixest syntax
+after ``|``: ``exporter^year + importer^year + pair_id``.
+
+Conventions matched
+-------------------
+Coefficients are those of Stata ``ppmlhdfe`` / R ``fixest::fepois`` (PPML) and
+``reghdfe`` / ``fixest::feols`` (OLS). Clustered variances are computed by
+pyfixest *without* small-sample factors and scaled by hitex
+(:func:`hitex.models.panel._cluster_adjustment`) by
+``G/(G-1) * (N-1)/(N-K)``, ``G`` the smallest number of clusters and ``K`` the
+coefficients plus the fixed-effect levels not nested in a cluster: the rule of
+``reghdfe``/``ppmlhdfe`` and fixest's default ``ssc(adj=TRUE,
+fixef.K="nested", cluster.adj=TRUE, cluster.df="min")``. OLS inference uses
+``t(G-1)`` as reghdfe and fixest do; PPML inference uses the standard normal,
+as ``ppmlhdfe`` and ``glm`` do (the standard errors are the same either way).
+
+Default inference: clustered by country pair
+--------------------------------------------
+The cluster column is, in this order: (1) ``pair=`` when given; (2) otherwise
+a fixed effect that identifies pairs: a single column named ``pair``,
+``pair_id``, ``pairid``, ``dyad`` or ``dyad_id`` (any case), or an interaction
+of two columns without a time dimension such as ``exporter^importer``; (3)
+otherwise a data column with one of those names. If none is found, hitex stops
+and asks for ``pair=`` or an explicit ``vcov``. Pair identifiers must not be
+missing.
+
+Observations dropped
+--------------------
+Rows with missing values; for PPML, observations in a fixed-effect group
+whose outcome is zero throughout (they are perfectly predicted: ppmlhdfe's
+and fixest's first separation rule), removed by hitex until none is left and
+counted per fixed effect; observations pyfixest's iterated-rectifier check
+(``"ir"``, Correia, Guimaraes and Zylkin 2021) finds separated; and singletons
+(ppmlhdfe and reghdfe drop them by default). Each drop is a
+:class:`~hitex.models.results.DropRecord` and separation also warns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from hitex.errors import (
+    AbsorbedRegressorWarning,
+    EmptySampleError,
+    EstimationError,
+    SeparationWarning,
+    SpecificationError,
+)
+from hitex.models import checks
+from hitex.models.formula import ParsedFormula, parse_formula
+from hitex.models.panel import (
+    SSC_CONVENTIONS,
+    _build,
+    _engine_ssc,
+    _engine_version,
+    _normalise_vcov,
+    _numeric_columns,
+    _parse_dropped,
+    _vcov_label,
+)
+from hitex.models.results import DropRecord, ModelSpec, RegressionResult
+
+__all__ = ["gravity", "SeparationWarning", "PAIR_NAMES"]
+
+#: Column names taken to identify country pairs (compared case-insensitively).
+PAIR_NAMES: tuple[str, ...] = ("pair", "pair_id", "pairid", "dyad", "dyad_id")
+
+_TIME_NAMES = re.compile(r"^(year|yr|t|time|period|date)$", re.I)
+_ESTIMATORS = {
+    "ols": "OLS gravity (absorbed fixed effects)",
+    "ppml": "PPML gravity (Poisson pseudo-ML, absorbed fixed effects)",
+}
+
+
+
+def _is_pair_name(name: str) -> bool:
+    return name.lower() in PAIR_NAMES
+
+
+def _pair_fe(parsed: ParsedFormula) -> str | None:
+    """The fixed effect that identifies country pairs, if the formula has one."""
+    for fe in parsed.fixed_effects:
+        parts = fe.split("^")
+        if len(parts) == 1 and _is_pair_name(parts[0]):
+            return fe
+        if len(parts) == 2 and not any(_TIME_NAMES.match(p) for p in parts):
+            return fe
+    return None
+
+
+def _resolve_pair(parsed: ParsedFormula, data: pd.DataFrame, pair: str | None) -> str:
+    """Apply the documented rule; return a column name or an ``a^b`` interaction."""
+    if pair is not None:
+        if not isinstance(pair, str) or not pair.strip():
+            raise SpecificationError(f"pair={pair!r} must name the column that identifies country pairs.")
+        return pair.strip()
+    fe = _pair_fe(parsed)
+    if fe is not None:
+        return fe
+    for col in data.columns:
+        if isinstance(col, str) and _is_pair_name(col):
+            return col
+    raise SpecificationError(
+        f"cannot tell which column identifies country pairs for the default clustered "
+        f"standard errors of {parsed.formula!r}. Pass pair='pair_id' (the pair column), add a "
+        "pair fixed effect to the formula, or choose vcov= explicitly (e.g. vcov='hetero')."
+    )
+
+
+def _fe_groups(frame: pd.DataFrame, fe: str) -> pd.Series:
+    cols = fe.split("^")
+    return frame.groupby(cols, observed=True, sort=False, dropna=False).ngroup()
+
+
+def _zero_group_drops(frame: pd.DataFrame, depvar: str, fes: Sequence[str]) -> tuple[pd.Series, dict[str, int]]:
+    """Flag rows in fixed-effect groups whose outcome is zero throughout.
+
+    Repeated until no such group is left. Returns the keep mask and the number
+    of rows each fixed effect removed (attributed to the first that flags it).
+    """
+    keep = pd.Series(True, index=frame.index)
+    counts: dict[str, int] = {}
+    changed = True
+    while changed:
+        changed = False
+        for fe in fes:
+            sub = frame.loc[keep]
+            groups = _fe_groups(sub, fe)
+            total = sub[depvar].groupby(groups.to_numpy()).transform("sum")
+            zero = total.to_numpy() <= 0
+            if zero.any():
+                idx = sub.index[zero]
+                keep.loc[idx] = False
+                counts[fe] = counts.get(fe, 0) + len(idx)
+                changed = True
+    return keep, counts
+
+
+def _check_fe_not_saturating(frame: pd.DataFrame, fes: Sequence[str], formula: str) -> None:
+    for fe in fes:
+        if int(_fe_groups(frame, fe).nunique()) >= len(frame):
+            raise SpecificationError(
+                f"fixed effect '{fe}' in {formula!r} has a separate level for every observation, "
+                "so it absorbs the whole outcome and nothing is left to estimate. Use a coarser "
+                "fixed effect (e.g. 'exporter^year + importer^year' instead of "
+                "'exporter^importer^year')."
+            )
+
+
+_TERM_COLUMN = re.compile(
+    r"^(?:(?:np\.)?(?:log|log1p|exp|sqrt|abs)\(\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*\)?$"
+)
+
+
+def absorbing_fe(data: pd.DataFrame, column: str, fes: Sequence[str], rtol: float = 1e-6) -> str | None:
+    """Name the fixed effect within whose groups ``column`` is constant, if any.
+
+    A tolerant version of :func:`hitex.models.panel._absorbing_fe`: values that
+    differ within a group by less than ``rtol`` times the column's overall
+    spread count as constant (distances stored per direction often differ in
+    the seventh digit, which would otherwise let a pair fixed effect "identify"
+    ln distance from rounding noise).
+    """
+    if column not in data.columns or not pd.api.types.is_numeric_dtype(data[column]):
+        return None
+    values = data[column].astype(float)
+    spread = float(values.max() - values.min()) if len(values) else 0.0
+    if not np.isfinite(spread) or spread == 0:
+        return None
+    for fe in fes:
+        groups = _fe_groups(data, fe).to_numpy()
+        by = values.groupby(groups)
+        within = float((by.max() - by.min()).max())
+        if within <= rtol * spread:
+            return fe
+    return None
+
+
+def _drop_absorbed_terms(parsed: ParsedFormula, work: pd.DataFrame) -> tuple[str, list[tuple[str, str]]]:
+    """Remove regressors constant within a fixed effect; return (formula, [(term, fe)])."""
+    if not parsed.fixed_effects:
+        return parsed.formula, []
+    terms = [t.strip() for t in parsed.rhs.split(" + ") if t.strip()]
+    kept, absorbed = [], []
+    for term in terms:
+        match = _TERM_COLUMN.match(term)
+        fe = absorbing_fe(work, match.group(1), parsed.fixed_effects) if match else None
+        if fe is None:
+            kept.append(term)
+        else:
+            absorbed.append((term, fe))
+    if not absorbed:
+        return parsed.formula, []
+    if not kept:
+        names = ", ".join(f"'{t}' (by {fe})" for t, fe in absorbed)
+        raise EstimationError(
+            f"every regressor of {parsed.formula!r} is absorbed by the fixed effects: {names}. "
+            "Nothing is left to estimate; drop the fixed effect that absorbs them or use "
+            "regressors that vary within its groups (e.g. a time-varying policy variable "
+            "with pair fixed effects)."
+        )
+    formula = f"{parsed.depvar} ~ {' + '.join(kept)} | {'+'.join(parsed.fixed_effects)}"
+    return formula, absorbed
+
+
+def gravity(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    method: Literal["ppml", "ols"] = "ppml",
+    vcov: str | Mapping[str, str] | None = None,
+    pair: str | None = None,
+    panel_id: Sequence[str] | str | None = None,
+    drop_singletons: bool = True,
+    separation: Sequence[str] = ("fe", "ir"),
+    ssc: str = "reghdfe",
+    sample: str | None = None,
+) -> RegressionResult:
+    """Estimate a gravity equation by PPML (default) or OLS with high-dimensional fixed effects.
+
+    PPML solves the Poisson score equations
+    :math:`\\sum_{ij,t} (X_{ij,t} - \\exp(x_{ij,t}'\\beta + \\alpha_{FE})) x_{ij,t} = 0`
+    for the level of trade :math:`X_{ij,t} \\ge 0` (zeros kept); OLS regresses the
+    outcome as given (e.g. ``log(trade)``) on the regressors and fixed effects.
+    See the module docstring for the equations and the conventions matched
+    (Stata ``ppmlhdfe``/``reghdfe``, R ``fixest``).
+
+    Parameters
+    ----------
+    formula : str
+        fixest syntax: ``"trade ~ ln_dist + cntg + rta | exporter^year + importer^year + pair_id"``.
+        For PPML the outcome must be a column (the level of the flow).
+    data : pandas.DataFrame
+        One row per exporter-importer(-product)-year.
+    method : {"ppml", "ols"}, default "ppml"
+        Estimator.
+    vcov : str or dict, optional
+        ``"iid"``, ``"hetero"`` or ``{"CRV1": "col"}`` (``"a+b"`` for two-way
+        clustering). Default: clustered by country pair, the column chosen by
+        the rule in the module docstring.
+    pair : str, optional
+        Column (or ``"exporter^importer"`` interaction) identifying country
+        pairs, used for the default clustering.
+    panel_id : sequence of str or str, optional
+        Columns that must identify rows uniquely (e.g. ``["exporter",
+        "importer", "year"]``); duplicates raise. ``None`` skips the check.
+    drop_singletons : bool, default True
+        Drop observations alone in a fixed-effect group (reghdfe/ppmlhdfe default).
+    separation : sequence of {"fe", "ir"}, default ("fe", "ir")
+        PPML separation checks: ``"fe"`` drops observations in fixed-effect
+        groups whose outcome is all zero (done by hitex, counted per fixed
+        effect); ``"ir"`` runs pyfixest's iterated-rectifier check. ``()``
+        disables both.
+    ssc : {"reghdfe", "fixest", "cluster", "none"}, default "reghdfe"
+        Small-sample convention of clustered errors (see
+        :mod:`hitex.models.panel`): ``"reghdfe"``/``"fixest"`` scale by
+        ``G/(G-1) (N-1)/(N-K)``; ``"cluster"`` by ``G/(G-1)`` only (Stata's
+        ``poisson``/``glm``/``ppml`` with ``vce(cluster)``, and R capybara, used
+        by the tradepolicy replication of the Advanced Guide); ``"none"``
+        applies no factor.
+    sample : str, optional
+        Description of the sample (a filter), recorded in the result.
+
+    Returns
+    -------
+    RegressionResult
+        ``spec.estimator`` names the method, ``dropped`` lists missing-value,
+        separation, singleton and absorbed drops, ``extra["n_zero_flows"]`` the
+        zero flows kept (PPML). ``rsquared`` is R-squared for OLS and, for
+        PPML, the squared correlation of the outcome and the fitted mean (what
+        Stata ``ppml`` prints as R-squared and fixest as "Squared Cor.").
+
+    Raises
+    ------
+    ColumnNotFoundError, NonNumericError, DuplicateKeyError, EmptySampleError
+        Bad input, naming the column.
+    SpecificationError
+        Unknown method or vcov, no pair column for the default clustering, a
+        fixed effect with one level per observation.
+    EstimationError
+        Negative flows or a non-column outcome (PPML), an outcome that is all
+        zero or constant, missing pair identifiers, all regressors absorbed.
+
+    Warns
+    -----
+    AbsorbedRegressorWarning
+        A regressor is constant within a fixed effect (ln distance under pair
+        fixed effects) and was dropped; the message names the fixed effect.
+    SeparationWarning
+        PPML observations were dropped as separated.
+
+    Examples
+    --------
+    >>> import pandas as pd, hitex
+    >>> df = pd.DataFrame({"trade": [5., 0., 3., 8., 1., 4., 2., 7.],
+    ...                    "ln_dist": [1., 2., 1.5, .5, 2., 1., 1.7, .8],
+    ...                    "exporter": list("AABBAABB"), "importer": list("CDCDCDCD"),
+    ...                    "year": [1, 1, 1, 1, 2, 2, 2, 2]})
+    >>> res = gravity("trade ~ ln_dist | exporter + importer", df, vcov="hetero")
+    >>> res.spec.estimator.startswith("PPML")
+    True
+    """
+    data = checks.require_dataframe(data)
+    if ssc not in (*SSC_CONVENTIONS, "cluster"):
+        raise SpecificationError(
+            f"ssc={ssc!r} is not a known convention; use one of {', '.join(SSC_CONVENTIONS)}, cluster."
+        )
+    engine_ssc = "none" if ssc == "cluster" else ssc
+    if method not in _ESTIMATORS:
+        raise SpecificationError(f"method={method!r} is not known; use 'ppml' or 'ols'.")
+    parsed = parse_formula(formula)
+    if parsed.iv:
+        raise SpecificationError(f"gravity() does not estimate IV formulas ({formula!r}).")
+    bad_sep = [s for s in separation if s not in ("fe", "ir")]
+    if bad_sep:
+        raise SpecificationError(f"separation={tuple(separation)!r}: use 'fe' and/or 'ir'.")
+    depvar = parsed.depvar
+    if method == "ppml" and depvar not in data.columns:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", depvar):
+            raise EstimationError(
+                f"PPML models the level of the flow, but the outcome is {depvar!r}. Write the "
+                "flow column itself on the left (e.g. 'trade ~ ...'), or use method='ols' for logs."
+            )
+
+    pair_col: str | None = None
+    if vcov is None:
+        pair_col = _resolve_pair(parsed, data, pair)
+        vcov_in: Any = {"CRV1": pair_col}
+    else:
+        vcov_in = vcov
+    interaction = pair_col is not None and "^" in pair_col
+    if interaction:
+        checks.require_columns(data, pair_col.split("^"), context="pair")
+    pf_vcov, vcov_kind, cluster = _normalise_vcov(vcov_in)
+
+    used = list(parsed.variables)
+    extra_cols = [c for c in (pair_col.split("^") if interaction else cluster) if c not in used]
+    checks.require_columns(data, used + extra_cols, context=f"formula {formula!r}")
+    checks.require_numeric(data, _numeric_columns(parsed))
+    if panel_id:
+        key = [panel_id] if isinstance(panel_id, str) else list(panel_id)
+        checks.require_columns(data, key, context="panel_id")
+        checks.require_unique(data, key)
+
+    if pair_col is not None:
+        pair_cols = pair_col.split("^")
+        n_missing = int(data[pair_cols].isna().any(axis=1).sum())
+        if n_missing:
+            raise EstimationError(
+                f"pair identifier '{pair_col}' is missing in {n_missing} row(s); every flow must "
+                f"belong to a country pair for pair-clustered standard errors. Fill '{pair_col}' "
+                "(e.g. from exporter and importer codes) or drop those rows."
+            )
+
+    work = data.loc[:, list(dict.fromkeys(used + extra_cols))].copy()
+    if interaction:
+        cluster_name = "_hitex_pair"
+        work[cluster_name] = _fe_groups(work, pair_col).to_numpy()
+        pf_vcov, cluster = {"CRV1": cluster_name}, (cluster_name,)
+    missing = checks.missing_counts(work, work.columns)
+    keep = work.notna().all(axis=1)
+    dropped: list[DropRecord] = []
+    if missing:
+        detail = ", ".join(f"{c}: {n}" for c, n in missing.items())
+        dropped.append(DropRecord("missing", int((~keep).sum()), f"rows with missing values ({detail})"))
+    work = work.loc[keep]
+    checks.require_nonempty(len(work), f"formula {formula!r}", missing)
+
+    notes: list[str] = []
+    extra: dict[str, Any] = {"method": method}
+    if method == "ppml":
+        y = work[depvar]
+        if (y < 0).any():
+            n_neg = int((y < 0).sum())
+            raise EstimationError(
+                f"outcome '{depvar}' has {n_neg} negative value(s) (e.g. {float(y[y < 0].iloc[0])!r}); "
+                "PPML needs trade flows >= 0. Check the column (net flows? re-exports?) and "
+                "drop or correct the negative rows."
+            )
+        checks.require_variation(y, depvar)
+        extra["n_zero_flows"] = int((y == 0).sum())
+        if "fe" in separation and parsed.fixed_effects:
+            keep_sep, by_fe = _zero_group_drops(work, depvar, parsed.fixed_effects)
+            n_sep = int((~keep_sep).sum())
+            if n_sep:
+                detail = ", ".join(f"{fe}: {n}" for fe, n in by_fe.items())
+                msg = (f"{n_sep} observation(s) dropped: their fixed-effect group has a zero outcome "
+                       f"throughout, so they are perfectly predicted ({detail}).")
+                warnings.warn(SeparationWarning(msg), stacklevel=2)
+                dropped.append(DropRecord("separation", n_sep, f"fixed-effect groups with all-zero "
+                                          f"outcome ({detail})"))
+                notes.append(msg)
+                work = work.loc[keep_sep]
+                if work.empty:
+                    raise EmptySampleError(
+                        f"every observation of '{depvar}' lies in a fixed-effect group whose "
+                        "outcome is zero throughout; nothing is left to estimate. Check the "
+                        "outcome column and the fixed effects."
+                    )
+    elif depvar in work.columns:
+        checks.require_variation(work[depvar], depvar)
+    if parsed.fixed_effects:
+        _check_fe_not_saturating(work, parsed.fixed_effects, formula)
+
+    fit_formula, absorbed = _drop_absorbed_terms(parsed, work)
+    for term, fe in absorbed:
+        msg = (f"regressor '{term}' dropped: absorbed by the {fe} fixed effect (it does not vary "
+               f"within {fe} groups, so its effect cannot be told apart from the fixed effect).")
+        warnings.warn(AbsorbedRegressorWarning(msg), stacklevel=2)
+        notes.append(msg)
+        dropped.append(DropRecord("absorbed", 1, f"{term}: absorbed by the {fe} fixed effect"))
+    fit, messages = _fit(fit_formula, work, pf_vcov, method, drop_singletons, engine_ssc,
+                         [s for s in separation if s == "ir"])
+    estimated = {str(c) for c in fit._coefnames}
+    for term in _parse_dropped(messages):
+        if term in estimated:  # reported by an auxiliary regression of the separation check
+            continue
+        fe = absorbing_fe(work, term, parsed.fixed_effects)
+        why = f"absorbed by the {fe} fixed effect" if fe else "collinear with other regressors"
+        msg = f"regressor '{term}' dropped: {why} (no variation left to identify it)."
+        warnings.warn(AbsorbedRegressorWarning(msg), stacklevel=2)
+        notes.append(msg)
+        dropped.append(DropRecord("absorbed" if fe else "collinear", 1, f"{term}: {why}"))
+
+    used_pos = np.asarray(fit._data.index, dtype=int)
+    frame = work.reset_index(drop=True)
+    if len(used_pos) != int(fit._N):  # pragma: no cover - engine contract
+        raise EstimationError("could not identify the estimation sample returned by pyfixest.")
+    n_ir = int(getattr(fit, "n_separation_na", 0) or 0)
+    if n_ir:
+        msg = f"{n_ir} observation(s) dropped as separated by the iterated-rectifier check."
+        warnings.warn(SeparationWarning(msg), stacklevel=2)
+        dropped.append(DropRecord("separation", n_ir, "iterated-rectifier (ir) check"))
+        notes.append(msg)
+    n_single = len(work) - int(fit._N) - n_ir
+    if n_single > 0:
+        dropped.append(DropRecord("singleton", n_single, "observations alone in a fixed-effect group"))
+    sample_frame = frame.iloc[used_pos]
+    sample_index = work.index[used_pos]
+
+    spec = ModelSpec(
+        formula=parsed.formula,
+        formula_input=formula,
+        depvar=depvar,
+        regressors=tuple(str(c) for c in fit._coefnames),
+        fixed_effects=parsed.fixed_effects,
+        vcov_type=vcov_kind,
+        cluster=tuple(pair_col for _ in cluster) if interaction else cluster,
+        vcov_label=_vcov_label(vcov_kind, (pair_col,) if interaction else cluster),
+        ssc=ssc,
+        estimator=_ESTIMATORS[method],
+        sample=sample,
+        notes=tuple(notes),
+        engine=_engine_version(),
+    )
+    engine_spec = dataclasses.replace(spec, cluster=cluster, ssc=engine_ssc)
+    result = _build(fit, engine_spec, tuple(dropped), sample_index, sample_frame)
+    if ssc == "cluster":
+        result = _g_adjusted(result)
+    result = dataclasses.replace(result, spec=dataclasses.replace(result.spec, ssc=ssc))
+    if interaction:
+        result = dataclasses.replace(
+            result, spec=spec, n_clusters={pair_col: min(result.n_clusters.values())})
+    if method == "ppml":
+        extra.update(_ppml_fit_stats(fit, depvar))
+        result = _as_ppml(result, extra)
+    else:
+        result = dataclasses.replace(result, extra=extra)
+    return result
+
+
+def _fit(formula: str, work: pd.DataFrame, vcov: Any, method: str, drop_singletons: bool,
+         ssc: str, separation: list[str]) -> tuple[Any, list[str]]:
+    import pyfixest as pf
+
+    frame = work.reset_index(drop=True)
+    kwargs: dict[str, Any] = {
+        "data": frame,
+        "vcov": vcov,
+        "ssc": pf.ssc(**_engine_ssc(vcov, ssc)),
+        "fixef_rm": "singleton" if drop_singletons else "none",
+        "copy_data": False,
+        "store_data": True,
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if method == "ppml":
+                fit = pf.fepois(formula, separation_check=separation, **kwargs)
+            else:
+                fit = pf.feols(formula, **kwargs)
+        except Exception as err:  # the engine's own errors become hitex errors
+            raise EstimationError(
+                f"{method.upper()} estimation of {formula!r} failed: {err}. Check that the "
+                "regressors vary within the fixed-effect groups and that the sample is not too small."
+            ) from err
+    return fit, [str(w.message) for w in caught]
+
+
+def _g_adjusted(result: RegressionResult) -> RegressionResult:
+    """Scale a clustered variance by ``G/(G-1)`` only (``G`` the smallest cluster count)."""
+    from scipy import stats
+
+    base_refit = result._refit
+
+    def refit(new_vcov: Any) -> RegressionResult:
+        if base_refit is None:  # pragma: no cover
+            raise EstimationError("this result cannot recompute its variance")
+        return _g_adjusted(base_refit(new_vcov))
+
+    if not result.n_clusters:
+        return dataclasses.replace(result, _refit=refit)
+    g = min(result.n_clusters.values())
+    factor = g / (g - 1)
+    se = result.std_errors * np.sqrt(factor)
+    tstat = (result.params / se).rename("statistic")
+    pvals = pd.Series(2 * stats.t.sf(np.abs(tstat.to_numpy()), result.df_resid), index=se.index,
+                      name="p_value")
+    return dataclasses.replace(result, _std_errors=se, _tstats=tstat, _pvalues=pvals,
+                               _vcov=result.vcov * factor, _refit=refit)
+
+
+def _ppml_fit_stats(fit: Any, depvar: str) -> dict[str, Any]:
+    y = np.asarray(fit._data[depvar], dtype=float).ravel()
+    mu = np.asarray(fit._Y_hat_response, dtype=float).ravel()
+    sq_cor = float(np.corrcoef(y, mu)[0, 1] ** 2) if len(y) > 1 and y.std() > 0 else float("nan")
+    out: dict[str, Any] = {"squared_correlation": sq_cor}
+    dev = getattr(fit, "deviance", None)
+    if dev is not None:
+        out["deviance"] = float(np.asarray(dev).ravel()[0])
+    return out
+
+
+def _as_ppml(result: RegressionResult, extra: Mapping[str, Any]) -> RegressionResult:
+    """PPML inference with the standard normal (ppmlhdfe's z statistics)."""
+    from scipy import stats
+
+    z = result.tstats
+    pvals = pd.Series(2 * stats.norm.sf(np.abs(z.to_numpy())), index=z.index, name="p_value")
+    base_refit = result._refit
+
+    def refit(new_vcov: Any) -> RegressionResult:
+        if base_refit is None:  # pragma: no cover
+            raise EstimationError("this result cannot recompute its variance")
+        return _as_ppml(base_refit(new_vcov), extra)
+
+    return dataclasses.replace(
+        result,
+        _pvalues=pvals,
+        df_resid=float("inf"),
+        rsquared=float(extra.get("squared_correlation", float("nan"))),
+        rsquared_within=None,
+        rsquared_adj=None,
+        extra=dict(extra),
+        _refit=refit,
+    )
