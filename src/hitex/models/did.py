@@ -1,0 +1,623 @@
+"""Difference-in-differences: Callaway-Sant'Anna ATT(g,t), TWFE DiD and PSM-DiD.
+
+Callaway and Sant'Anna (2021)
+-----------------------------
+:func:`att_gt` estimates the group-time average treatment effects of a
+staggered adoption design (R ``did::att_gt``, Stata ``csdid``). A *group*
+``g`` is the period in which a unit is first treated; never-treated units
+have group ``0`` (R ``did``'s coding; missing values and groups after the last
+period are also read as never treated, as ``did`` does). Without covariates
+
+.. math::
+
+    ATT(g, t) = E[Y_t - Y_{b} \\mid G = g] - E[Y_t - Y_{b} \\mid C = 1],
+
+with base period ``b = g - 1 - anticipation`` for ``t >= g`` and, for the
+pseudo-ATTs of pre-treatment periods, ``b = t - 1`` (``base_period =
+"varying"``, ``did``'s default) or ``b = g - 1 - anticipation``
+(``"universal"``). The comparison group ``C`` is the never treated
+(``control_group="nevertreated"``) or the never treated plus the units not
+yet treated by ``max(t, b) + anticipation`` (``"notyettreated"``).
+
+Inference uses the influence function of each estimate. For unit ``i`` of
+``n`` units,
+
+.. math::
+
+    \\psi_i(g, t) = \\frac{n}{n_g} D_i (\\Delta Y_i - \\overline{\\Delta Y}_g)
+        - \\frac{n}{n_C} C_i (\\Delta Y_i - \\overline{\\Delta Y}_C),
+    \\qquad \\widehat{V} = \\frac{1}{n^2} \\sum_i \\psi_i \\psi_i',
+
+the analytical variance of ``did`` with ``bstrap = FALSE`` (its default
+``bstrap = TRUE`` multiplier bootstrap gives standard errors that differ in
+the third decimal). Aggregations (:meth:`ATTgtResult.aggregate`, ``did::aggte``)
+average the ATT(g,t) with weights proportional to group sizes ``p_g`` and add
+the influence function of the estimated weights, exactly as ``aggte`` does:
+``"simple"`` (post-treatment cells weighted by ``p_g``), ``"group"`` (per
+group the mean over its post-treatment periods; overall: their
+``p_g``-weighted mean), ``"calendar"`` (per period; overall: the mean over
+periods) and ``"dynamic"`` (per event time ``e = t - g``; overall: the mean
+over ``e >= 0``).
+
+The panel must be balanced (units observed in every period are kept, as
+``did`` does); covariates (``xformla``) are not supported yet.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hitex.errors import EstimationError, HitexWarning, SpecificationError
+from hitex.models import checks
+from hitex.models.results import RegressionResult
+
+__all__ = ["ATTgtResult", "AggregatedATT", "DiDDataWarning", "PSMDiDResult", "att_gt",
+           "psm_did", "twfe_did"]
+
+
+class DiDDataWarning(HitexWarning):
+    """Units were dropped from a DiD sample (treated before the panel, unbalanced)."""
+
+
+def _z(level: float) -> float:
+    from scipy import stats
+
+    if not 0 < level < 1:
+        raise SpecificationError(f"level must be between 0 and 1, got {level}")
+    return float(stats.norm.ppf((1 + level) / 2))
+
+
+def _table(index: pd.Index, est: np.ndarray, se: np.ndarray, level: float) -> pd.DataFrame:
+    from scipy import stats
+
+    q = _z(level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = est / se
+    return pd.DataFrame({"estimate": est, "std_error": se, "statistic": z,
+                         "p_value": 2 * stats.norm.sf(np.abs(z)),
+                         "conf_low": est - q * se, "conf_high": est + q * se}, index=index)
+
+
+# -- input preparation ----------------------------------------------------------
+def _prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, group: str
+             ) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Check the input and return the wide outcome (units x periods), groups, notes."""
+    data = checks.require_dataframe(data)
+    checks.require_columns(data, [outcome, unit, time, group], context="att_gt()")
+    checks.require_numeric(data, [outcome, time, group])
+    checks.require_unique(data, [unit, time])
+    notes: list[str] = []
+    frame = data[[unit, time, group, outcome]].copy()
+    frame[group] = frame[group].astype(float).fillna(0.0)
+    varying = frame.groupby(unit, sort=False)[group].nunique()
+    if (varying > 1).any():
+        bad = varying[varying > 1].index[:3].tolist()
+        raise SpecificationError(
+            f"group column '{group}' (first treatment period) is not constant within unit "
+            f"'{unit}' (e.g. units {bad}). It must hold each unit's first treated period "
+            "(0 = never treated) on every row; build it with "
+            f"df.groupby('{unit}')['<period of first treatment>'].transform('min')."
+        )
+    periods = np.sort(frame[time].unique())
+    if len(periods) < 2:
+        raise EstimationError(f"time column '{time}' has fewer than two periods; DiD needs a "
+                              "pre- and a post-treatment period.")
+    g = frame[group].to_numpy()
+    if ((g != 0) & ~np.isin(g, periods) & (g <= periods[-1])).any():
+        bad = sorted(set(g[(g != 0) & ~np.isin(g, periods) & (g <= periods[-1])]))[:3]
+        raise SpecificationError(f"group column '{group}' holds {bad}, which are not periods of "
+                                 f"'{time}'; groups must be a period of the panel or 0 (never "
+                                 "treated).")
+    # groups after the last period are never treated within the panel (did's rule)
+    frame.loc[frame[group] > periods[-1], group] = 0.0
+    early = frame[group].between(1e-300, periods[0]) | (frame[group] < 0)
+    if early.any():
+        units = frame.loc[early, unit].unique()
+        msg = (f"{len(units)} unit(s) of '{unit}' (e.g. {list(units[:3])}) are treated in or before "
+               f"the first period {periods[0]} of '{time}' (group '{group}' <= {periods[0]}); "
+               "they have no untreated period and are dropped, as R did and Stata csdid do.")
+        warnings.warn(DiDDataWarning(msg), stacklevel=3)
+        notes.append(msg)
+        frame = frame.loc[~frame[unit].isin(units)]
+    wide = frame.pivot(index=unit, columns=time, values=outcome)
+    complete = wide.notna().all(axis=1)
+    if not complete.all():
+        msg = (f"{int((~complete).sum())} unit(s) are not observed (or have a missing '{outcome}') "
+               "in every period and are dropped to balance the panel (did's default).")
+        warnings.warn(DiDDataWarning(msg), stacklevel=3)
+        notes.append(msg)
+        wide = wide.loc[complete]
+    checks.require_nonempty(len(wide), "att_gt()")
+    groups = frame.groupby(unit)[group].first().reindex(wide.index).to_numpy()
+    if not (groups > 0).any():
+        raise EstimationError(f"no treated units: group column '{group}' is 0 (never treated) for "
+                              "every unit with an untreated period; there is no effect to estimate.")
+    return wide, groups, notes
+
+
+# -- results ------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class AggregatedATT:
+    """An aggregation of ATT(g,t) (R ``did::aggte``).
+
+    Attributes
+    ----------
+    kind : str
+        ``"simple"``, ``"group"``, ``"calendar"`` or ``"dynamic"``.
+    overall, overall_se : float
+        Overall ATT and its analytical standard error.
+    estimates : pandas.DataFrame
+        One row per group / period / event time (empty for ``"simple"``):
+        ``estimate, std_error, statistic, p_value, conf_low, conf_high``.
+    """
+
+    kind: str
+    overall: float
+    overall_se: float
+    estimates: pd.DataFrame
+    level: float = 0.95
+    _influence: np.ndarray = field(repr=False, default_factory=lambda: np.empty((0, 0)))
+    n_units: int = 0
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the disaggregated estimates (from the influence functions)."""
+        v = self._influence.T @ self._influence / self.n_units**2
+        return pd.DataFrame(v, index=self.estimates.index, columns=self.estimates.index)
+
+    def event_table(self, level: float | None = None) -> pd.DataFrame:
+        """Event-time estimates with ``rel_time`` column (``"dynamic"`` only), for plots."""
+        if self.kind != "dynamic":
+            raise SpecificationError("event_table() needs aggregate('dynamic').")
+        out = self.estimates.copy() if level is None else _table(
+            self.estimates.index, self.estimates["estimate"].to_numpy(),
+            self.estimates["std_error"].to_numpy(), level)
+        out.insert(0, "rel_time", out.index.to_numpy())
+        return out.reset_index(drop=True)
+
+    def pretrend_test(self) -> Any:
+        """Joint Wald test that all pre-treatment event-time estimates are zero."""
+        from hitex.models.event import wald_test
+
+        if self.kind != "dynamic":
+            raise SpecificationError("pretrend_test() needs aggregate('dynamic').")
+        pre = self.estimates.index < 0
+        v = self.vcov.to_numpy()[np.ix_(pre, pre)]
+        return wald_test(self.estimates["estimate"].to_numpy()[pre], v)
+
+    def summary(self, digits: int = 4) -> str:
+        """Plain-text summary in the layout of ``summary(aggte(...))``."""
+        lines = [f"Aggregation: {self.kind}",
+                 f"Overall ATT = {self.overall:.{digits}f} (SE {self.overall_se:.{digits}f})"]
+        if len(self.estimates):
+            lines.append(self.estimates.round(digits).to_string())
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass(frozen=True, eq=False)
+class ATTgtResult:
+    """Group-time average treatment effects (R ``did::att_gt``).
+
+    Attributes
+    ----------
+    estimates : pandas.DataFrame
+        One row per (group, time) cell: ``group, time, base, n_treated,
+        n_control, estimate, std_error, statistic, p_value, conf_low,
+        conf_high, post``.
+    control_group, base_period : str
+    anticipation : int
+    n_units : int
+        Units in the balanced panel.
+    notes : tuple of str
+        What was dropped and why.
+    """
+
+    estimates: pd.DataFrame
+    control_group: str
+    base_period: str
+    anticipation: int
+    n_units: int
+    notes: tuple[str, ...]
+    level: float = 0.95
+    _influence: np.ndarray = field(repr=False, default_factory=lambda: np.empty((0, 0)))
+    _unit_groups: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+
+    @property
+    def influence(self) -> np.ndarray:
+        """Influence functions, units x cells (``psi``; ``V = psi'psi / n^2``)."""
+        return self._influence.copy()
+
+    def pretrend_test(self) -> Any:
+        """Wald test that all pre-treatment ATT(g,t) are zero (``did``'s pre-test p-value)."""
+        from hitex.models.event import wald_test
+
+        pre = ~self.estimates["post"].to_numpy()
+        psi = self._influence[:, pre]
+        return wald_test(self.estimates["estimate"].to_numpy()[pre], psi.T @ psi / self.n_units**2)
+
+    def aggregate(self, kind: str = "group", *, level: float | None = None) -> AggregatedATT:
+        """Aggregate the ATT(g,t) as ``did::aggte(type=kind)``.
+
+        Parameters
+        ----------
+        kind : {"simple", "group", "calendar", "dynamic"}
+            See the module docstring for the weights.
+        level : float, optional
+            Confidence level of the pointwise intervals (default: the result's).
+        """
+        if kind not in ("simple", "group", "calendar", "dynamic"):
+            raise SpecificationError(f"kind={kind!r}: use 'simple', 'group', 'calendar' or "
+                                     "'dynamic'.")
+        level = self.level if level is None else level
+        est = self.estimates
+        att = est["estimate"].to_numpy()
+        g, t = est["group"].to_numpy(), est["time"].to_numpy()
+        psi = self._influence
+        n = self.n_units
+        glist = np.sort(np.unique(self._unit_groups[self._unit_groups > 0]))
+        pg_all = np.array([np.mean(self._unit_groups == x) for x in glist])
+        pg = pg_all[np.searchsorted(glist, g)]
+        post = t >= g
+
+        def combine(w: np.ndarray, groups: np.ndarray, pgk: np.ndarray,
+                    estimated_weights: bool, atts: np.ndarray, psis: np.ndarray
+                    ) -> tuple[float, np.ndarray]:
+            value = float(w @ atts)
+            inf = psis @ w
+            if estimated_weights:
+                ind = (self._unit_groups[:, None] == groups[None, :]).astype(float)
+                if1 = (ind - pgk[None, :]) / pgk.sum()
+                if2 = (ind - pgk[None, :]).sum(axis=1)[:, None] * (pgk / pgk.sum() ** 2)[None, :]
+                inf = inf + (if1 - if2) @ atts
+            return value, inf
+
+        def se(inf: np.ndarray) -> float:
+            return float(math.sqrt(np.sum(inf**2)) / n)
+
+        labels: list[Any] = []
+        values: list[float] = []
+        infs: list[np.ndarray] = []
+        if kind == "simple":
+            keep = post
+            w = pg[keep] / pg[keep].sum()
+            overall, inf_o = combine(w, g[keep], pg[keep], True, att[keep], psi[:, keep])
+        elif kind == "group":
+            for x in glist:
+                keep = post & (g == x)
+                if not keep.any():
+                    continue
+                w = np.full(keep.sum(), 1 / keep.sum())
+                v, inf = combine(w, g[keep], pg[keep], False, att[keep], psi[:, keep])
+                labels.append(x)
+                values.append(v)
+                infs.append(inf)
+            gl = np.array(labels)
+            pgg = pg_all[np.searchsorted(glist, gl)]
+            overall, inf_o = combine(pgg / pgg.sum(), gl, pgg, True,
+                                     np.array(values), np.column_stack(infs))
+        else:
+            key = t if kind == "calendar" else t - g
+            cells = post if kind == "calendar" else np.ones(len(att), bool)
+            for x in np.sort(np.unique(key[cells])):
+                keep = cells & (key == x)
+                w = pg[keep] / pg[keep].sum()
+                v, inf = combine(w, g[keep], pg[keep], True, att[keep], psi[:, keep])
+                labels.append(x)
+                values.append(v)
+                infs.append(inf)
+            lab = np.array(labels)
+            use = lab >= 0 if kind == "dynamic" else np.ones(len(lab), bool)
+            overall = float(np.mean(np.array(values)[use]))
+            inf_o = np.column_stack(infs)[:, use].mean(axis=1)
+        name = {"group": "group", "calendar": "time", "dynamic": "event_time"}.get(kind, "cell")
+        index = pd.Index([int(x) if float(x).is_integer() else x for x in labels], name=name)
+        if labels:
+            stacked = np.column_stack(infs)
+            table = _table(index, np.array(values), np.sqrt((stacked**2).sum(axis=0)) / n, level)
+        else:
+            stacked = np.empty((n, 0))
+            table = _table(index, np.empty(0), np.empty(0), level)
+        return AggregatedATT(kind=kind, overall=overall, overall_se=se(inf_o), estimates=table,
+                             level=level, _influence=stacked, n_units=n)
+
+    def summary(self, digits: int = 4) -> str:
+        """Plain-text table in the layout of ``summary(att_gt(...))``."""
+        cols = ["group", "time", "estimate", "std_error", "conf_low", "conf_high"]
+        lines = [f"Group-time ATT (Callaway-Sant'Anna); control group: {self.control_group}; "
+                 f"base period: {self.base_period}; anticipation: {self.anticipation}",
+                 self.estimates[cols].round(digits).to_string(index=False),
+                 f"Units: {self.n_units}. Standard errors: analytical (influence function)."]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def att_gt(
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    group: str,
+    *,
+    control_group: str = "nevertreated",
+    base_period: str = "varying",
+    anticipation: int = 0,
+    level: float = 0.95,
+) -> ATTgtResult:
+    """Callaway-Sant'Anna group-time average treatment effects, no covariates.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel, one row per unit and period.
+    outcome, unit, time : str
+        Outcome, unit id and (numeric) period columns (``did``'s ``yname``,
+        ``idname``, ``tname``).
+    group : str
+        First treated period of the unit, constant within unit; ``0`` or
+        missing for never treated (``did``'s ``gname``; Stata ``csdid``'s
+        ``gvar``).
+    control_group : {"nevertreated", "notyettreated"}, default "nevertreated"
+    base_period : {"varying", "universal"}, default "varying"
+    anticipation : int, default 0
+        Periods of anticipation (shifts the base period back).
+    level : float, default 0.95
+        Confidence level of the pointwise intervals.
+
+    Returns
+    -------
+    ATTgtResult
+        ``.estimates`` per cell; ``.aggregate(kind)`` for ``did::aggte``.
+
+    Raises
+    ------
+    ColumnNotFoundError, NonNumericError, DuplicateKeyError, SpecificationError,
+    EstimationError
+        Group not constant within unit, no treated units, no never-treated
+        (or not-yet-treated) controls for a cell.
+
+    Warns
+    -----
+    DiDDataWarning
+        Units treated in or before the first period, or not observed in every
+        period, are dropped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2], "t": [1, 2, 1, 2], "g": [2, 2, 0, 0],
+    ...                    "y": [1.0, 4.0, 1.0, 2.0]})
+    >>> float(att_gt(df, "y", "id", "t", "g").estimates["estimate"].iloc[0])
+    2.0
+    """
+    if control_group not in ("nevertreated", "notyettreated"):
+        raise SpecificationError(f"control_group={control_group!r}: use 'nevertreated' or "
+                                 "'notyettreated'.")
+    if base_period not in ("varying", "universal"):
+        raise SpecificationError(f"base_period={base_period!r}: use 'varying' or 'universal'.")
+    if int(anticipation) != anticipation or anticipation < 0:
+        raise SpecificationError(f"anticipation={anticipation!r} must be a non-negative integer.")
+    wide, groups, notes = _prepare(data, outcome, unit, time, group)
+    periods = wide.columns.to_numpy()
+    y = wide.to_numpy(dtype=float)
+    n = len(groups)
+    pos = {p: i for i, p in enumerate(periods)}
+    never = groups == 0
+    if control_group == "nevertreated" and not never.any():
+        raise EstimationError(
+            f"no never-treated units (group '{group}' = 0): the never-treated comparison group is "
+            "empty. Use control_group='notyettreated' or drop the last treated cohort's periods.")
+    rows: list[dict[str, Any]] = []
+    psis: list[np.ndarray] = []
+    for gval in np.sort(np.unique(groups[groups > 0])):
+        gi = pos[gval]
+        treated = groups == gval
+        for ti in range(1, len(periods)):
+            tval = periods[ti]
+            is_post = ti >= gi - anticipation
+            bi = gi - 1 - anticipation if (is_post or base_period == "universal") else ti - 1
+            if bi < 0 or bi == ti:
+                continue
+            bval = periods[bi]
+            if control_group == "nevertreated":
+                ctrl = never
+            else:
+                ctrl = never | ((groups > periods[max(ti, bi)] + anticipation) & ~treated)
+            if not ctrl.any():
+                raise EstimationError(
+                    f"no not-yet-treated or never-treated units to compare with group {gval} in "
+                    f"period {tval}: every other unit is treated by then. Drop the late periods "
+                    "or add never-treated units.")
+            dy = y[:, ti] - y[:, bi]
+            n1, n0 = int(treated.sum()), int(ctrl.sum())
+            m1, m0 = dy[treated].mean(), dy[ctrl].mean()
+            psi = np.zeros(n)
+            psi[treated] = n / n1 * (dy[treated] - m1)
+            psi[ctrl] = -n / n0 * (dy[ctrl] - m0)
+            psis.append(psi)
+            rows.append({"group": gval, "time": tval, "base": bval, "n_treated": n1,
+                         "n_control": n0, "estimate": m1 - m0,
+                         "std_error": math.sqrt(np.sum(psi**2)) / n, "post": tval >= gval})
+    if not rows:
+        raise EstimationError("no (group, time) cell could be estimated: check the periods.")
+    cells = pd.DataFrame(rows)
+    table = _table(cells.index, cells["estimate"].to_numpy(), cells["std_error"].to_numpy(), level)
+    out = pd.concat([cells[["group", "time", "base", "n_treated", "n_control"]], table,
+                     cells[["post"]]], axis=1)
+    for col in ("group", "time", "base"):
+        if np.all(np.mod(out[col].to_numpy(dtype=float), 1) == 0):
+            out[col] = out[col].astype(int)
+    return ATTgtResult(estimates=out, control_group=control_group, base_period=base_period,
+                       anticipation=int(anticipation), n_units=n, notes=tuple(notes), level=level,
+                       _influence=np.column_stack(psis), _unit_groups=groups)
+
+
+# -- TWFE DiD and PSM-DiD -------------------------------------------------------------
+def _check_binary(data: pd.DataFrame, column: str) -> None:
+    values = pd.to_numeric(data[column], errors="coerce")
+    bad = pd.unique(data.loc[~values.isin([0, 1]) & data[column].notna(), column])
+    if len(bad):
+        shown = ", ".join(repr(v) for v in bad[:3])
+        raise SpecificationError(
+            f"treatment column '{column}' must be 0/1 (1 = treated in that period) but holds "
+            f"{shown}. Recode it, e.g. df['{column}'] = (df['{column}'] > 0).astype(int).")
+    if not (values == 1).any():
+        raise EstimationError(f"treatment column '{column}' has no treated observations (no 1s).")
+    if not (values == 0).any():
+        raise EstimationError(f"treatment column '{column}' has no untreated observations (no 0s); "
+                              "DiD needs controls.")
+
+
+def twfe_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: str, *,
+             covariates: Sequence[str] = (), weights: str | None = None, vcov: Any = None,
+             sample: str | None = None) -> RegressionResult:
+    """Two-way fixed-effects DiD ``y_it = b D_it + x_it'g + a_i + l_t + u_it``.
+
+    ``D_it`` (``treatment``) is 0/1: treated unit in a treated period
+    (``Treat_i x Post_t``). Estimated by :func:`hitex.panel` (Stata ``reghdfe
+    y D x, absorb(unit time) vce(cluster unit)``; fixest ``feols(y ~ D + x |
+    unit + time)``), clustered by unit unless ``vcov`` says otherwise. With a
+    2x2 design ``b`` equals the difference of the treated and control mean
+    changes; with staggered adoption and heterogeneous effects it is a
+    weighted average that can put negative weight on some effects (see
+    :func:`att_gt`).
+    """
+    from hitex.models.panel import panel
+
+    data = checks.require_dataframe(data)
+    checks.require_columns(data, [outcome, treatment, unit, time, *covariates],
+                           context="twfe_did()")
+    _check_binary(data, treatment)
+    rhs = " + ".join([treatment, *covariates])
+    return panel(f"{outcome} ~ {rhs} | {unit} + {time}", data,
+                 vcov={"CRV1": unit} if vcov is None else vcov, weights=weights, sample=sample)
+
+
+@dataclass(frozen=True, eq=False)
+class PSMDiDResult:
+    """PSM-DiD: the TWFE DiD on the matched sample plus the matching diagnostics.
+
+    Attributes
+    ----------
+    regression : RegressionResult
+        The DiD regression (coefficient on the treatment column).
+    matching : MatchingResult or dict of period to MatchingResult
+        One matching (``how="once"``) or one per period (``"by_period"``).
+    how : str
+    sample : pandas.DataFrame
+        The matched panel that was estimated, with its ``_psm_weight``.
+    """
+
+    regression: RegressionResult
+    matching: Any
+    how: str
+    sample: pd.DataFrame = field(repr=False)
+
+    @property
+    def estimate(self) -> float:
+        """The DiD coefficient."""
+        return float(self.regression.params.iloc[0])
+
+    def balance(self) -> pd.DataFrame:
+        """Balance table(s) after matching (per period for ``"by_period"``)."""
+        if self.how == "once":
+            return self.matching.balance()
+        return pd.concat({p: m.balance() for p, m in self.matching.items()}, names=["period"])
+
+    def summary(self) -> str:
+        """The DiD regression summary and the matching counts."""
+        ms = [self.matching] if self.how == "once" else list(self.matching.values())
+        n1 = sum(m.n_treated for m in ms)
+        n0 = sum(m.n_controls_used for m in ms)
+        return (f"PSM-DiD (matching {self.how})\n{self.regression.summary()}\n"
+                f"matched treated: {n1}; controls used: {n0}")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def psm_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: str,
+            covariates: Sequence[str], *, how: str = "once", match_period: Any = None,
+            controls: Sequence[str] = (), use_weights: bool = True, vcov: Any = None,
+            **psm_options: Any) -> PSMDiDResult:
+    """Propensity-score matching followed by a TWFE DiD on the matched sample.
+
+    The matching treatment is *ever treated* (``max_t D_it`` per unit); the
+    DiD regressor is ``treatment`` (``D_it``, 0/1). Matching uses
+    :func:`hitex.models.matching.psm` (``psm_options``: ``model``, ``method``,
+    ``k``, ``caliper``, ``replace``, ...); the DiD uses :func:`twfe_did` with
+    the matching weights as analytic weights (``use_weights=True``; many
+    papers instead keep the matched observations unweighted: ``False``).
+
+    Parameters
+    ----------
+    how : {"once", "by_period"}
+        ``"once"``: match units once on their covariates in ``match_period``
+        (default: the first period, which must be before any treatment) and
+        keep every period of the matched units (weight = the unit's matching
+        weight). ``"by_period"``: match treated and control observations
+        separately in every period on that period's covariates and keep the
+        matched observations of each period (as study 003 and many applied
+        papers do).
+    covariates : sequence of str
+        Score covariates. ``controls``: regressors of the DiD.
+
+    Notes
+    -----
+    Caveats. ``"once"``: valid only if the covariates are measured before
+    treatment and are not themselves affected by it; the standard errors
+    ignore that the score and the matches are estimated. ``"by_period"``:
+    the matched comparison units change from period to period, so the sample
+    is an unbalanced panel whose composition varies with time (the unit fixed
+    effects no longer compare the same units before and after), and matching
+    on post-treatment covariates conditions on outcomes of the treatment (bad
+    controls). Report it as a robustness check, not the main estimate.
+    """
+    from hitex.models.matching import psm
+
+    if how not in ("once", "by_period"):
+        raise SpecificationError(f"how={how!r}: use 'once' or 'by_period'.")
+    data = checks.require_dataframe(data)
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    checks.require_columns(data, [outcome, treatment, unit, time, *covariates, *controls],
+                           context="psm_did()")
+    checks.require_unique(data, [unit, time])
+    _check_binary(data, treatment)
+    work = data.copy()
+    work["_ever"] = work.groupby(unit)[treatment].transform("max").astype(int)
+    if how == "once":
+        period = work[time].min() if match_period is None else match_period
+        cross = work.loc[work[time] == period]
+        if cross.empty:
+            raise SpecificationError(f"match_period={period!r} is not a period of '{time}'.")
+        if (cross[treatment] == 1).any():
+            raise SpecificationError(
+                f"some units are already treated in the matching period {period!r}; match on a "
+                "pre-treatment period (match_period=...).")
+        matching: Any = psm(cross, "_ever", covariates, **psm_options)
+        w = pd.Series(matching.weights.to_numpy(), index=cross.loc[matching.weights.index, unit])
+        work["_psm_weight"] = work[unit].map(w).fillna(0.0)
+    else:
+        matching = {}
+        work["_psm_weight"] = 0.0
+        for period, cross in work.groupby(time, sort=True):
+            m = psm(cross, "_ever", covariates, **psm_options)
+            matching[period] = m
+            work.loc[m.weights.index, "_psm_weight"] = m.weights.to_numpy()
+    matched = work.loc[work["_psm_weight"] > 0]
+    reg = twfe_did(matched, outcome, treatment, unit, time, covariates=controls,
+                   weights="_psm_weight" if use_weights else None, vcov=vcov,
+                   sample=f"propensity-score matched ({how})")
+    return PSMDiDResult(regression=reg, matching=matching, how=how, sample=matched)

@@ -1,0 +1,353 @@
+"""Event studies: classic TWFE, Sun-Abraham interaction-weighted, plots and pre-trend tests.
+
+Classic TWFE event study (:func:`event_study`)
+    ``y_it = sum_{e != ref} beta_e 1{t - g_i = e} + x_it'gamma + a_i + l_t + u_it``
+    with relative-time dummies for ever-treated units only (never-treated
+    units have all dummies zero) and the period before treatment (``ref=-1``)
+    omitted: fixest's ``feols(y ~ x1 + i(time_to_treatment, treated,
+    ref = c(-1, -1000)) | id + year)`` and Stata's ``reghdfe y F*_ L*_ x1,
+    absorb(id year)``. With staggered adoption and heterogeneous effects the
+    ``beta_e`` mix effects of other periods and cohorts (Sun and Abraham 2021).
+
+Sun and Abraham (2021) (:func:`sun_abraham`)
+    The saturated regression on cohort x relative-time dummies
+    ``1{g_i = c} 1{t - c = e}`` for every treated cohort ``c`` and every
+    ``e != -1``, never-treated units as the control cohort, unit and period
+    fixed effects, then the interaction-weighted average per relative period
+
+    .. math::
+
+        \\hat\\beta_e^{IW} = \\sum_c \\hat\\delta_{c,e}\\, \\frac{N_{c,e}}{\\sum_{c'} N_{c',e}},
+
+    with ``N_{c,e}`` the observations in cell (c, e); the overall ATT averages
+    all post-treatment cells (``e >= 0``) with weights ``N_{c,e}``. Standard
+    errors by the delta method, ``V(W delta) = W V W'``, clustered by unit with
+    fixest's small-sample adjustment. This is fixest's ``sunab(cohort,
+    period)`` with its ``summary(., agg = "att")``.
+
+Pre-trend test (:func:`wald_test`)
+    ``W = b' V^{-1} b`` on the pre-treatment coefficients, chi-squared with
+    ``df = len(b)`` (and ``F = W / df``), as ``did``'s pre-test and fixest's
+    ``wald()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hitex.errors import EstimationError, SpecificationError
+from hitex.models import checks
+from hitex.models.results import RegressionResult
+
+__all__ = ["EventStudyResult", "WaldTest", "event_study", "plot_event_study", "sun_abraham",
+           "wald_test"]
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """Joint Wald test that coefficients are zero.
+
+    Attributes
+    ----------
+    statistic : float
+        ``W = b' V^{-1} b`` (chi-squared form).
+    df : int
+        Number of restrictions.
+    p_value : float
+        ``P(chi2(df) > W)``.
+    f_statistic : float
+        ``W / df``.
+    """
+
+    statistic: float
+    df: int
+    p_value: float
+    f_statistic: float
+
+
+def wald_test(estimates: Sequence[float] | np.ndarray, vcov: np.ndarray) -> WaldTest:
+    """Wald test of ``b = 0`` given ``b`` and its covariance ``V`` (pseudo-inverse if singular)."""
+    from scipy import stats
+
+    b = np.asarray(estimates, dtype=float)
+    v = np.asarray(vcov, dtype=float)
+    if b.size == 0:
+        raise EstimationError("no pre-treatment coefficients to test: the panel has no period "
+                              "before treatment other than the reference period.")
+    w = float(b @ np.linalg.pinv(v) @ b)
+    q = int(b.size)
+    return WaldTest(statistic=w, df=q, p_value=float(stats.chi2.sf(w, q)), f_statistic=w / q)
+
+
+@dataclass(frozen=True, eq=False)
+class EventStudyResult:
+    """An event study: one coefficient per period relative to treatment.
+
+    Attributes
+    ----------
+    method : str
+        ``"twfe"`` or ``"sun_abraham"``.
+    estimates : pandas.DataFrame
+        Indexed by relative period (the reference period included with 0):
+        ``estimate, std_error, statistic, p_value, conf_low, conf_high``.
+    regression : RegressionResult
+        The underlying fixed-effects regression (for Sun-Abraham the
+        cohort x period coefficients).
+    att, att_se : float or None
+        Sun-Abraham overall ATT and SE (``None`` for TWFE).
+    ref : int
+        Reference period.
+    """
+
+    method: str
+    estimates: pd.DataFrame
+    regression: RegressionResult
+    ref: int
+    att: float | None = None
+    att_se: float | None = None
+    _vcov: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance of the relative-period estimates (reference period excluded)."""
+        return self._vcov.copy()
+
+    def event_table(self, level: float = 0.95) -> pd.DataFrame:
+        """Relative periods with estimates and ``level`` confidence intervals, for plots."""
+        from scipy import stats
+
+        out = self.estimates.copy()
+        df = self.regression.df_resid
+        q = stats.t.ppf((1 + level) / 2, df) if np.isfinite(df) and df > 0 else stats.norm.ppf(
+            (1 + level) / 2)
+        out["conf_low"] = out["estimate"] - q * out["std_error"]
+        out["conf_high"] = out["estimate"] + q * out["std_error"]
+        out.insert(0, "rel_time", out.index.to_numpy())
+        return out.reset_index(drop=True)
+
+    def pretrend_test(self) -> WaldTest:
+        """Joint Wald test that every pre-period coefficient (other than ``ref``) is zero."""
+        pre = [e for e in self._vcov.index if e < 0 and e != self.ref]
+        return wald_test(self.estimates.loc[pre, "estimate"].to_numpy(),
+                         self._vcov.loc[pre, pre].to_numpy())
+
+    def summary(self, digits: int = 4) -> str:
+        """Plain-text table of the relative-period estimates."""
+        lines = [f"Event study ({self.method}); reference period {self.ref}",
+                 self.estimates.round(digits).to_string()]
+        if self.att is not None:
+            lines.append(f"ATT = {self.att:.{digits}f} (SE {self.att_se:.{digits}f})")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _cohorts(data: pd.DataFrame, unit: str, time: str, cohort: str) -> tuple[pd.DataFrame, float]:
+    data = checks.require_dataframe(data)
+    checks.require_columns(data, [unit, time, cohort], context="event study")
+    checks.require_numeric(data, [time, cohort])
+    varying = data.groupby(unit, sort=False)[cohort].nunique(dropna=False)
+    if (varying > 1).any():
+        raise SpecificationError(
+            f"cohort column '{cohort}' is not constant within unit '{unit}' (e.g. units "
+            f"{varying[varying > 1].index[:3].tolist()}); it must hold each unit's first treated "
+            "period on every row.")
+    last = float(data[time].max())
+    first = float(data[time].min())
+    g = data[cohort].astype(float)
+    never = g.isna() | (g <= 0) | (g > last)
+    early = ~never & (g <= first)
+    if early.all() or (~never).sum() == 0:
+        raise EstimationError(f"no treated units with a pre-treatment period in '{cohort}'.")
+    if not never.any():
+        raise EstimationError(f"no never-treated units in '{cohort}' (0, missing or after the last "
+                              "period): the event study needs a never-treated control cohort.")
+    work = data.copy()
+    work["_cohort"] = np.where(never, np.nan, g)
+    work["_rel"] = work[time].astype(float) - work["_cohort"]
+    return work, last
+
+
+def _name(prefix: str, e: float, c: float | None = None) -> str:
+    tag = f"m{int(-e)}" if e < 0 else f"p{int(e)}"
+    return f"{prefix}_{tag}" if c is None else f"{prefix}_c{int(c)}_{tag}"
+
+
+def _fit(work: pd.DataFrame, outcome: str, dummies: list[str], covariates: Sequence[str],
+         unit: str, time: str, vcov: Any) -> RegressionResult:
+    from hitex.models.panel import panel
+
+    rhs = " + ".join([*covariates, *dummies])
+    return panel(f"{outcome} ~ {rhs} | {unit} + {time}", work,
+                 vcov={"CRV1": unit} if vcov is None else vcov)
+
+
+def event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, *,
+                covariates: Sequence[str] = (), ref: int = -1, vcov: Any = None
+                ) -> EventStudyResult:
+    """Classic TWFE event study with relative-time dummies (reference period ``ref``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel.
+    outcome, unit, time : str
+    cohort : str
+        First treated period (0, missing or after the last period = never treated).
+    covariates : sequence of str
+        Time-varying controls.
+    ref : int, default -1
+        Omitted relative period.
+    vcov : optional
+        As :func:`hitex.panel`; default clustered by unit.
+
+    Returns
+    -------
+    EventStudyResult
+    """
+    work, _ = _cohorts(data, unit, time, cohort)
+    rels = np.sort(work["_rel"].dropna().unique())
+    dummies = []
+    for e in rels:
+        if e == ref:
+            continue
+        name = _name("rel", e)
+        work[name] = (work["_rel"] == e).astype(float)
+        dummies.append(name)
+    reg = _fit(work, outcome, dummies, covariates, unit, time, vcov)
+    kept = [(e, _name("rel", e)) for e in rels if e != ref and _name("rel", e) in reg.terms]
+    est = reg.tidy().loc[[n for _, n in kept]]
+    est.index = pd.Index([int(e) for e, _ in kept], name="rel_time")
+    vc = reg.vcov.loc[[n for _, n in kept], [n for _, n in kept]]
+    vc.index = vc.columns = est.index
+    return EventStudyResult("twfe", _with_ref(est, ref), reg, int(ref), _vcov=vc)
+
+
+def _with_ref(est: pd.DataFrame, ref: int) -> pd.DataFrame:
+    row = pd.DataFrame({c: [0.0 if c in ("estimate", "std_error", "conf_low", "conf_high")
+                            else np.nan] for c in est.columns}, index=pd.Index([ref]))
+    out = pd.concat([est, row]).sort_index()
+    out.index.name = "rel_time"
+    return out
+
+
+def sun_abraham(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, *,
+                covariates: Sequence[str] = (), ref: int = -1, vcov: Any = None
+                ) -> EventStudyResult:
+    """Sun-Abraham interaction-weighted event study (fixest ``sunab``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel.
+    outcome, unit, time : str
+    cohort : str
+        First treated period; never treated: 0, missing, or any value after the
+        last period (fixest's ``base_stagg`` uses 10000).
+    covariates : sequence of str
+        Controls (``x1`` in fixest's example).
+    ref : int, default -1
+        Omitted relative period of every cohort (``ref.p``).
+    vcov : optional
+        As :func:`hitex.panel`; default clustered by unit (fixest's default
+        with a unit fixed effect).
+
+    Returns
+    -------
+    EventStudyResult
+        ``estimates`` by relative period (interaction-weighted), ``att``,
+        ``regression`` with the cohort x period coefficients.
+    """
+    work, _ = _cohorts(data, unit, time, cohort)
+    treated = work["_cohort"].notna()
+    cells = (work.loc[treated & (work["_rel"] != ref)].groupby(["_cohort", "_rel"]).size()
+             .rename("n").reset_index())
+    dummies = []
+    for c, e in zip(cells["_cohort"], cells["_rel"], strict=True):
+        name = _name("sa", e, c)
+        work[name] = ((work["_cohort"] == c) & (work["_rel"] == e)).astype(float)
+        dummies.append(name)
+    cells["term"] = dummies
+    reg = _fit(work, outcome, dummies, covariates, unit, time, vcov)
+    cells = cells.loc[cells["term"].isin(reg.terms)].reset_index(drop=True)
+    delta = reg.params.loc[cells["term"]].to_numpy()
+    v = reg.vcov.loc[cells["term"], cells["term"]].to_numpy()
+    rels = np.sort(cells["_rel"].unique())
+    w = np.zeros((len(rels), len(cells)))
+    for i, e in enumerate(rels):
+        m = (cells["_rel"] == e).to_numpy()
+        w[i, m] = cells.loc[m, "n"].to_numpy() / cells.loc[m, "n"].sum()
+    post = (cells["_rel"] >= 0).to_numpy()
+    w_att = np.where(post, cells["n"].to_numpy(), 0.0) / cells.loc[post, "n"].sum()
+    b = w @ delta
+    vb = w @ v @ w.T
+    index = pd.Index([int(e) for e in rels], name="rel_time")
+    est = _tidy(b, np.sqrt(np.diag(vb)), reg.df_resid, index)
+    att = float(w_att @ delta)
+    att_se = float(np.sqrt(w_att @ v @ w_att))
+    vc = pd.DataFrame(vb, index=index, columns=index)
+    return EventStudyResult("sun_abraham", _with_ref(est, ref), reg, int(ref), att=att,
+                            att_se=att_se, _vcov=vc)
+
+
+def _tidy(b: np.ndarray, se: np.ndarray, df: float, index: pd.Index) -> pd.DataFrame:
+    from scipy import stats
+
+    t = b / se
+    q = stats.t.ppf(0.975, df)
+    return pd.DataFrame({"estimate": b, "std_error": se, "statistic": t,
+                         "p_value": 2 * stats.t.sf(np.abs(t), df),
+                         "conf_low": b - q * se, "conf_high": b + q * se}, index=index)
+
+
+def plot_event_study(result: Any, ax: Any = None, *, level: float = 0.95,
+                     title: str | None = None) -> Any:
+    """Plot event-study coefficients with confidence intervals.
+
+    Works for :class:`EventStudyResult` and for ``att_gt(...).aggregate("dynamic")``.
+    Pre-treatment coefficients are drawn in one colour, post-treatment ones in
+    another, with a dashed line at zero and a vertical line before period 0;
+    the joint pre-trend Wald p-value is shown in the legend title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use(matplotlib.get_backend())
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4))
+    if not hasattr(result, "event_table"):
+        raise SpecificationError("plot_event_study() needs an event study result or "
+                                 "att_gt(...).aggregate('dynamic').")
+    tab = result.event_table(level=level)
+    pre = tab["rel_time"] < 0
+    for mask, colour, label in ((pre, "tab:red", "pre-treatment"),
+                                (~pre, "tab:blue", "post-treatment")):
+        sub = tab.loc[mask]
+        ax.errorbar(sub["rel_time"], sub["estimate"],
+                    yerr=[sub["estimate"] - sub["conf_low"], sub["conf_high"] - sub["estimate"]],
+                    fmt="o", color=colour, capsize=3, label=label)
+    ax.axhline(0, color="grey", linestyle="--", linewidth=1)
+    ax.axvline(-0.5, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("Periods relative to treatment")
+    ax.set_ylabel("Estimate")
+    legend_title = None
+    try:
+        test = result.pretrend_test()
+        legend_title = f"pre-trend Wald p = {test.p_value:.3f} (df = {test.df})"
+    except EstimationError:
+        pass
+    ax.legend(title=legend_title, frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
