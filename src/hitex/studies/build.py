@@ -17,7 +17,6 @@ import pandas as pd
 
 from hitex import _paths
 from hitex.errors import DuplicateKeyError, StudySpecError
-from hitex.studies.expr import evaluate
 from hitex.studies.spec import (
     CsvSource,
     DataSpec,
@@ -39,6 +38,7 @@ class BuiltPanel:
     files: list[Path] = field(default_factory=list)
     coverage: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    missing: set[str] = field(default_factory=set)
 
 
 def _countries(spec: DataSpec, data_dir: Path) -> list[str]:
@@ -119,6 +119,12 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
         file's folder).
     """
     bundle = _paths.data_dir(data_dir)
+    if spec.kind == "dyadic":
+        from hitex.studies.gravity_data import build_dyadic
+
+        built = build_dyadic(spec, bundle, base_dir)
+        _transform(spec, built, spec.pair)
+        return built
     unit, time = spec.unit, spec.time
     iso3s = _countries(spec, bundle)
     years = list(range(spec.years[0], spec.years[1] + 1))
@@ -127,7 +133,10 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
         if isinstance(source, IndicatorSource):
             frames[i] = _indicator_frame(source, base_dir, unit, time)
         elif isinstance(source, CsvSource):
-            frame = _read_user_file(_resolve(source.path, base_dir))
+            path = _resolve(source.path, base_dir)
+            if source.optional and not path.is_file():
+                continue
+            frame = _read_user_file(path)
             frames[i] = frame.rename(columns=source.columns) if source.columns else frame
     if spec.countries is None:
         units: list = []
@@ -191,6 +200,11 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
                 if (bundle / folder).is_dir():
                     built.files += _files_under(bundle / folder)
         elif isinstance(source, CsvSource | IndicatorSource):
+            if spec.sources.index(source) not in frames:  # an optional file that is absent
+                built.missing.update(source.provides)
+                built.notes.append(f"Missing input: {source.description or source.path} "
+                                   f"(file not found); left out: {', '.join(source.provides)}.")
+                continue
             frame = frames[spec.sources.index(source)]
             where = f"{source.kind} source {source.path}"
             for col in (unit, time):
@@ -208,8 +222,23 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
                 panel[unit] = panel[unit].astype(str)
             panel = panel.merge(frame, on=[unit, time], how="left")
             built.files.append(_resolve(source.path, base_dir))
+    built.data = panel
+    _transform(spec, built, unit)
+    return built
+
+
+def _transform(spec: DataSpec, built: BuiltPanel, unit: str) -> None:
+    """Add the transforms in order; skip (with a note) those using missing optional inputs."""
+    from hitex.studies.expr import Expression
+
+    panel = built.data
     for name, text in spec.transforms.items():
-        panel[name] = evaluate(text, panel, where=f"data.transforms.{name}", unit=unit, time=time)
+        expr = Expression(text, where=f"data.transforms.{name}")
+        absent = [n for n in expr.names if n in built.missing]
+        if absent:
+            built.missing.add(name)
+            built.notes.append(f"Transform '{name}' ({text}) left out: needs {', '.join(absent)}.")
+            continue
+        panel[name] = expr.evaluate(panel, unit, spec.time)
     built.data = panel
     built.files = list(dict.fromkeys(built.files))
-    return built

@@ -57,6 +57,43 @@ class StudyRun:
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+_BEFORE_AFTER_NOTE = (
+    "Entry year: first panel year with the agreement in force. Means over the panel years "
+    "before and from that year; change = after/before - 1 (%); growth = average annual growth "
+    "between the first and last year of each window (%).",
+)
+
+
+def _without_missing(formula: str, missing: set[str]) -> tuple[str | None, list[str]]:
+    """Drop right-hand terms that use missing optional inputs.
+
+    Returns ``(None, names)`` when the outcome itself is missing, else the
+    formula without those terms and the names of the terms left out.
+    """
+    if not missing:
+        return formula, []
+    from hitex.studies.expr import Expression
+
+    def uses(text: str) -> list[str]:
+        try:
+            names = Expression(text.strip()).names
+        except Exception:  # noqa: BLE001 - fixest-only syntax: fall back to a token match
+            names = text.replace("(", " ").replace(")", " ").split()
+        return [n for n in names if n in missing]
+
+    lhs, rest = formula.split("~", 1)
+    if uses(lhs):
+        return None, uses(lhs)
+    rhs, sep, fes = rest.partition("|")
+    terms = [t.strip() for t in rhs.split("+") if t.strip()]
+    kept = [t for t in terms if not uses(t)]
+    left = [t for t in terms if uses(t)]
+    if not left:
+        return formula, []
+    return f"{lhs.strip()} ~ {' + '.join(kept)}{' | ' + fes.strip() if sep else ''}", left
 
 
 def _sha256(path: Path) -> str:
@@ -124,6 +161,7 @@ def run_study(
     -------
     StudyRun
     """
+    from hitex.models.gravity import gravity
     from hitex.models.panel import panel as estimate
     from hitex.report.tables import descriptive_table, frame_table, regression_table
 
@@ -140,6 +178,8 @@ def run_study(
     built: BuiltPanel = build_panel(spec.data, data_dir, base_dir=base_dir)
     data = built.data
     unit, tcol = spec.data.unit, spec.data.time
+    if spec.data.kind == "dyadic":
+        unit = spec.data.pair
     run = StudyRun(spec=spec, panel=data, notes=list(spec.notes) + built.notes)
     labels = dict(spec.labels)
     total = sum(_column_count(t) for t in spec.tables)
@@ -152,6 +192,16 @@ def run_study(
             run.tables[tspec.name] = descriptive_table(
                 sub, list(tspec.variables), labels=labels, title=title
             )
+        elif tspec.kind == "before_after":
+            from hitex.studies.gravity_data import before_after
+
+            sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
+            frame = before_after(sub, tspec.exporter, value=tspec.value, policy=tspec.policy,
+                                 exporter_col=spec.data.exporter, importer_col=spec.data.importer,
+                                 time=tcol)
+            run.tables[tspec.name] = dataclasses.replace(
+                frame_table(frame, title=title), notes=tuple(tspec.notes) + _BEFORE_AFTER_NOTE)
+            run.frames[tspec.name] = frame
         elif tspec.kind == "coverage":
             for key, frame in built.coverage.items():
                 run.tables[f"{tspec.name}" if len(built.coverage) == 1 else f"{tspec.name}_{key}"] = (
@@ -159,31 +209,48 @@ def run_study(
                 )
         else:
             results = []
+            models = []
+            table_notes = list(tspec.notes)
             for i, model in enumerate(tspec.models, start=1):
                 where = f"tables.{tspec.name}.models.{i}"
+                formula, left_out = _without_missing(model.formula, built.missing)
+                label = model.title or f"({i})"
+                if formula is None:
+                    run.notes.append(f"{tspec.name}: column {label} left out (its outcome needs "
+                                     f"the missing input(s) {', '.join(left_out)}).")
+                    done += 1
+                    continue
+                if left_out:
+                    table_notes.append(f"Left out for lack of input data: {', '.join(left_out)}.")
                 filt = model.sample or tspec.sample
                 sub = _filter(data, filt, where + ".sample", unit, tcol)
                 vcov = model.vcov if model.vcov is not None else tspec.vcov
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    res = estimate(model.formula, sub, vcov=vcov, sample=filt)
+                    if tspec.estimator == "gravity":
+                        res = gravity(formula, sub, method=model.method or tspec.method,
+                                      vcov=vcov, sample=filt)
+                    else:
+                        res = estimate(formula, sub, vcov=vcov, sample=filt)
                 for w in caught:
                     msg = f"{tspec.name} ({i}): {w.message}"
                     if msg not in run.warnings:
                         run.warnings.append(msg)
                 results.append(res)
+                models.append(model)
                 usage[f"in_{tspec.name}_{i}"] = data.index.isin(res.sample_index).astype(int)
                 done += 1
                 if progress:
                     progress(f"{tspec.name} ({i})", done, total)
+            if not results:
+                continue
             run.results[tspec.name] = results
-            titles = [m.title or "" for m in tspec.models] if any(
-                m.title for m in tspec.models) else None
+            titles = [m.title or "" for m in models] if any(m.title for m in models) else None
             fe_labels = {k: v for k, v in labels.items()
                          if any(k in r.spec.fixed_effects for r in results)}
             run.tables[tspec.name] = regression_table(
                 results, titles=titles, labels=labels, fe_labels=fe_labels or None, title=title,
-                notes=list(tspec.notes) or None,
+                notes=table_notes or None,
             )
             for extra in tspec.also_vcov:
                 alt = [r.with_vcov(extra) for r in results]
@@ -192,7 +259,7 @@ def run_study(
                 run.tables[f"{tspec.name}_{label}"] = regression_table(
                     alt, titles=titles, labels=labels, fe_labels=fe_labels or None,
                     title=f"{title} [{alt[0].spec.vcov_label} SE]",
-                    notes=list(tspec.notes) or None,
+                    notes=table_notes or None,
                 )
             continue
         done += 1
@@ -325,12 +392,13 @@ def _summary(run: StudyRun, built: BuiltPanel) -> str:
     if spec.description:
         lines += [spec.description.strip(), ""]
     d = spec.data
-    lines += [
-        "## Data",
-        "",
-        f"- Panel: {run.panel[d.unit].nunique()} units x years {d.years[0]}-{d.years[1]} "
-        f"({len(run.panel)} rows).",
-    ]
+    if d.kind == "dyadic":
+        size = (f"- Panel: {run.panel[d.pair].nunique()} exporter-importer pairs x years "
+                f"{d.years[0]}-{d.years[1]} ({len(run.panel)} rows).")
+    else:
+        size = (f"- Panel: {run.panel[d.unit].nunique()} units x years {d.years[0]}-{d.years[1]} "
+                f"({len(run.panel)} rows).")
+    lines += ["## Data", "", size]
     for note in run.notes:
         lines.append(f"- {note}")
     lines.append("")

@@ -96,11 +96,58 @@ class GroupsSource(_Strict):
 
 
 class CsvSource(_Strict):
-    """A user file (CSV, Excel or Parquet) with the unit and time columns."""
+    """A user file (CSV, Excel or Parquet) with the unit and time columns.
+
+    In a dyadic study the file is merged on the keys it has among exporter,
+    importer and year (e.g. importer-year TBT notification stocks, or
+    exporter-importer-year high-tech exports). ``optional: true`` lets the
+    study run without it: ``provides`` names the columns the file would add,
+    and transforms and model terms that use them are left out with a note
+    (``description`` says what the file is, for that note).
+    """
 
     kind: Literal["file"]
     path: str
     columns: dict[str, str] | None = None
+    optional: bool = False
+    provides: tuple[str, ...] = ()
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _provides(self) -> CsvSource:
+        if self.optional and not self.provides:
+            raise ValueError("an optional file source needs 'provides' (the columns it adds)")
+        return self
+
+
+class TradePanelSource(_Strict):
+    """The bilateral trade panel of a dyadic study (defines its rows).
+
+    ``dataset: agtpa_4yr`` is the manufacturing trade panel of Yotov,
+    Piermartini, Monteiro and Larch (2016), *An Advanced Guide to Trade Policy
+    Analysis* (69 countries, 1986-2006 every 4 years, intra-national flows
+    included), read from the reference data folder (``HITEX_REFERENCE_DIR``,
+    sub-folder ``yotov2016_agtpa_gravity``) unless ``path`` is given.
+    """
+
+    kind: Literal["trade_panel"]
+    dataset: Literal["agtpa_4yr"] = "agtpa_4yr"
+    path: str | None = None
+
+
+class TbtDepthSource(_Strict):
+    """DESTA FTA dummy and TBT depth by exporter-importer-year (study 001, Tables 4-5)."""
+
+    kind: Literal["tbt_depth"]
+    missing: Literal["report", "zero_if_no_provision"] = "zero_if_no_provision"
+
+
+class DistanceSource(_Strict):
+    """CEPII GeoDist bilateral distance (km) from the bundle, as column ``name``."""
+
+    kind: Literal["distance"]
+    measure: Literal["dist", "distw", "distcap", "distwces"] = "distw"
+    name: str = "dist"
 
 
 class IndicatorSource(_Strict):
@@ -123,15 +170,29 @@ class IndicatorSource(_Strict):
     columns: dict[str, str] | None = None
 
 
-Source = Annotated[WdiSource | TfiSource | GroupsSource | CsvSource | IndicatorSource,
+Source = Annotated[WdiSource | TfiSource | GroupsSource | CsvSource | IndicatorSource
+                   | TradePanelSource | TbtDepthSource | DistanceSource,
                    Field(discriminator="kind")]
+_DYADIC_ONLY = (TradePanelSource, TbtDepthSource, DistanceSource)
 
 
 class DataSpec(_Strict):
-    """How the study panel is built."""
+    """How the study panel is built.
 
+    ``kind: country_year`` (default) builds one row per unit and year.
+    ``kind: dyadic`` builds one row per exporter, importer and year from a
+    ``trade_panel`` source; WDI and group sources then add each column twice,
+    for the exporter (suffix ``_o``) and the importer (suffix ``_d``), and
+    ``pair`` names a directed pair column (``EXP_IMP``) that ``lag()`` and
+    ``lead()`` shift within.
+    """
+
+    kind: Literal["country_year", "dyadic"] = "country_year"
     unit: str = "iso3"
     time: str = "year"
+    exporter: str = "exporter"
+    importer: str = "importer"
+    pair: str = "pair"
     countries: CountrySelection | None = None
     years: tuple[int, int]
     sources: tuple[Source, ...]
@@ -139,6 +200,14 @@ class DataSpec(_Strict):
 
     @model_validator(mode="after")
     def _units(self) -> DataSpec:
+        panels = [s for s in self.sources if isinstance(s, TradePanelSource)]
+        if self.kind == "dyadic":
+            if len(panels) != 1:
+                raise ValueError("a dyadic study needs exactly one 'trade_panel' source")
+            return self
+        if any(isinstance(s, _DYADIC_ONLY) for s in self.sources):
+            raise ValueError("'trade_panel', 'tbt_depth' and 'distance' sources need "
+                             "'kind: dyadic' in the data section")
         if self.countries is None and not any(
             isinstance(src, CsvSource | IndicatorSource) for src in self.sources
         ):
@@ -170,6 +239,7 @@ class ModelColumn(_Strict):
     title: str | None = None
     sample: str | None = None
     vcov: VcovSpec | None = None
+    method: Literal["ppml", "ols"] | None = None
 
     @field_validator("formula")
     @classmethod
@@ -189,11 +259,24 @@ class ModelColumn(_Strict):
 
 
 class TableSpec(_Strict):
-    """A named output table."""
+    """A named output table.
+
+    ``estimator: gravity`` estimates the model columns with
+    :func:`hitex.gravity` (``method: ols`` on log flows or ``ppml`` on levels;
+    a column's own ``method`` wins), ``panel`` (default) with
+    :func:`hitex.panel`. ``kind: before_after`` (dyadic studies) tabulates
+    ``value`` of ``exporter`` to each partner before and after the ``policy``
+    dummy switches on (study 001, Table 11).
+    """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     title: str | None = None
-    kind: Literal["regression", "descriptive", "coverage"] = "regression"
+    kind: Literal["regression", "descriptive", "coverage", "before_after"] = "regression"
+    estimator: Literal["panel", "gravity"] = "panel"
+    method: Literal["ppml", "ols"] = "ols"
+    exporter: str = "CHN"
+    value: str = "trade"
+    policy: str = "fta"
     models: tuple[ModelColumn, ...] = ()
     variables: tuple[str, ...] = ()
     sample: str | None = None

@@ -1,0 +1,125 @@
+"""The built-in dyadic study ``tbt-gravity`` (study 001 on the Advanced Guide panel)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import hitex
+from hitex.errors import AbsorbedRegressorWarning, DataNotFoundError
+from hitex.studies.registry import builtin_studies
+from hitex.studies.runner import run_study
+from hitex.studies.spec import parse_study
+
+
+@pytest.fixture(scope="module")
+def tg_run(tmp_path_factory, data_dir, reference_dir):
+    out = tmp_path_factory.mktemp("tbt-gravity")
+    return run_study("tbt-gravity", out, data_dir=data_dir)
+
+
+def _column(run, table: str, k: int) -> tuple[dict, pd.DataFrame]:
+    results = json.loads((run.out_dir / "results.json").read_text())
+    col = results["tables"][table][k - 1]
+    sample = pd.read_csv(run.out_dir / "sample.csv")
+    return col, sample[sample[f"in_{table}_{k}"] == 1]
+
+
+def test_writes_its_tables(tg_run):
+    for name in ("table9", "table10", "robustness_lag", "structural_ppml", "table11"):
+        assert (tg_run.out_dir / f"{name}.txt").is_file(), name
+    assert len(tg_run.results["table10"]) == 2
+    assert len(tg_run.results["structural_ppml"]) == 2
+
+
+def test_fta_equals_direct_ols_gravity_on_written_sample(tg_run):
+    col, used = _column(tg_run, "table9", 1)
+    assert col["nobs"] == len(used)
+    with pytest.warns(AbsorbedRegressorWarning, match="ln_dist"):
+        direct = hitex.gravity(col["spec"]["formula"], used, method="ols")
+    coef = {c["term"]: c for c in col["coefficients"]}
+    for term in ("fta", "depth_x_fta"):
+        np.testing.assert_allclose(coef[term]["estimate"], direct.params[term], rtol=1e-10)
+        np.testing.assert_allclose(coef[term]["std_error"], direct.std_errors[term], rtol=1e-8)
+
+
+def test_fta_equals_direct_ppml_gravity_on_written_sample(tg_run):
+    col, used = _column(tg_run, "structural_ppml", 2)
+    direct = hitex.gravity(col["spec"]["formula"], used, method="ppml")
+    coef = {c["term"]: c for c in col["coefficients"]}
+    np.testing.assert_allclose(coef["fta"]["estimate"], direct.params["fta"], rtol=1e-10)
+    assert set(used["intl"]) == {0, 1}  # intra-national flows kept
+
+
+def test_absorbed_distance_is_reported_in_table(tg_run):
+    text = " ".join((tg_run.out_dir / "table9.txt").read_text().split())
+    assert "'ln_dist' dropped: absorbed by the pair fixed effect" in text
+    assert "ln_dist" not in tg_run.results["table9"][0].params.index
+
+
+def test_stand_in_and_missing_inputs_in_summary(tg_run):
+    summary = (tg_run.out_dir / "summary.md").read_text()
+    assert "STAND-IN STUDY" in summary
+    assert "Missing input" in summary and "tbt_stock" in summary and "hightech" in summary
+    assert "High-tech exports left out" in summary
+    assert "Left out for lack of input data: ln_tbt" in (tg_run.out_dir / "table9.txt").read_text()
+
+
+def test_developed_split_and_lag(tg_run):
+    panel = tg_run.panel
+    assert set(panel.loc[panel["in_table10_1"] == 1, "income_H_o"]) == {1}
+    assert set(panel.loc[panel["in_table10_2"] == 1, "income_H_o"]) == {0}
+    # the one-period lag is the value 4 years earlier for the same directed pair
+    row = panel[(panel["pair"] == "CHN_KOR") & (panel["year"] == 2006)].iloc[0]
+    prev = panel[(panel["pair"] == "CHN_KOR") & (panel["year"] == 2002)].iloc[0]
+    assert row["fta_lag"] == prev["fta"]
+
+
+def test_table11_against_pandas(tg_run):
+    table = tg_run.frames["table11"].set_index("partner")
+    p = tg_run.panel
+    flows = p[(p["exporter"] == "CHN") & (p["importer"] == "IND")].sort_values("year")
+    entry = int(flows.loc[flows["fta"] == 1, "year"].min())
+    before = flows.loc[flows["year"] < entry, "trade"].mean()
+    after = flows.loc[flows["year"] >= entry, "trade"].mean()
+    row = table.loc["IND"]
+    assert row["entry_year"] == entry
+    np.testing.assert_allclose([row["mean_before"], row["mean_after"]], [before, after], rtol=1e-12)
+    np.testing.assert_allclose(row["change_pct"], (after / before - 1) * 100, rtol=1e-12)
+    pre = flows[flows["year"] < entry]
+    span = pre["year"].iloc[-1] - pre["year"].iloc[0]
+    growth = ((pre["trade"].iloc[-1] / pre["trade"].iloc[0]) ** (1 / span) - 1) * 100
+    np.testing.assert_allclose(row["growth_before_pct"], growth, rtol=1e-12)
+
+
+def _spec_doc() -> dict:
+    return yaml.safe_load(builtin_studies()["tbt-gravity"].read_text(encoding="utf-8"))
+
+
+def test_missing_reference_dir_names_variable(tmp_path, monkeypatch, data_dir):
+    monkeypatch.setenv("HITEX_REFERENCE_DIR", str(tmp_path))
+    with pytest.raises(DataNotFoundError, match="HITEX_REFERENCE_DIR"):
+        run_study("tbt-gravity", tmp_path / "out", data_dir=data_dir, write=False)
+
+
+def test_supplied_tbt_stock_enters(tmp_path, data_dir, reference_dir):
+    doc = _spec_doc()
+    panel = pd.read_csv(reference_dir / "yotov2016_agtpa_gravity" / "agtpa_4yr_1986_2006.csv",
+                        usecols=["importer", "year"]).drop_duplicates()
+    panel["importer"] = panel["importer"].replace({"ROM": "ROU"})
+    rng = np.random.default_rng(1)
+    panel["tbt_stock"] = rng.integers(0, 50, len(panel))
+    path = tmp_path / "tbt.csv"
+    panel.to_csv(path, index=False)
+    for src in doc["data"]["sources"]:
+        if src.get("provides") == ["tbt_stock"]:
+            src["path"] = str(path)
+    doc["tables"] = [t for t in doc["tables"] if t["name"] == "table9"]
+    run = run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    assert "ln_tbt" in run.results["table9"][0].params.index
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "left out: tbt_stock" not in summary
