@@ -222,3 +222,26 @@ def test_indicator_steps_and_units_from_files(tmp_path, data_dir):
     assert panel["idx"].tolist() == pytest.approx([2.0] * 4)
     assert panel.loc[("11", 2021), "dti"] == pytest.approx(math.log(200.0))
     assert panel.loc[("33", 2021), "dti"] == pytest.approx(math.log(1 + 4.5))
+
+
+def test_expy_step(tmp_path, data_dir):
+    """EXPY as a study step: shares x PRODY, worked out by hand below."""
+    exports = pd.DataFrame({"iso3": ["DEU", "DEU", "FRA"], "year": 2015,
+                            "product": ["p", "q", "p"], "value": [1.0, 3.0, 2.0]})
+    exports.to_csv(tmp_path / "x.csv", index=False)
+    pd.DataFrame({"iso3": ["DEU", "FRA"], "year": 2015, "gdp_pc": [10.0, 20.0]}).to_csv(
+        tmp_path / "g.csv", index=False)
+    doc = {
+        "name": "expy-study", "title": "EXPY",
+        "data": {"countries": {"iso3": ["DEU", "FRA"]}, "years": [2015, 2015],
+                 "sources": [{"kind": "indicator", "name": "expy", "path": str(tmp_path / "x.csv"),
+                              "unit_col": "iso3",
+                              "options": {"gdp_path": str(tmp_path / "g.csv")},
+                              "columns": {"expy": "expy"}}]},
+        "tables": [{"name": "d", "kind": "descriptive", "variables": ["expy"]}],
+    }
+    run = run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    got = run.panel.set_index("iso3")["expy"]
+    # shares: DEU p .25 q .75; FRA p 1. PRODY_p = (.25*10 + 1*20)/1.25 = 18, PRODY_q = 10.
+    # EXPY_DEU = .25*18 + .75*10 = 12; EXPY_FRA = 18
+    assert got["DEU"] == pytest.approx(12.0) and got["FRA"] == pytest.approx(18.0)

@@ -27,7 +27,7 @@ from hitex.studies.spec import (
 )
 
 #: Indicators a study file can compute with ``kind: indicator``.
-INDICATOR_STEPS = ("composite", "dti")
+INDICATOR_STEPS = ("composite", "dti", "expy")
 
 
 @dataclass
@@ -83,6 +83,19 @@ def _indicator_frame(source: IndicatorSource, base_dir: Path | None, unit: str,
             call = {k: opts.pop(k) for k in ("indicator", "value", "layout") if k in opts}
             out = composite_index(frame, CompositeSpec(**opts), unit=source.unit_col,
                                   period=source.time_col, **call)
+        elif source.name == "expy":
+            from hitex.indicators.sophistication import expy, prody
+
+            if "gdp_path" not in opts:
+                raise StudySpecError(
+                    "indicator 'expy' needs options.gdp_path: a file of GDP per capita by "
+                    "exporter and year (for PRODY)."
+                )
+            gdp = _read_user_file(_resolve(str(opts.pop("gdp_path")), base_dir))
+            keys = {"country": source.unit_col, "year": source.time_col,
+                    "product": opts.pop("product", "product"), "value": opts.pop("value", "value")}
+            table = prody(frame, gdp, gdp=opts.pop("gdp", "gdp_pc"), **keys, **opts)
+            out = expy(frame, table, **keys)
         else:
             from hitex.indicators.innovation import digital_innovation
 

@@ -154,15 +154,17 @@ class IndicatorSource(_Strict):
     """An indicator computed from a user file and merged on unit and year.
 
     ``name`` is one of :data:`hitex.studies.build.INDICATOR_STEPS`
-    (``composite``, ``dti``); ``options`` are the indicator's own parameters
-    (for ``composite``: ``primaries``, ``secondary_weights``, ...; for ``dti``:
-    ``population_unit``, ``patents_col``, ...); ``unit_col``/``time_col`` name the
+    (``composite``, ``dti``, ``expy``); ``options`` are the indicator's own
+    parameters (for ``composite``: ``primaries``, ``secondary_weights``, ...; for
+    ``dti``: ``population_unit``, ``patents_col``, ...; for ``expy``: ``gdp_path``
+    (GDP per capita by exporter and year, for PRODY), ``product``, ``value``,
+    ``gdp``); ``unit_col``/``time_col`` name the
     file's unit and year columns; ``columns`` renames output columns
     (output name: study name) and selects them.
     """
 
     kind: Literal["indicator"]
-    name: Literal["composite", "dti"]
+    name: Literal["composite", "dti", "expy"]
     path: str
     unit_col: str
     time_col: str = "year"
