@@ -138,6 +138,12 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
         built = build_dyadic(spec, bundle, base_dir)
         _transform(spec, built, spec.pair)
         return built
+    if spec.kind == "city_year":
+        from hitex.studies.policy_steps import build_city_panel
+
+        built = build_city_panel(spec, bundle, base_dir)
+        _transform(spec, built, spec.unit)
+        return built
     unit, time = spec.unit, spec.time
     iso3s = _countries(spec, bundle)
     years = list(range(spec.years[0], spec.years[1] + 1))

@@ -11,7 +11,9 @@ folder:
 * ``results.json``: every coefficient, SE, N, R-squared and specification;
 * ``manifest.json``: hitex and dependency versions, data files with SHA-256
   checksums, seed, start time and run time;
-* ``summary.md``: what was run, data coverage and caveats.
+* ``summary.md``: what was run, data coverage and caveats;
+* ``figures/NAME.png``: figures of the policy tables (placebo density,
+  event studies), listed in the manifest.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class StudyRun:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 _BEFORE_AFTER_NOTE = (
@@ -128,6 +131,9 @@ def _filter(panel: pd.DataFrame, text: str | None, where: str, unit: str, tcol: 
     return out
 
 
+POLICY_KINDS = ("correlation", "psm_did", "placebo", "staggered", "mechanism")
+
+
 def _column_count(spec: TableSpec) -> int:
     return len(spec.models) if spec.kind == "regression" else 1
 
@@ -187,6 +193,30 @@ def run_study(
     usage = pd.DataFrame(index=data.index)
     for tspec in spec.tables:
         title = tspec.title or tspec.name
+        if tspec.kind in POLICY_KINDS or (tspec.requires and any(
+                c not in data.columns or data[c].isna().all() for c in tspec.requires)):
+            from hitex.studies.policy_steps import Context, run_policy_table
+
+            sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
+            ctx = Context(unit=unit, time=tcol, labels=labels, seed=spec.seed, title=title)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                step = run_policy_table(tspec, sub, ctx)
+            for w in caught:
+                msg = f"{tspec.name}: {w.message}"
+                if msg not in run.warnings:
+                    run.warnings.append(msg)
+            run.tables.update(step.tables)
+            run.results.update(step.results)
+            run.figures.update(step.figures)
+            run.frames.update(step.frames)
+            run.notes += step.notes
+            for col, flags in step.usage.items():
+                usage[col] = flags.reindex(data.index, fill_value=0).astype(int)
+            done += _column_count(tspec)
+            if progress:
+                progress(tspec.name, done, total)
+            continue
         if tspec.kind == "descriptive":
             sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
             run.tables[tspec.name] = descriptive_table(
@@ -345,6 +375,15 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
     files: list[Path] = []
     for name, table in run.tables.items():
         files += write_table(table, out / name, formats=("txt", "md"))
+    if run.figures:
+        import matplotlib.pyplot as plt
+
+        (out / "figures").mkdir(exist_ok=True)
+        for name, fig in run.figures.items():
+            path = out / "figures" / f"{name}.png"
+            fig.savefig(path, dpi=150)
+            plt.close(fig)
+            files.append(path)
     sample = out / "sample.csv"
     run.panel.to_csv(sample, index=False)
     files.append(sample)
@@ -375,7 +414,7 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
             {"path": str(p), "sha256": _sha256(p), "bytes": p.stat().st_size}
             for p in built.files if p.is_file()
         ],
-        "outputs": [p.name for p in files],
+        "outputs": [p.relative_to(out).as_posix() for p in files],
     }
     man_path = out / "manifest.json"
     man_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -407,6 +446,7 @@ def _summary(run: StudyRun, built: BuiltPanel) -> str:
     if run.warnings:
         lines += ["## Warnings", ""] + [f"- {w}" for w in run.warnings] + [""]
     lines += ["## Outputs", ""] + [f"- {name}.txt / {name}.md" for name in run.tables] + [
+        f"- figures/{name}.png" for name in run.figures] + [
         "- sample.csv (panel; in_<table>_<k> marks each model's estimation sample)",
         "- results.json, manifest.json",
         "",

@@ -172,8 +172,28 @@ class IndicatorSource(_Strict):
     columns: dict[str, str] | None = None
 
 
+class CityPanelSource(_Strict):
+    """China's prefecture-city panel with a city-level policy (``data.kind: city_year``).
+
+    Rows and columns come from :func:`hitex.data.china.read_city_panel`;
+    ``zones: bigdata_pilot_zones`` adds ``treat`` (pilot-zone city), ``post``
+    (from the first policy year of any pilot zone in the panel for controls,
+    the city's own policy year for treated cities), ``treat_post`` (the DiD
+    regressor, 1 from the city's policy year on) and ``first_treat`` (policy
+    year, 0 for never treated); see
+    :func:`hitex.studies.policy_steps.pilot_zone_cities`. ``expy_path``
+    optionally names a file of provincial export sophistication
+    (``province_code``, ``year``, ``expy``): with it the study outcome
+    ``ln_esf = ln(tertiary share x EXPY)`` of study 003 is built.
+    """
+
+    kind: Literal["city_panel"]
+    zones: Literal["bigdata_pilot_zones"] = "bigdata_pilot_zones"
+    expy_path: str | None = None
+
+
 Source = Annotated[WdiSource | TfiSource | GroupsSource | CsvSource | IndicatorSource
-                   | TradePanelSource | TbtDepthSource | DistanceSource,
+                   | TradePanelSource | TbtDepthSource | DistanceSource | CityPanelSource,
                    Field(discriminator="kind")]
 _DYADIC_ONLY = (TradePanelSource, TbtDepthSource, DistanceSource)
 
@@ -181,7 +201,9 @@ _DYADIC_ONLY = (TradePanelSource, TbtDepthSource, DistanceSource)
 class DataSpec(_Strict):
     """How the study panel is built.
 
-    ``kind: country_year`` (default) builds one row per unit and year.
+    ``kind: country_year`` (default) builds one row per unit and year;
+    ``kind: city_year`` one row per Chinese prefecture city and year from a
+    ``city_panel`` source (unit ``city_code``).
     ``kind: dyadic`` builds one row per exporter, importer and year from a
     ``trade_panel`` source; WDI and group sources then add each column twice,
     for the exporter (suffix ``_o``) and the importer (suffix ``_d``), and
@@ -189,7 +211,7 @@ class DataSpec(_Strict):
     ``lead()`` shift within.
     """
 
-    kind: Literal["country_year", "dyadic"] = "country_year"
+    kind: Literal["country_year", "dyadic", "city_year"] = "country_year"
     unit: str = "iso3"
     time: str = "year"
     exporter: str = "exporter"
@@ -203,6 +225,15 @@ class DataSpec(_Strict):
     @model_validator(mode="after")
     def _units(self) -> DataSpec:
         panels = [s for s in self.sources if isinstance(s, TradePanelSource)]
+        cities = [s for s in self.sources if isinstance(s, CityPanelSource)]
+        if self.kind == "city_year":
+            others = [s for s in self.sources if not isinstance(s, CityPanelSource | CsvSource)]
+            if len(cities) != 1 or others:
+                raise ValueError("a city_year study needs exactly one 'city_panel' source and "
+                                 "may add 'file' sources (merged on city_code and year)")
+            return self
+        if cities:
+            raise ValueError("a 'city_panel' source needs 'kind: city_year' in the data section")
         if self.kind == "dyadic":
             if len(panels) != 1:
                 raise ValueError("a dyadic study needs exactly one 'trade_panel' source")
@@ -269,11 +300,24 @@ class TableSpec(_Strict):
     :func:`hitex.panel`. ``kind: before_after`` (dyadic studies) tabulates
     ``value`` of ``exporter`` to each partner before and after the ``policy``
     dummy switches on (study 001, Table 11).
+
+    Policy-evaluation kinds (:mod:`hitex.studies.policy_steps`):
+    ``correlation`` (Pearson matrix of ``variables`` with stars),
+    ``psm_did`` (PSM-DiD of ``outcome`` on ``treatment``, matching on
+    ``covariates``, columns without and with ``controls`` and with the
+    ``exclude`` filter's rows dropped), ``placebo`` (``draws`` permutations,
+    summary table and density figure), ``staggered`` (Callaway-Sant'Anna
+    beside TWFE with an event-study figure; ``group`` names the first
+    treated year), ``mechanism`` (each mediator on the treatment, then the
+    outcome in the high and low median halves of each mediator). ``requires``
+    lists columns a table needs: when one is not in the panel the table is
+    written as a note that says so, instead of failing.
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     title: str | None = None
-    kind: Literal["regression", "descriptive", "coverage", "before_after"] = "regression"
+    kind: Literal["regression", "descriptive", "coverage", "before_after", "correlation",
+                  "psm_did", "placebo", "staggered", "mechanism"] = "regression"
     estimator: Literal["panel", "gravity"] = "panel"
     method: Literal["ppml", "ols"] = "ols"
     exporter: str = "CHN"
@@ -285,9 +329,35 @@ class TableSpec(_Strict):
     vcov: VcovSpec | None = None
     also_vcov: tuple[VcovSpec, ...] = ()
     notes: tuple[str, ...] = ()
+    outcome: str | None = None
+    treatment: str = "treat_post"
+    controls: tuple[str, ...] = ()
+    covariates: tuple[str, ...] = ()
+    exclude: str | None = None
+    exclude_title: str = "Excluding"
+    group: str = "first_treat"
+    draws: int = Field(500, ge=1)
+    mediators: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+
+    @field_validator("exclude")
+    @classmethod
+    def _exclude(cls, v: str | None) -> str | None:
+        if v is not None:
+            _check_expression(v, "exclude")
+        return v
 
     @model_validator(mode="after")
     def _content(self) -> TableSpec:
+        policy = ("psm_did", "placebo", "staggered", "mechanism")
+        if self.kind in policy and not self.outcome:
+            raise ValueError(f"{self.kind} table '{self.name}' needs 'outcome'")
+        if self.kind == "psm_did" and not self.covariates:
+            raise ValueError(f"psm_did table '{self.name}' needs 'covariates' (matching variables)")
+        if self.kind == "mechanism" and not self.mediators:
+            raise ValueError(f"mechanism table '{self.name}' needs 'mediators'")
+        if self.kind == "correlation" and len(self.variables) < 2:
+            raise ValueError(f"correlation table '{self.name}' needs at least two 'variables'")
         if self.kind == "regression" and not self.models:
             raise ValueError(f"regression table '{self.name}' needs at least one entry in 'models'")
         if self.kind == "descriptive" and not self.variables:

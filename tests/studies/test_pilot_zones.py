@@ -1,0 +1,141 @@
+"""End to end: the built-in pilot-zones study (study 003 with a stand-in outcome)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hitex
+from hitex.errors import StudySpecError
+from hitex.models.placebo import placebo
+from hitex.studies.policy_steps import MINORITY_PROVINCES, pilot_zone_cities
+from hitex.studies.runner import run_study
+from hitex.studies.spec import load_study, parse_study
+
+
+@pytest.fixture(scope="module")
+def pz_run(tmp_path_factory, data_dir):
+    out = tmp_path_factory.mktemp("pz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return run_study("pilot-zones", out, data_dir=data_dir)
+
+
+def test_writes_tables_and_figures(pz_run):
+    out = pz_run.out_dir
+    for name in ("table1", "table2", "table3_twfe", "table3", "table3_balance", "figure1",
+                 "staggered", "staggered_dynamic", "table4", "table5"):
+        assert (out / f"{name}.txt").is_file(), name
+        assert (out / f"{name}.md").is_file(), name
+    for name in ("figure1", "staggered_event_study"):
+        png = out / "figures" / f"{name}.png"
+        assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "figures/figure1.png" in manifest["outputs"]
+    assert "figures/staggered_event_study.png" in manifest["outputs"]
+
+
+def test_main_did_equals_direct_panel_call(pz_run):
+    sample = pd.read_csv(pz_run.out_dir / "sample.csv")
+    sub = sample.loc[sample["in_table3_twfe_2"] == 1]
+    formula = "ln_tertiary ~ treat_post + ln_gdppc + ln_pop + ln_light | city_code + year"
+    direct = hitex.panel(formula, sub, vcov={"CRV1": "city_code"})
+    res = pz_run.results["table3_twfe"][1]
+    assert res.nobs == direct.nobs == len(sub)
+    assert res.params["treat_post"] == pytest.approx(direct.params["treat_post"], abs=1e-10)
+    assert res.std_errors["treat_post"] == pytest.approx(direct.std_errors["treat_post"],
+                                                         abs=1e-10)
+
+
+def test_placebo_pvalue_reproducible(pz_run):
+    text = (pz_run.out_dir / "figure1.txt").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("p-value, two-sided"))
+    p = float(line.split()[-1])
+    assert 0.0 <= p <= 1.0
+    sample = pd.read_csv(pz_run.out_dir / "sample.csv")
+    sub = sample.dropna(subset=["ln_tertiary", "treat_post", "ln_gdppc", "ln_pop", "ln_light"])
+    formula = "ln_tertiary ~ treat_post + ln_gdppc + ln_pop + ln_light | city_code + year"
+    seed = load_study("pilot-zones").seed
+    again = placebo(formula, sub, treatment="treat_post", unit="city_code", time="year",
+                    n=500, seed=seed)
+    assert again.pvalue == pytest.approx(p, abs=1e-4)
+    np.testing.assert_allclose(again.estimates, pz_run.frames["figure1"]["estimate"], atol=1e-12)
+
+
+def test_stand_in_notice_in_summary(pz_run):
+    summary = (pz_run.out_dir / "summary.md").read_text()
+    assert "STAND-IN OUTCOME" in summary
+    assert "provincial product-level exports" in summary
+    assert "not in the bundle" in summary
+
+
+def test_treated_city_list():
+    zones = pilot_zone_cities()
+    assert len(zones) == 63
+    assert zones["city_code"].is_unique
+    assert zones.groupby("policy_year").size().to_dict() == {2015: 9, 2016: 54}
+    assert zones.groupby("zone").size().to_dict() == {
+        "Beijing-Tianjin-Hebei": 13, "Chongqing": 1, "Guizhou": 9, "Henan": 17,
+        "Inner Mongolia": 12, "Pearl River Delta": 9, "Shanghai": 1, "Shenyang": 1}
+
+
+def test_treatment_columns(pz_run):
+    panel = pz_run.panel
+    assert panel.loc[panel["treat"] == 1, "city_code"].nunique() == 61  # no Dongguan, Zhongshan
+    assert (panel["treat_post"] == panel["treat"] * (panel["year"] >= panel["first_treat"])).all()
+    gy = panel.loc[panel["city_code"] == 520100].set_index("year")["treat_post"]
+    assert gy[2014] == 0 and gy[2015] == 1
+    assert set(panel.loc[panel["minority4"] == 1, "province_code"]) == set(MINORITY_PROVINCES)
+
+
+def test_missing_mechanism_inputs_give_notes(pz_run):
+    assert "Not estimated" in (pz_run.out_dir / "table4.txt").read_text()
+    assert "freedom" in (pz_run.out_dir / "table5.txt").read_text()
+
+
+def test_mechanism_and_moderation_with_user_file(tmp_path, data_dir):
+    sample = pd.read_csv(_panel_path(data_dir, tmp_path))
+    rng = np.random.default_rng(1)
+    extra = sample[["city_code", "year"]].assign(
+        rd=rng.normal(size=len(sample)), tfp=rng.normal(size=len(sample)),
+        freedom=rng.normal(size=len(sample)))
+    extra.to_csv(tmp_path / "city_mechanisms.csv", index=False)
+    spec = load_study("pilot-zones").model_dump()
+    spec["tables"] = [t for t in spec["tables"] if t["name"] in ("table4", "table5")]
+    study = tmp_path / "pz.yaml"
+    import yaml
+
+    study.write_text(yaml.safe_dump(spec))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = run_study(study, tmp_path / "out", data_dir=data_dir)
+    assert len(run.results["table4"]) == 6
+    assert "tp_x_freedom" in run.results["table5"][1].params.index
+
+
+def _panel_path(data_dir, tmp_path):
+    spec = load_study("pilot-zones").model_dump()
+    spec["tables"] = [t for t in spec["tables"] if t["name"] == "table1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = run_study(parse_study(spec), tmp_path / "base", data_dir=data_dir)
+    return run.out_dir / "sample.csv"
+
+
+def test_city_panel_needs_city_year_kind():
+    spec = copy.deepcopy(load_study("pilot-zones").model_dump())
+    spec["data"]["kind"] = "country_year"
+    with pytest.raises(StudySpecError, match="city_year"):
+        parse_study(spec)
+
+
+def test_policy_table_needs_outcome():
+    spec = load_study("pilot-zones").model_dump()
+    spec["tables"] = [{"name": "p", "kind": "placebo"}]
+    with pytest.raises(StudySpecError, match="needs 'outcome'"):
+        parse_study(spec)
