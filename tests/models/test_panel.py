@@ -210,3 +210,32 @@ def test_no_fixed_effects_is_plain_ols():
     res = hitex.panel("y ~ x1 + x2", df)
     np.testing.assert_allclose(res.params[["Intercept", "x1", "x2"]].to_numpy(), beta, rtol=1e-8)
     assert res.spec.vcov_type == "iid" and res.rsquared_within is None
+
+
+def test_cluster_k_counts_redundant_levels_exactly():
+    """exporter^year + importer^year: one redundant level per year, as the rank of the
+    dummy-variable design shows (computed here with numpy)."""
+    rng = np.random.default_rng(11)
+    rows = [(e, i, t) for e in range(7) for i in range(7) for t in range(3) if e != i]
+    df = pd.DataFrame(rows, columns=["exp", "imp", "year"])
+    df["pair"] = df["exp"] * 10 + df["imp"]
+    df["x"] = rng.normal(size=len(df))
+    df["y"] = 0.5 * df["x"] + rng.normal(size=len(df))
+    d1 = pd.get_dummies(df["exp"].astype(str) + "_" + df["year"].astype(str), dtype=float)
+    d2 = pd.get_dummies(df["imp"].astype(str) + "_" + df["year"].astype(str), dtype=float)
+    X = np.column_stack([df[["x"]].to_numpy(), d1.to_numpy(), d2.to_numpy()])
+    k_true = np.linalg.matrix_rank(X)
+    assert k_true == 1 + d1.shape[1] + d2.shape[1] - 3  # one redundant level per year
+    beta, *_ = np.linalg.lstsq(X, df["y"].to_numpy(), rcond=None)
+    resid = df["y"].to_numpy() - X @ beta
+    xtx_pinv = np.linalg.pinv(X.T @ X)
+    meat = np.zeros((X.shape[1],) * 2)
+    for g in df["pair"].unique():
+        m = (df["pair"] == g).to_numpy()
+        s = X[m].T @ resid[m]
+        meat += np.outer(s, s)
+    n, n_groups = len(df), df["pair"].nunique()
+    v = xtx_pinv @ meat @ xtx_pinv * n_groups / (n_groups - 1) * (n - 1) / (n - k_true)
+    res = hitex.panel("y ~ x | exp^year + imp^year", df, vcov={"CRV1": "pair"})
+    assert res.params["x"] == pytest.approx(beta[0], rel=1e-8)
+    assert res.std_errors["x"] == pytest.approx(np.sqrt(v[0, 0]), rel=1e-6)

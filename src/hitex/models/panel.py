@@ -331,13 +331,39 @@ def _is_nested(data: pd.DataFrame, fe: str, cluster: Sequence[str]) -> bool:
     return False
 
 
+def _redundant_levels(sample: pd.DataFrame, fixed_effects: Sequence[str]) -> int:
+    """Fixed-effect levels that are not identified (collinear with the others).
+
+    Between the first two fixed effects the count is exact: the number of
+    connected components ("mobility groups") of the bipartite graph linking
+    their levels, as reghdfe computes it. With ``exporter^year +
+    importer^year`` that is one per year, not one in all. Each further fixed
+    effect adds one (at least one of its levels is collinear with the others);
+    more redundancy there is possible and then ``K`` is conservative, as in
+    reghdfe.
+    """
+    if len(fixed_effects) < 2:
+        return 0
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    codes = [sample.groupby(fe.split("^"), observed=True, sort=False).ngroup().to_numpy()
+             for fe in fixed_effects[:2]]
+    n_a, n_b = int(codes[0].max()) + 1, int(codes[1].max()) + 1
+    graph = coo_matrix((np.ones(len(codes[0])), (codes[0], codes[1] + n_a)),
+                       shape=(n_a + n_b, n_a + n_b))
+    n_components, _ = connected_components(graph, directed=False)
+    return int(n_components) + len(fixed_effects) - 2
+
+
 def _cluster_adjustment(fit: Any, spec: ModelSpec, sample: pd.DataFrame) -> tuple[float, int]:
     """Return (variance multiplier, K) for clustered errors under ``spec.ssc``.
 
     ``G/(G-1) * (N-1)/(N-K)`` with ``G`` the smallest number of clusters and
-    ``K`` = coefficients + fixed-effect levels (minus one per additional fixed
-    effect) - levels of fixed effects nested in a cluster + one per nested
-    fixed effect: Stata reghdfe's count, which is fixest's ``fixef.K = "nested"``.
+    ``K`` = coefficients + fixed-effect levels - redundant levels (see
+    :func:`_redundant_levels`) - levels of fixed effects nested in a cluster +
+    one per nested fixed effect: Stata reghdfe's count (fixest's
+    ``fixef.K = "nested"`` for two connected fixed effects).
     """
     conv = SSC_CONVENTIONS[spec.ssc]
     n = int(fit._N)
@@ -346,8 +372,7 @@ def _cluster_adjustment(fit: Any, spec: ModelSpec, sample: pd.DataFrame) -> tupl
     if spec.fixed_effects:
         levels = {fe: int(sample.groupby(fe.split("^"), observed=True, sort=False).ngroups)
                   for fe in spec.fixed_effects}
-        n_fe = len(levels)
-        k_fe_adj = sum(levels.values()) - (n_fe - 1)
+        k_fe_adj = sum(levels.values()) - _redundant_levels(sample, spec.fixed_effects)
         nested = [fe for fe in spec.fixed_effects if _is_nested(sample, fe, spec.cluster)]
         k += k_fe_adj - sum(levels[fe] for fe in nested) + len(nested)
     factor = 1.0
