@@ -239,3 +239,29 @@ def test_cluster_k_counts_redundant_levels_exactly():
     res = hitex.panel("y ~ x | exp^year + imp^year", df, vcov={"CRV1": "pair"})
     assert res.params["x"] == pytest.approx(beta[0], rel=1e-8)
     assert res.std_errors["x"] == pytest.approx(np.sqrt(v[0, 0]), rel=1e-6)
+
+
+def test_single_cluster_is_a_clean_error():
+    df = _panel().assign(one=1)
+    with pytest.raises(SpecificationError, match="at least 2 clusters"):
+        hitex.panel("y ~ x1 | country + year", df, vcov={"CRV1": "one"})
+
+
+def test_zero_weights_are_dropped_and_recorded():
+    df = _panel()
+    df["w"] = 1.0
+    df.loc[:9, "w"] = 0.0
+    res = hitex.panel("y ~ x1 | country + year", df, weights="w", vcov="iid")
+    assert res.nobs == len(df) - 10
+    assert any(d.reason == "zero_weight" and d.count == 10 for d in res.dropped)
+    direct = hitex.panel("y ~ x1 | country + year", df.iloc[10:], weights="w", vcov="iid")
+    assert res.params["x1"] == pytest.approx(direct.params["x1"], rel=1e-12)
+
+
+def test_infinite_values_are_missing_and_recorded():
+    df = _panel()
+    df.loc[3, "x1"] = np.inf
+    res = hitex.panel("y ~ x1 | country + year", df)
+    reasons = {d.reason: d.count for d in res.dropped}
+    assert reasons.get("non_finite") == 1 and "singleton" not in reasons
+    assert res.nobs == len(df) - 1

@@ -536,6 +536,10 @@ def _g_adjusted(result: RegressionResult) -> RegressionResult:
     if not result.n_clusters:
         return dataclasses.replace(result, _refit=refit)
     g = min(result.n_clusters.values())
+    if g < 2:
+        raise SpecificationError(
+            f"only {g} cluster(s): clustered standard errors need at least 2 clusters."
+        )
     factor = g / (g - 1)
     se = result.std_errors * np.sqrt(factor)
     tstat = (result.params / se).rename("statistic")

@@ -222,9 +222,15 @@ def panel(
         checks.require_unique(data, key)
 
     work = data.loc[:, list(dict.fromkeys(used))]
+    dropped: list[DropRecord] = []
+    work, infinite = _infinite_to_missing(work)
+    if infinite:
+        detail = ", ".join(f"{c}: {n}" for c, n in infinite.items())
+        dropped.append(DropRecord(
+            "non_finite", sum(infinite.values()),
+            f"infinite values treated as missing, as Stata does ({detail})"))
     missing = checks.missing_counts(work, work.columns)
     keep = work.notna().all(axis=1)
-    dropped: list[DropRecord] = []
     if missing:
         detail = ", ".join(f"{c}: {n}" for c, n in missing.items())
         dropped.append(DropRecord("missing", int((~keep).sum()), f"rows with missing values ({detail})"))
@@ -232,8 +238,23 @@ def panel(
     checks.require_nonempty(len(work), f"formula {formula!r}", missing)
     if parsed.depvar in work.columns:
         checks.require_variation(work[parsed.depvar], parsed.depvar)
-    if weights is not None and (work[weights] < 0).any():
-        raise SpecificationError(f"weights column '{weights}' has negative values; weights must be >= 0.")
+    if weights is not None:
+        if (work[weights] < 0).any():
+            raise SpecificationError(
+                f"weights column '{weights}' has negative values; weights must be >= 0.")
+        zero = work[weights] == 0
+        if zero.any():
+            dropped.append(DropRecord("zero_weight", int(zero.sum()),
+                                      f"rows with weight 0 in '{weights}'"))
+            work = work.loc[~zero]
+            checks.require_nonempty(len(work), f"formula {formula!r} (all weights are 0)")
+    for col in cluster:
+        if work[col].nunique() < 2:
+            raise SpecificationError(
+                f"cannot cluster by '{col}': the sample has only {work[col].nunique()} cluster(s). "
+                "Clustered standard errors need at least 2 clusters (in practice many more); "
+                "use vcov='hetero' or another cluster variable."
+            )
 
     fit, messages = _fit(parsed.formula, work, pf_vcov, weights, ssc, drop_singletons)
     absorbed = _parse_dropped(messages)
@@ -270,6 +291,22 @@ def panel(
         engine=_engine_version(),
     )
     return _build(fit, spec, tuple(dropped), sample_frame.index, sample_frame)
+
+
+def _infinite_to_missing(work: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Turn +/-inf in numeric columns into missing values; count them per column."""
+    counts: dict[str, int] = {}
+    out = work
+    for col in work.columns:
+        series = work[col]
+        if pd.api.types.is_float_dtype(series):
+            inf = np.isinf(series.to_numpy(dtype="float64", na_value=np.nan))
+            if inf.any():
+                if out is work:
+                    out = work.copy()
+                out[col] = series.mask(inf)
+                counts[str(col)] = int(inf.sum())
+    return out, counts
 
 
 def _engine_version() -> str:
@@ -375,6 +412,16 @@ def _cluster_adjustment(fit: Any, spec: ModelSpec, sample: pd.DataFrame) -> tupl
         k_fe_adj = sum(levels.values()) - _redundant_levels(sample, spec.fixed_effects)
         nested = [fe for fe in spec.fixed_effects if _is_nested(sample, fe, spec.cluster)]
         k += k_fe_adj - sum(levels[fe] for fe in nested) + len(nested)
+    if conv["k_adj"] and n <= k:
+        raise EstimationError(
+            f"{n} observations for {k} parameters (coefficients and fixed effects): the "
+            "small-sample adjustment (N-1)/(N-K) is undefined. Use fewer regressors or fixed "
+            "effects, or more data."
+        )
+    if g < 2:
+        raise SpecificationError(
+            f"only {g} cluster(s): clustered standard errors need at least 2 clusters."
+        )
     factor = 1.0
     if conv["k_adj"]:
         factor *= (n - 1) / (n - k)
