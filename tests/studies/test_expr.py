@@ -68,3 +68,22 @@ def test_unsafe_expressions_are_rejected(text):
 def test_unknown_column(frame):
     with pytest.raises(ColumnNotFoundError, match="'y'"):
         evaluate("log(y)", frame)
+
+
+def test_lag_errors_and_missing_units(frame):
+    from hitex.errors import DuplicateKeyError, NonNumericError
+
+    with pytest.raises(DuplicateKeyError, match="repeat"):
+        evaluate("lag(x)", pd.concat([frame, frame.iloc[[0]]], ignore_index=True),
+                 unit="iso3", time="year")
+    with pytest.raises(StudySpecError, match="numeric time"):
+        evaluate("lag(x)", frame.assign(year=frame["year"].astype(str)), unit="iso3", time="year")
+    with pytest.raises(NonNumericError):
+        evaluate("lag(s)", frame.assign(s="a"), unit="iso3", time="year")
+    d = pd.DataFrame({"u": ["A", None, None], "t": [2000, 2000, 2001], "x": [1.0, 2.0, 3.0]})
+    assert evaluate("lag(x)", d, unit="u", time="t").isna().all()
+
+
+def test_type_mismatch_is_a_study_error(frame):
+    with pytest.raises(StudySpecError, match="cannot evaluate"):
+        evaluate("iso3 > 5", frame)

@@ -24,7 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hitex.errors import ColumnNotFoundError, StudySpecError
+from hitex.errors import (
+    ColumnNotFoundError,
+    DuplicateKeyError,
+    HitexError,
+    NonNumericError,
+    StudySpecError,
+)
 
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -154,7 +160,17 @@ class Expression:
                 f"{self.where}: column(s) {', '.join(map(repr, missing))} in {self.text!r} are "
                 f"not in the study data. Available: {', '.join(map(str, data.columns))}."
             )
-        result = self._eval(self.tree.body, data, unit, time)
+        try:
+            result = self._eval(self.tree.body, data, unit, time)
+        except HitexError:
+            raise
+        except Exception as err:  # type mismatches raised by pandas/numpy/pyarrow
+            types = ", ".join(f"{n}: {data[n].dtype}" for n in self.names)
+            raise StudySpecError(
+                f"{self.where}: cannot evaluate {self.text!r} ({type(err).__name__}: {err}). "
+                f"Column types: {types}. Compare text columns with text ('x == \"abc\"') and "
+                "use numeric columns in arithmetic."
+            ) from err
         if not isinstance(result, pd.Series):
             result = pd.Series(result, index=data.index)
         return result
@@ -209,12 +225,27 @@ def _shift(data: pd.DataFrame, values: Any, kind: str, n: int, unit: str | None,
         raise StudySpecError(f"{where}: {kind}() needs the study's 'unit' and 'time' columns.")
     if kind == "lead":
         n = -n
-    series = pd.Series(values, index=data.index, dtype="float64")
-    frame = pd.DataFrame({"u": data[unit].to_numpy(), "t": data[time].to_numpy(),
-                          "v": series.to_numpy()}, index=data.index)
-    shifted = frame.assign(t=frame["t"] + n)[["u", "t", "v"]]
+    times = data[time]
+    if not pd.api.types.is_numeric_dtype(times) or pd.api.types.is_bool_dtype(times):
+        raise StudySpecError(
+            f"{where}: {kind}() needs a numeric time column (years); '{time}' is {times.dtype}."
+        )
+    raw = pd.Series(values, index=data.index)
+    if not (pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw)):
+        raise NonNumericError(f"{where}: {kind}() of a text column; convert it to numbers first.")
+    series = raw.astype("float64")
+    key = pd.DataFrame({"u": data[unit].to_numpy(), "t": times.to_numpy()})
+    dup = key.duplicated() & key["u"].notna()
+    if dup.any():
+        raise DuplicateKeyError(
+            f"{where}: {kind}() needs one row per ({unit}, {time}); {int(dup.sum())} rows repeat "
+            "a key. Aggregate or drop the duplicates first."
+        )
+    frame = key.assign(v=series.to_numpy())
+    shifted = frame.dropna(subset=["u"]).assign(t=lambda f: f["t"] + n)
     merged = frame[["u", "t"]].merge(shifted, on=["u", "t"], how="left")
     previous = pd.Series(merged["v"].to_numpy(), index=data.index)
+    previous = previous.mask(key["u"].isna().to_numpy())  # no unit: nothing to lag from
     if kind == "diff":
         return series - previous
     return previous
