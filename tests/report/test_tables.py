@@ -448,3 +448,12 @@ def test_write_table(tmp_path, two_models) -> None:
     assert set(WRITERS) == {"txt", "md"}
     with pytest.raises(HitexError, match="docx"):
         write_table(table, tmp_path / "v", formats=("docx",))
+
+
+def test_repeated_term_in_a_result_is_an_error() -> None:
+    idx = ["x", "x"]
+    bad = FakeResult(params=pd.Series([1.0, 2.0], index=idx),
+                     std_errors=pd.Series([0.1, 0.2], index=idx),
+                     pvalues=pd.Series([0.5, 0.5], index=idx))
+    with pytest.raises(SpecificationError, match="more than once"):
+        regression_table([bad])

@@ -245,3 +245,49 @@ def test_expy_step(tmp_path, data_dir):
     # shares: DEU p .25 q .75; FRA p 1. PRODY_p = (.25*10 + 1*20)/1.25 = 18, PRODY_q = 10.
     # EXPY_DEU = .25*18 + .75*10 = 12; EXPY_FRA = 18
     assert got["DEU"] == pytest.approx(12.0) and got["FRA"] == pytest.approx(18.0)
+
+
+def test_comparison_keeps_column_numbers_when_a_model_is_left_out(tmp_path, data_dir):
+    frame = _user_frame()
+    frame["y2"] = -3.0 * frame["x"] + np.random.default_rng(1).normal(size=len(frame))
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    doc = {
+        "name": "left-out", "title": "Left out",
+        "data": {
+            "countries": {"iso3": ["DEU", "FRA", "ITA", "ESP"]}, "years": [2010, 2013],
+            "sources": [{"kind": "file", "path": str(path)},
+                        {"kind": "file", "path": str(tmp_path / "absent.csv"), "optional": True,
+                         "provides": ["w"]}],
+        },
+        "tables": [{"name": "t", "models": [{"formula": "w ~ x | iso3 + year"},
+                                            {"formula": "y ~ x | iso3 + year"},
+                                            {"formula": "y2 ~ x | iso3 + year"}]}],
+        "comparisons": [{"table": "t", "source": "paper", "columns": [
+            {"column": 3, "estimates": {"x": {"coef": -3.0}}}]}],
+    }
+    run = run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    comp = run.tables["comparison_t"].to_frame()
+    text = comp.to_string()
+    assert "(3)" in text
+    direct = hitex.panel("y2 ~ x | iso3 + year", frame)
+    assert f"{direct.params['x']:.3f}" in text
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [c["column"] for c in results["tables"]["t"]] == [2, 3]
+
+
+def test_unit_codes_as_int_and_float_match(tmp_path, data_dir):
+    a = pd.DataFrame({"prov": [11, 11, 12, 12], "year": [2020, 2021, 2020, 2021],
+                      "x": [1.0, 2.0, 3.0, 4.0]})
+    b = pd.DataFrame({"prov": [11.0, 11.0, np.nan], "year": [2020, 2021, 2020],
+                      "w": [5.0, 6.0, 7.0]})
+    a.to_csv(tmp_path / "a.csv", index=False)
+    b.to_csv(tmp_path / "b.csv", index=False)
+    doc = {"name": "codes", "title": "Codes",
+           "data": {"unit": "prov", "years": [2020, 2021],
+                    "sources": [{"kind": "file", "path": str(tmp_path / "a.csv")},
+                                {"kind": "file", "path": str(tmp_path / "b.csv")}]},
+           "tables": [{"name": "d", "kind": "descriptive", "variables": ["x", "w"]}]}
+    run = run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    panel = run.panel.set_index(["prov", "year"])
+    assert panel.loc[("11", 2021), "w"] == 6.0

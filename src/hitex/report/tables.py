@@ -257,6 +257,13 @@ def regression_table(
             f"need at least one result and one title per model; got {n} "
             f"results and titles={titles!r}"
         )
+    for j, m in enumerate(models, start=1):
+        repeated = sorted({str(t) for t in m.params.index[m.params.index.duplicated()]})
+        if repeated:
+            raise SpecificationError(
+                f"model ({j}) has the term(s) {', '.join(repeated)} more than once; each term "
+                "must appear once in a result's params."
+            )
     if (se_in or "none") not in _SE_BRACKETS:
         raise SpecificationError(f"se_in must be one of {list(_SE_BRACKETS)}, got {se_in!r}")
     brackets = _SE_BRACKETS[se_in or "none"]

@@ -66,6 +66,15 @@ def _read_user_file(path: Path) -> pd.DataFrame:
     return read_table(path)
 
 
+def _key_text(series: pd.Series) -> pd.Series:
+    """Unit codes as text: 11, 11.0 and "11" all become "11"; missing stays missing."""
+    if pd.api.types.is_float_dtype(series):
+        whole = series.dropna()
+        if (whole == whole.round()).all():
+            return series.astype("Int64").astype("string").astype(object)
+    return series.astype("string").astype(object)
+
+
 def _resolve(path_text: str, base_dir: Path | None) -> Path:
     path = Path(path_text)
     return base_dir / path if not path.is_absolute() and base_dir is not None else path
@@ -236,9 +245,16 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
                 raise DuplicateKeyError(
                     f"{where} has duplicate ({unit}, {time}) rows; aggregate them first."
                 )
-            if frame[unit].dtype != panel[unit].dtype:  # e.g. province codes 11 vs "11"
-                frame = frame.assign(**{unit: frame[unit].astype(str)})
-                panel[unit] = panel[unit].astype(str)
+            if frame[unit].dtype != panel[unit].dtype:  # e.g. province codes 11, 11.0, "11"
+                frame = frame.assign(**{unit: _key_text(frame[unit])})
+                panel[unit] = _key_text(panel[unit])
+            matched = frame[unit].isin(panel[unit])
+            if len(frame) and not matched.any():
+                raise StudySpecError(
+                    f"{where}: none of its '{unit}' values ({', '.join(map(str, frame[unit].head(3)))}"
+                    f" ...) matches the study's units ({', '.join(map(str, panel[unit].head(3)))}"
+                    " ...). Check the unit codes (ISO3 codes, province codes) of the file."
+                )
             panel = panel.merge(frame, on=[unit, time], how="left")
             built.files.append(_resolve(source.path, base_dir))
     built.data = panel

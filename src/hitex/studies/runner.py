@@ -59,6 +59,7 @@ class StudyRun:
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    positions: dict[str, list[int]] = field(default_factory=dict)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
 
@@ -240,6 +241,7 @@ def run_study(
         else:
             results = []
             models = []
+            positions: list[int] = []
             table_notes = list(tspec.notes)
             for i, model in enumerate(tspec.models, start=1):
                 where = f"tables.{tspec.name}.models.{i}"
@@ -268,6 +270,7 @@ def run_study(
                         run.warnings.append(msg)
                 results.append(res)
                 models.append(model)
+                positions.append(i)
                 usage[f"in_{tspec.name}_{i}"] = data.index.isin(res.sample_index).astype(int)
                 done += 1
                 if progress:
@@ -275,7 +278,11 @@ def run_study(
             if not results:
                 continue
             run.results[tspec.name] = results
-            titles = [m.title or "" for m in models] if any(m.title for m in models) else None
+            run.positions[tspec.name] = positions
+            if len(results) < len(tspec.models):  # keep the study's column numbers visible
+                titles = [m.title or f"model ({i})" for m, i in zip(models, positions, strict=True)]
+            else:
+                titles = [m.title or "" for m in models] if any(m.title for m in models) else None
             fe_labels = {k: v for k, v in labels.items()
                          if any(k in r.spec.fixed_effects for r in results)}
             run.tables[tspec.name] = regression_table(
@@ -312,6 +319,14 @@ def run_study(
     return run
 
 
+def _positions(run: StudyRun, name: str, n: int) -> list[int]:
+    """The study's column numbers of a table's results (models left out skipped)."""
+    for base, pos in run.positions.items():
+        if (name == base or name.startswith(f"{base}_")) and len(pos) == n:
+            return pos
+    return list(range(1, n + 1))
+
+
 def _vcov_slug(vcov: Any) -> str:
     if isinstance(vcov, str):
         return vcov
@@ -339,11 +354,13 @@ def comparison_frame(comp: ComparisonSpec, run: StudyRun,
     results = run.results.get(comp.table, [])
     conventional = run.results.get(f"{comp.table}_iid", [])
     rows: list[dict[str, str]] = []
+    positions = run.positions.get(comp.table, list(range(1, len(results) + 1)))
     for col in comp.columns:
-        if col.column > len(results):
-            continue
-        res = results[col.column - 1]
-        conv = conventional[col.column - 1] if conventional else None
+        if col.column not in positions:
+            continue  # that model was left out (see the run's notes)
+        at = positions.index(col.column)
+        res = results[at]
+        conv = conventional[at] if conventional else None
         for term, printed in col.estimates.items():
             has = term in res.params.index
             coef = float(res.params[term]) if has else None
@@ -390,7 +407,8 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
     results = {
         "study": run.spec.name,
         "tables": {
-            name: [{"column": i, **r.to_dict()} for i, r in enumerate(rs, start=1)]
+            name: [{"column": i, **r.to_dict()} for i, r in zip(
+                _positions(run, name, len(rs)), rs, strict=True)]
             for name, rs in run.results.items()
         },
         "warnings": run.warnings,
