@@ -117,3 +117,30 @@ def test_dti_and_instrument(tmp_path):
     # Beijing: one hit in 8 Han characters; Shanghai: none
     assert iv["keyword_frequency"].tolist() == pytest.approx([1 / 8, 0.0])
     assert iv["dti_iv"].iloc[0] > 0 and iv["dti_iv"].iloc[1] == 0
+
+
+def test_hightech_wide_with_rca(tmp_path):
+    trade = pd.DataFrame({
+        "exporter": ["A", "A", "B", "B"], "year": 2020,
+        "code": ["7924", "0111", "5413", "0111"], "value": [10.0, 30.0, 20.0, 20.0],
+    })
+    src = write_table_file(trade, tmp_path / "trade.parquet")
+    out = tmp_path / "ht.xlsx"
+    result = runner.invoke(app, ["index", "hightech", str(src), "--out", str(out),
+                                 "--by", "exporter,year", "--wide", "--rca"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_excel(out).set_index("exporter")
+    # A: 10 of 40 high-tech (25%), B: 20 of 40 (50%); world 30 of 80
+    assert got.loc["A", "ht_share"] == pytest.approx(25.0)
+    assert got.loc["B", "ht_share"] == pytest.approx(50.0)
+    assert got.loc["A", "ht_rca"] == pytest.approx(0.25 / (30 / 80))
+    assert got.loc["A", "ht_rca_aerospace"] == pytest.approx(0.25 / (10 / 80))
+
+
+def test_hightech_rca_needs_wide(tmp_path):
+    trade = pd.DataFrame({"exporter": ["A"], "year": [2020], "code": ["7924"], "value": [1.0]})
+    src = write_table_file(trade, tmp_path / "trade.csv")
+    result = runner.invoke(app, ["index", "hightech", str(src), "--out", str(tmp_path / "o.csv"),
+                                 "--rca"])
+    assert result.exit_code == 2
+    assert "--rca needs --wide" in result.output

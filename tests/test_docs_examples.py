@@ -30,3 +30,36 @@ def test_ci_runs_the_readme_test_command():
     readme = (root / "README.md").read_text(encoding="utf-8")
     command = readme.split("```bash")[2].split("```")[0].strip()
     assert command in (root / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _modules_with_examples() -> list[str]:
+    src = Path(__file__).parents[1] / "src"
+    names = []
+    for path in sorted((src / "hitex").rglob("*.py")):
+        if ">>> " in path.read_text(encoding="utf-8"):
+            names.append(".".join(path.relative_to(src).with_suffix("").parts))
+    return names
+
+
+#: Modules whose examples read the data bundle.
+_NEEDS_BUNDLE = {"hitex.data.countries", "hitex.data.desta"}
+
+
+@pytest.mark.parametrize("module", _modules_with_examples())
+def test_docstring_examples(module: str):
+    """Every ``>>>`` example in the package's docstrings runs and prints what it shows."""
+    import doctest
+    import importlib
+
+    if module in _NEEDS_BUNDLE:
+        from hitex import _paths
+        from hitex.errors import HitexError
+
+        try:
+            _paths.data_dir(None)
+        except HitexError:
+            pytest.skip("the data bundle is not available")
+    mod = importlib.import_module(module)
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+                             verbose=False, report=True)
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {module}"

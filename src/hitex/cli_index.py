@@ -135,18 +135,39 @@ def hightech(
     level: Annotated[int | None, typer.Option(help="Digits of numeric codes (left-padded "
                                               "with zeros).")] = None,
     other: Annotated[str | None, typer.Option(help="Keep non-high-tech trade under this "
-                                              "category name.")] = None,
+                                              "category name (long layout).")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="One row per group: a column per "
+                                       "category, the total, all exports and the high-tech "
+                                       "share (%).")] = False,
+    rca: Annotated[bool, typer.Option("--rca", help="With --wide: Balassa RCA of the first "
+                                      "--by column against the others in the same group.")]
+    = False,
 ) -> None:
     """Classify products as high-tech and total trade by group and category."""
     try:
         from hitex.data.files import read_table, write_table_file
-        from hitex.indicators.products import aggregate_by_category
 
-        frame = aggregate_by_category(
-            read_table(input_file, text_columns=[code_col]), by=tuple(c.strip() for c in by.split(",") if c.strip()),
-            value=value, code_col=code_col, classification=classification, level=level,
-            other=other,
-        )
+        groups = tuple(c.strip() for c in by.split(",") if c.strip())
+        trade = read_table(input_file, text_columns=[code_col])
+        if rca and not wide:
+            raise HitexError("--rca needs --wide (RCA is a column of the wide table).")
+        if wide:
+            from hitex.indicators.hightech import hightech_exports
+
+            if other is not None:
+                raise HitexError("--other applies to the long layout; --wide always gives "
+                                 "all_exports and the share.")
+            with _plain_warnings():
+                frame = hightech_exports(trade, by=groups, value=value, code_col=code_col,
+                                         classification=classification, level=level, rca=rca)
+        else:
+            from hitex.indicators.products import aggregate_by_category
+
+            with _plain_warnings():
+                frame = aggregate_by_category(
+                    trade, by=groups, value=value, code_col=code_col,
+                    classification=classification, level=level, other=other,
+                )
         _done(write_table_file(frame, out), len(frame))
     except HitexError as err:
         _fail(err)

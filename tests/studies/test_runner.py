@@ -291,3 +291,80 @@ def test_unit_codes_as_int_and_float_match(tmp_path, data_dir):
     run = run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
     panel = run.panel.set_index(["prov", "year"])
     assert panel.loc[("11", 2021), "w"] == 6.0
+
+
+def test_hightech_step_by_exporter_year(tmp_path, data_dir):
+    """High-tech exports, share and RCA from a product-level file, worked out by hand."""
+    trade = pd.DataFrame({
+        "iso3": ["DEU", "DEU", "FRA", "FRA"], "year": 2015,
+        "sitc": ["7921", "0111", "5413", "0111"], "value": [30.0, 70.0, 10.0, 90.0],
+    })
+    trade.to_csv(tmp_path / "trade.csv", index=False)
+    doc = {
+        "name": "ht-study", "title": "High-tech",
+        "data": {"countries": {"iso3": ["DEU", "FRA"]}, "years": [2015, 2015],
+                 "sources": [{"kind": "indicator", "name": "hightech", "path": "trade.csv",
+                              "unit_col": "iso3",
+                              "options": {"code": "sitc", "rca": True},
+                              "columns": {"ht_share": "ht_share", "ht_rca": "ht_rca"}}]},
+        "tables": [{"name": "d", "kind": "descriptive", "variables": ["ht_share"]}],
+    }
+    import yaml
+
+    (tmp_path / "ht.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    run = run_study(tmp_path / "ht.yaml", tmp_path / "out", data_dir=data_dir)
+    got = run.panel.set_index("iso3")
+    assert got.loc["DEU", "ht_share"] == pytest.approx(30.0)
+    assert got.loc["FRA", "ht_share"] == pytest.approx(10.0)
+    # world: 200 exported, 40 high-tech -> DEU (30/100)/(40/200) = 1.5, FRA 0.5
+    assert got.loc["DEU", "ht_rca"] == pytest.approx(1.5)
+    assert got.loc["FRA", "ht_rca"] == pytest.approx(0.5)
+
+
+def test_dti_iv_step_from_texts(tmp_path, data_dir):
+    """Study 004's instrument as a study step: keyword share of words / distance to Hangzhou."""
+    from hitex.indicators.innovation import capital_distances
+
+    texts = pd.DataFrame({
+        "province": ["Beijing", "Beijing", "Guangdong", "Guangdong"], "year": [2020, 2021] * 2,
+        "text": ["we build the digital economy and digital government now",  # 2 of 9 words
+                 "roads and bridges",  # 0 of 3
+                 "digital", "nothing here at all"],  # 1 of 1, 0 of 4
+    })
+    texts.to_csv(tmp_path / "reports.csv", index=False)
+    doc = {
+        "name": "iv-study", "title": "IV",
+        "data": {"unit": "province", "years": [2020, 2021],
+                 "sources": [{"kind": "indicator", "name": "dti_iv", "path": "reports.csv",
+                              "unit_col": "province",
+                              "options": {"keywords": ["digital"], "language": "en"},
+                              "columns": {"dti_iv": "dti_iv",
+                                          "keyword_frequency": "freq"}}]},
+        "tables": [{"name": "d", "kind": "descriptive", "variables": ["dti_iv"]}],
+    }
+    import yaml
+
+    (tmp_path / "iv.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    run = run_study(tmp_path / "iv.yaml", tmp_path / "out", data_dir=data_dir)
+    got = run.panel.set_index(["province", "year"])
+    assert got["freq"].tolist() == pytest.approx([2 / 9, 0.0, 1.0, 0.0])
+    km = capital_distances("Hangzhou").set_index("province_en")["distance_km"]
+    assert got.loc[("Beijing", 2020), "dti_iv"] == pytest.approx(2 / 9 / km["Beijing"])
+    assert got.loc[("Guangdong", 2020), "dti_iv"] == pytest.approx(1 / km["Guangdong"])
+
+
+def test_optional_indicator_file_absent_is_a_note(tmp_path, data_dir):
+    doc = {
+        "name": "opt", "title": "Optional",
+        "data": {"countries": {"iso3": ["DEU", "FRA"]}, "years": [2015, 2016],
+                 "sources": [
+                     {"kind": "wdi", "indicators": {"NY.GDP.PCAP.KD": "gdppc"}},
+                     {"kind": "indicator", "name": "hightech", "path": "absent.csv",
+                      "unit_col": "iso3", "optional": True, "provides": ["ht_share"],
+                      "description": "product-level exports"}]},
+        "tables": [{"name": "d", "kind": "descriptive", "variables": ["gdppc"]}],
+    }
+    run = run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "Missing input: product-level exports" in summary
+    assert "ht_share" not in run.panel.columns

@@ -123,3 +123,61 @@ def test_supplied_tbt_stock_enters(tmp_path, data_dir, reference_dir):
     assert "ln_tbt" in run.results["table9"][0].params.index
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert "left out: tbt_stock" not in summary
+
+
+def _product_file(reference_dir, path, exporters=("CHN", "DEU", "USA")) -> pd.DataFrame:
+    """Product-level exports for some pairs: high-tech 7921 + 5413, other 0111 (invented)."""
+    pairs = pd.read_csv(reference_dir / "yotov2016_agtpa_gravity" / "agtpa_4yr_1986_2006.csv",
+                        usecols=["exporter", "importer", "year"])
+    pairs = pairs[pairs["exporter"].isin(exporters) & (pairs["exporter"] != pairs["importer"])]
+    pairs = pairs[pairs["year"] >= 1994].iloc[::2]  # half of the pairs: the rest are absent
+    rows = []
+    for k, r in enumerate(pairs.itertuples(index=False)):
+        for code, value in (("7921", 1.0 + k), ("5413", 2.0), ("0111", 10.0)):
+            rows.append((r.exporter, r.importer, r.year, code, value))
+    trade = pd.DataFrame(rows, columns=["exporter", "importer", "year", "sitc3", "value"])
+    trade.to_csv(path, index=False)
+    return trade
+
+
+@pytest.mark.parametrize("fill_zero", [False, True])
+def test_supplied_product_level_trade_builds_hightech(tmp_path, data_dir, reference_dir,
+                                                      fill_zero):
+    from hitex.studies.build import build_panel
+
+    trade = _product_file(reference_dir, tmp_path / "products.csv")
+    doc = _spec_doc()
+    for src in doc["data"]["sources"]:
+        if src.get("provides") == ["hightech"]:
+            src["path"] = str(tmp_path / "products.csv")
+            src["options"]["fill_zero"] = fill_zero
+    spec = parse_study(doc)
+    built = build_panel(spec.data, data_dir=data_dir)
+    panel = built.data.set_index(["exporter", "importer", "year"])
+    # high-tech = 7921 + 5413 for every pair in the file (computed here from the file itself)
+    trade["importer"] = trade["importer"].replace({"ROM": "ROU"})  # old code, as the panel
+    expected = (trade[trade["sitc3"] != "0111"].groupby(["exporter", "importer", "year"])["value"]
+                .sum())
+    np.testing.assert_allclose(panel.loc[expected.index, "hightech"], expected.to_numpy())
+    absent = panel.index.get_level_values(0).isin(["CHN", "DEU", "USA"]) & \
+        ~panel.index.isin(expected.index) & (panel["intl"] == 1).to_numpy() & \
+        (panel.index.get_level_values("year") >= 1994)
+    assert absent.sum() > 0
+    if fill_zero:
+        assert (panel.loc[absent, "hightech"] == 0).all()
+    else:
+        assert panel.loc[absent, "hightech"].isna().all()
+    others = ~panel.index.get_level_values(0).isin(["CHN", "DEU", "USA"])
+    assert panel.loc[others, "hightech"].isna().all()  # exporters not in the file
+    assert any("High-tech exports from" in n for n in built.notes)
+
+
+def test_dyadic_indicator_needs_hightech_with_partner(data_dir):
+    from hitex.errors import StudySpecError
+
+    doc = _spec_doc()
+    for src in doc["data"]["sources"]:
+        if src.get("provides") == ["hightech"]:
+            del src["partner_col"]
+    with pytest.raises(StudySpecError, match="partner_col"):
+        parse_study(doc)

@@ -9,6 +9,7 @@ function                       what
 ``pair_year_panel``            exporter-importer-year FTA and Depth panel
 ``classify``                   high-tech product classes by code prefix
 ``aggregate_by_category``      trade totals by group and high-tech category
+``hightech_exports``           high-tech exports by unit: categories, share, Balassa RCA
 ``rca``, ``prody``, ``expy``   revealed comparative advantage, export sophistication
 ``city_export_complexity``     study 003's city export technical complexity
 ``digital_innovation``         study 004's DTI = ln(1 + patents per million inhabitants)
@@ -40,6 +41,7 @@ _WHERE = {
     "classify": "products",
     "aggregate_by_category": "products",
     "load_concordance": "products",
+    "hightech_exports": "hightech",
     "rca": "sophistication",
     "prody": "sophistication",
     "expy": "sophistication",

@@ -27,7 +27,7 @@ from hitex.studies.spec import (
 )
 
 #: Indicators a study file can compute with ``kind: indicator``.
-INDICATOR_STEPS = ("composite", "dti", "expy")
+INDICATOR_STEPS = ("composite", "dti", "expy", "hightech", "dti_iv")
 
 
 @dataclass
@@ -81,9 +81,22 @@ def _resolve(path_text: str, base_dir: Path | None) -> Path:
 
 
 def _indicator_frame(source: IndicatorSource, base_dir: Path | None, unit: str,
-                     time: str) -> pd.DataFrame:
-    """Compute a ``kind: indicator`` step; return unit, time and its output columns."""
-    frame = _read_user_file(_resolve(source.path, base_dir))
+                     time: str, partner: str | None = None) -> pd.DataFrame:
+    """Compute a ``kind: indicator`` step; return unit, time and its output columns.
+
+    ``partner`` is the study's importer column in a dyadic study (the file's
+    ``partner_col`` is renamed to it).
+    """
+    path = _resolve(source.path, base_dir)
+    if source.name == "hightech":
+        from hitex.data.files import read_table
+
+        if not path.is_file():
+            raise StudySpecError(f"data file {path} does not exist; fix 'path' in the study's "
+                                 "sources.")
+        frame = read_table(path, text_columns=[str(source.options.get("code", "code"))])
+    else:
+        frame = _read_user_file(path)
     opts = dict(source.options)
     try:
         if source.name == "composite":
@@ -105,6 +118,15 @@ def _indicator_frame(source: IndicatorSource, base_dir: Path | None, unit: str,
                     "product": opts.pop("product", "product"), "value": opts.pop("value", "value")}
             table = prody(frame, gdp, gdp=opts.pop("gdp", "gdp_pc"), **keys, **opts)
             out = expy(frame, table, **keys)
+        elif source.name == "hightech":
+            from hitex.indicators.hightech import hightech_exports
+
+            opts.pop("fill_zero", None)  # applied when merging into a dyadic panel
+            by = [source.unit_col, *([source.partner_col] if source.partner_col else []),
+                  source.time_col]
+            out = hightech_exports(frame, by=by, code_col=opts.pop("code", "code"), **opts)
+        elif source.name == "dti_iv":
+            out = _dti_iv(frame, source, opts, base_dir)
         else:
             from hitex.indicators.innovation import digital_innovation
 
@@ -114,16 +136,46 @@ def _indicator_frame(source: IndicatorSource, base_dir: Path | None, unit: str,
         raise StudySpecError(
             f"indicator '{source.name}' in the study's sources: {err}. Check its 'options'."
         ) from err
-    out = out.rename(columns={source.unit_col: unit, source.time_col: time})
+    renames = {source.unit_col: unit, source.time_col: time}
+    if source.partner_col and partner:
+        renames[source.partner_col] = partner
+    out = out.rename(columns=renames)
+    keys = [unit, *([partner] if source.partner_col and partner else []), time]
     if source.columns:
         missing = [c for c in source.columns if c not in out.columns]
         if missing:
             raise StudySpecError(
                 f"indicator '{source.name}' has no output column(s) {missing}; it gives "
-                f"{[c for c in out.columns if c not in (unit, time)]}."
+                f"{[c for c in out.columns if c not in keys]}."
             )
-        out = out[[unit, time, *source.columns]].rename(columns=source.columns)
+        out = out[[*keys, *source.columns]].rename(columns=source.columns)
     return out
+
+
+def _dti_iv(frame: pd.DataFrame, source: IndicatorSource, opts: dict,
+            base_dir: Path | None) -> pd.DataFrame:
+    """Study 004's instrument from texts by province and year (``name: dti_iv``)."""
+    from hitex.indicators.innovation import keyword_frequency, policy_instrument
+
+    words = opts.pop("keywords", None)
+    if isinstance(words, str):
+        file = _resolve(words, base_dir)
+        if not file.is_file():
+            raise StudySpecError(f"indicator 'dti_iv': options.keywords names {file}, which does "
+                                 "not exist; give a list of keywords or a file with one per line.")
+        words = [w.strip() for w in file.read_text(encoding="utf-8").splitlines()]
+    words = [str(w).strip() for w in (words or []) if str(w).strip()]
+    if not words:
+        raise StudySpecError("indicator 'dti_iv' needs options.keywords: a list of keywords or a "
+                             "file with one keyword per line.")
+    text_col = opts.pop("text_col", "text")
+    if text_col not in frame.columns:
+        raise StudySpecError(f"indicator 'dti_iv': the file has no text column '{text_col}' (it "
+                             f"has {list(frame.columns)}); set options.text_col.")
+    counting = {k: opts.pop(k) for k in ("language", "segmenter") if k in opts}
+    frame = frame.copy()
+    frame["keyword_frequency"] = keyword_frequency(frame[text_col], words, **counting)
+    return policy_instrument(frame.drop(columns=[text_col]), source.unit_col, **opts)
 
 
 def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
@@ -158,13 +210,14 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
     years = list(range(spec.years[0], spec.years[1] + 1))
     frames: dict[int, pd.DataFrame] = {}
     for i, source in enumerate(spec.sources):
+        if not isinstance(source, CsvSource | IndicatorSource):
+            continue
+        if source.optional and not _resolve(source.path, base_dir).is_file():
+            continue
         if isinstance(source, IndicatorSource):
             frames[i] = _indicator_frame(source, base_dir, unit, time)
-        elif isinstance(source, CsvSource):
-            path = _resolve(source.path, base_dir)
-            if source.optional and not path.is_file():
-                continue
-            frame = _read_user_file(path)
+        else:
+            frame = _read_user_file(_resolve(source.path, base_dir))
             frames[i] = frame.rename(columns=source.columns) if source.columns else frame
     if spec.countries is None:
         units: list = []

@@ -33,7 +33,7 @@ from hitex.errors import ColumnNotFoundError, DataNotFoundError, DuplicateKeyErr
 
 if TYPE_CHECKING:
     from hitex.studies.build import BuiltPanel
-    from hitex.studies.spec import DataSpec
+    from hitex.studies.spec import CsvSource, DataSpec, IndicatorSource
 
 #: Old ISO3 codes used by CEPII and the Advanced Guide, and today's codes.
 OLD_CODES: dict[str, str] = {"ROM": "ROU", "ZAR": "COD", "TMP": "TLS", "YUG": "SRB", "PAL": "PSE"}
@@ -165,11 +165,18 @@ def build_dyadic(spec: DataSpec, bundle: Path, base_dir: Path | None) -> BuiltPa
     -------
     BuiltPanel
     """
-    from hitex.studies.build import BuiltPanel, _files_under, _read_user_file, _resolve
+    from hitex.studies.build import (
+        BuiltPanel,
+        _files_under,
+        _indicator_frame,
+        _read_user_file,
+        _resolve,
+    )
     from hitex.studies.spec import (
         CsvSource,
         DistanceSource,
         GroupsSource,
+        IndicatorSource,
         TbtDepthSource,
         TradePanelSource,
         WdiSource,
@@ -243,13 +250,17 @@ def build_dyadic(spec: DataSpec, bundle: Path, base_dir: Path | None) -> BuiltPa
             for folder in ("country_groups", "wb_income_groups"):
                 if (bundle / folder).is_dir():
                     built.files += _files_under(bundle / folder)
+        elif isinstance(src, IndicatorSource):  # hightech by exporter, importer and year
+            if src.optional and not _resolve(src.path, base_dir).is_file():
+                _note_missing(built, src, _resolve(src.path, base_dir))
+                continue
+            flows = _merge_hightech(flows, _indicator_frame(src, base_dir, ex, time, partner=im),
+                                    src, built, ex, im, time)
+            built.files.append(_resolve(src.path, base_dir))
         elif isinstance(src, CsvSource):
             path = _resolve(src.path, base_dir)
             if src.optional and not path.is_file():
-                built.missing.update(src.provides)
-                what = src.description or f"columns {', '.join(src.provides)}"
-                built.notes.append(f"Missing input: {what} (file {path} not found); "
-                                   f"left out: {', '.join(src.provides)}.")
+                _note_missing(built, src, path)
                 continue
             frame = _read_user_file(path)
             frame = frame.rename(columns=src.columns) if src.columns else frame
@@ -257,6 +268,8 @@ def build_dyadic(spec: DataSpec, bundle: Path, base_dir: Path | None) -> BuiltPa
             if not keys:
                 raise StudySpecError(f"file source {path} has none of the columns {ex}, {im}, "
                                      f"{time}; rename its columns with the source's 'columns'.")
+            for key in {ex, im} & set(keys):  # today's ISO3 codes, as in the panel
+                frame[key] = frame[key].astype(str).replace(OLD_CODES)
             if frame.duplicated(keys).any():
                 raise DuplicateKeyError(f"file source {path} has duplicate {tuple(keys)} rows; "
                                         "aggregate them first.")
@@ -264,6 +277,49 @@ def build_dyadic(spec: DataSpec, bundle: Path, base_dir: Path | None) -> BuiltPa
             built.files.append(path)
     built.data = flows
     return built
+
+
+def _note_missing(built: BuiltPanel, src: CsvSource | IndicatorSource, path: Path) -> None:
+    built.missing.update(src.provides)
+    what = src.description or f"columns {', '.join(src.provides)}"
+    built.notes.append(f"Missing input: {what} (file {path} not found); "
+                       f"left out: {', '.join(src.provides)}.")
+
+
+def _merge_hightech(flows: pd.DataFrame, frame: pd.DataFrame, src: IndicatorSource,
+                    built: BuiltPanel,
+                    ex: str, im: str, time: str) -> pd.DataFrame:
+    """Merge bilateral high-tech exports into the trade panel (``name: hightech``)."""
+    keys = [ex, im, time]
+    for key in (ex, im):  # the panel's codes are today's ISO3 codes, as text
+        frame[key] = frame[key].astype(str).replace(OLD_CODES)
+    frame[time] = pd.to_numeric(frame[time], errors="coerce")
+    cols = [c for c in frame.columns if c not in keys]
+    clash = [c for c in cols if c in flows.columns]
+    if clash:
+        raise StudySpecError(f"indicator 'hightech' ({src.path}) gives column(s) {clash} that the "
+                             "study panel already has; rename them with the source's 'columns'.")
+    matched = frame.merge(flows[keys], on=keys, how="inner")
+    if frame.shape[0] and matched.empty:
+        raise StudySpecError(
+            f"indicator 'hightech' ({src.path}): none of its ({ex}, {im}, {time}) rows matches the "
+            "trade panel; check the country codes (ISO3) and years of the file.")
+    out = flows.merge(frame, on=keys, how="left")
+    fill = bool(src.options.get("fill_zero", False))
+    if fill:
+        reported = frame[[ex, time]].drop_duplicates().assign(_reported=True)
+        flag = out[[ex, time]].merge(reported, on=[ex, time], how="left")["_reported"]
+        rows = flag.fillna(False).to_numpy(dtype=bool) & out[cols].isna().all(axis=1).to_numpy()
+        out.loc[rows, cols] = 0.0
+    built.notes.append(
+        f"High-tech exports from {src.path}: classification "
+        f"{src.options.get('classification', 'study001_sitc3')}, {len(matched):,} of "
+        f"{len(flows):,} panel rows have a value"
+        + ("; pairs absent from the file are 0 where the exporter reports exports that year."
+           if fill else "; pairs absent from the file are missing (fill_zero: true sets them "
+           "to 0 where the exporter reports that year).")
+    )
+    return out
 
 
 def _cagr(frame: pd.DataFrame, value: str, time: str) -> float:

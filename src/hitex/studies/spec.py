@@ -153,23 +153,50 @@ class DistanceSource(_Strict):
 class IndicatorSource(_Strict):
     """An indicator computed from a user file and merged on unit and year.
 
-    ``name`` is one of :data:`hitex.studies.build.INDICATOR_STEPS`
-    (``composite``, ``dti``, ``expy``); ``options`` are the indicator's own
-    parameters (for ``composite``: ``primaries``, ``secondary_weights``, ...; for
-    ``dti``: ``population_unit``, ``patents_col``, ...; for ``expy``: ``gdp_path``
-    (GDP per capita by exporter and year, for PRODY), ``product``, ``value``,
-    ``gdp``); ``unit_col``/``time_col`` name the
-    file's unit and year columns; ``columns`` renames output columns
-    (output name: study name) and selects them.
+    ``name`` is one of :data:`hitex.studies.build.INDICATOR_STEPS`; ``options``
+    are the indicator's own parameters:
+
+    - ``composite``: ``primaries``, ``secondary_weights``, ... (see
+      :class:`hitex.indicators.CompositeSpec`);
+    - ``dti``: ``population_unit``, ``patents_col``, ...;
+    - ``expy``: ``gdp_path`` (GDP per capita by exporter and year, for
+      PRODY), ``product``, ``value``, ``gdp``;
+    - ``hightech``: ``classification`` (``study001_sitc3``,
+      ``oecd_hightech_sitc3``), ``code``, ``value``, ``level``, ``prefix``,
+      ``rca`` (see :func:`hitex.indicators.hightech_exports`); in a dyadic
+      study ``partner_col`` names the file's importer column and
+      ``fill_zero: true`` sets the high-tech columns of pairs absent from the
+      file to 0 where the exporter has exports in the file that year;
+    - ``dti_iv``: ``keywords`` (a list, or a file with one per line),
+      ``text_col``, ``language``, ``segmenter``, ``reference``,
+      ``min_distance_km`` (see :func:`hitex.indicators.policy_instrument`).
+
+    ``unit_col``/``time_col`` name the file's unit and year columns;
+    ``columns`` renames output columns (output name: study name) and selects
+    them. ``optional``, ``provides`` and ``description`` work as for a
+    ``file`` source: without the file the study runs and leaves out what uses
+    the columns named in ``provides``, with a note.
     """
 
     kind: Literal["indicator"]
-    name: Literal["composite", "dti", "expy"]
+    name: Literal["composite", "dti", "expy", "hightech", "dti_iv"]
     path: str
     unit_col: str
     time_col: str = "year"
+    partner_col: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     columns: dict[str, str] | None = None
+    optional: bool = False
+    provides: tuple[str, ...] = ()
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _partner(self) -> IndicatorSource:
+        if self.partner_col is not None and self.name != "hightech":
+            raise ValueError(f"'partner_col' applies to the 'hightech' indicator, not '{self.name}'")
+        if self.optional and not self.provides:
+            raise ValueError("an optional indicator source needs 'provides' (the columns it adds)")
+        return self
 
 
 class CityPanelSource(_Strict):
@@ -237,7 +264,20 @@ class DataSpec(_Strict):
         if self.kind == "dyadic":
             if len(panels) != 1:
                 raise ValueError("a dyadic study needs exactly one 'trade_panel' source")
+            for src in self.sources:
+                if isinstance(src, IndicatorSource) and (src.name != "hightech"
+                                                         or src.partner_col is None):
+                    raise ValueError(
+                        "in a dyadic study an 'indicator' source must be 'hightech' with "
+                        "'partner_col' (the file's importer column); merge other indicators "
+                        "as a 'file' source on exporter, importer and/or year"
+                    )
             return self
+        partnered = [s for s in self.sources
+                     if isinstance(s, IndicatorSource) and s.partner_col is not None]
+        if partnered:
+            raise ValueError("'partner_col' needs 'kind: dyadic' in the data section (a "
+                             "country_year study has one row per unit and year)")
         if any(isinstance(s, _DYADIC_ONLY) for s in self.sources):
             raise ValueError("'trade_panel', 'tbt_depth' and 'distance' sources need "
                              "'kind: dyadic' in the data section")
