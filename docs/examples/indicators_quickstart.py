@@ -30,3 +30,12 @@ print(rca(exports).round(3))
 table = prody(exports, gdp)
 print(table.round(0))
 print(expy(exports, table).round(0))
+
+# High-tech exports by exporter and year: study 001's SITC Rev.3 list, share of all exports, RCA.
+from hitex.indicators import hightech_exports  # noqa: E402
+
+trade = pd.DataFrame({"exporter": ["A", "A", "B", "B"], "year": 2020,
+                      "code": ["7921", "0111", "5413", "0111"],
+                      "value": [30.0, 70.0, 10.0, 90.0]})
+ht = hightech_exports(trade, rca=True)
+print(ht[["exporter", "ht_aerospace", "ht_pharmaceuticals", "ht_share", "ht_rca"]].round(2))
