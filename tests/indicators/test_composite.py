@@ -292,3 +292,62 @@ def test_non_numeric_values_raise():
 def test_invalid_specs(kwargs, message):
     with pytest.raises(SpecificationError, match=message):
         CompositeSpec(**kwargs)
+
+
+def test_long_input_without_a_member_names_it():
+    spec = CompositeSpec({"A": ["a1", "a9"], "B": ["b1"]}, name="idx")
+    with pytest.raises(ColumnNotFoundError, match=r"\['a9'\] have no rows in column 'indicator'"):
+        composite_index(long_data(), spec, unit="unit", period="period")
+
+
+def test_weights_with_options_from_a_mapping():
+    """The mapping form (study and CLI spec files) equals the strategy objects."""
+    from hitex.indicators.weights import EntropyWeights, PCAWeights
+
+    data = long_data()
+    for mapping, strategy in (
+        ({"method": "entropy", "shift": 0.01, "negative": ["b3"]},
+         EntropyWeights(shift=0.01, negative=("b3",))),
+        ({"method": "pca", "components": 1}, PCAWeights(components=1)),
+    ):
+        full = data[data["indicator"].str.startswith("b")]
+        full = full[full.groupby(["unit", "period"])["value"].transform("size") == 3]
+        got = composite_index(full, CompositeSpec({"B": ["b1", "b2", "b3"]}, name="idx",
+                                                  secondary_weights=mapping),
+                              unit="unit", period="period", layout="long")
+        want = composite_index(full, CompositeSpec({"B": ["b1", "b2", "b3"]}, name="idx",
+                                                   secondary_weights=strategy),
+                               unit="unit", period="period", layout="long")
+        pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize(("mapping", "match"), [
+    ({"method": "topsis"}, "not known"),
+    ({"method": "entropy", "components": 2}, r"no option\(s\) \['components'\]"),
+])
+def test_weights_mapping_errors(mapping, match):
+    with pytest.raises(SpecificationError, match=match):
+        CompositeSpec({"B": ["b1", "b2"]}, secondary_weights=mapping)
+
+
+def test_entropy_weights_through_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from hitex.cli import app
+    from hitex.indicators.weights import EntropyWeights
+
+    data = wide_data().dropna()
+    src = tmp_path / "scores.csv"
+    data.to_csv(src, index=False)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: idx\nprimaries:\n  B: [b1, b2, b3]\n"
+                    "secondary_weights: {method: entropy, shift: 0.01}\n", encoding="utf-8")
+    out = tmp_path / "idx.csv"
+    result = CliRunner().invoke(app, ["index", "composite", str(src), "--spec", str(spec),
+                                      "--unit", "unit", "--period", "period", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    want = composite_index(data, CompositeSpec({"B": ["b1", "b2", "b3"]}, name="idx",
+                                               secondary_weights=EntropyWeights(shift=0.01)),
+                           unit="unit", period="period", layout="wide")
+    np.testing.assert_allclose(got["idx"].to_numpy(), want["idx"].to_numpy())

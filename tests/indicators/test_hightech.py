@@ -139,3 +139,10 @@ def test_only_high_tech_products_warns():
     with pytest.warns(DataCoverageWarning, match="every product"):
         out = hightech_exports(trade)
     assert (out["ht_share"] == 100).all()
+
+
+def test_codes_one_digit_short_warn_about_lost_zeros():
+    trade = _trade()
+    trade.loc[1, "code"] = "111"  # 0111 written by a program that read it as a number
+    with pytest.warns(DataCoverageWarning, match="leading zeros were lost.*level=4"):
+        hightech_exports(trade)

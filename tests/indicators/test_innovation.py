@@ -97,8 +97,9 @@ def test_dti_bad_values_raise() -> None:
     with pytest.raises(NonNumericError, match="'patents'"):
         inn.digital_innovation(text, population, population_unit="10k_persons")
     duplicated = pd.concat([patents, patents.iloc[[0]]], ignore_index=True)
-    with pytest.raises(DuplicateKeyError, match="33 2020"):
+    with pytest.raises(DuplicateKeyError, match="33 2020") as info:
         inn.digital_innovation(duplicated, population, population_unit="10k_persons")
+    assert "33 2020, 33 2020" not in str(info.value)  # the key is listed once
     with pytest.raises(ColumnNotFoundError, match="population_col"):
         inn.digital_innovation(patents, population.rename(columns={"population": "pop"}),
                                population_unit="10k_persons")

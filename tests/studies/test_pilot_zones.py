@@ -139,3 +139,26 @@ def test_policy_table_needs_outcome():
     spec["tables"] = [{"name": "p", "kind": "placebo"}]
     with pytest.raises(StudySpecError, match="needs 'outcome'"):
         parse_study(spec)
+
+
+def test_expy_file_builds_the_full_outcome(tmp_path, data_dir):
+    """ln_esf = ln(tertiary share / 100 x provincial EXPY), missing where EXPY is absent."""
+    from hitex.studies.build import build_panel
+
+    doc = load_study("pilot-zones").model_dump(mode="json", exclude_none=True)
+    city = next(s for s in doc["data"]["sources"] if s["kind"] == "city_panel")
+    base = build_panel(parse_study(copy.deepcopy(doc)).data, data_dir=data_dir).data
+    provinces = sorted(base["province_code"].astype(str).unique())
+    years = sorted(base["year"].unique())
+    expy = pd.DataFrame([(p, y, 1000.0 + int(p) + y) for p in provinces[1:] for y in years],
+                        columns=["province_code", "year", "expy"])  # first province left out
+    expy.to_csv(tmp_path / "expy.csv", index=False)
+    city["expy_path"] = str(tmp_path / "expy.csv")
+    built = build_panel(parse_study(doc).data, data_dir=data_dir)
+    panel = built.data
+    has = panel["province_code"].astype(str) != provinces[0]
+    want = np.log(panel.loc[has, "tertiary_share_pct"] / 100
+                  * (1000.0 + panel.loc[has, "province_code"].astype(int) + panel.loc[has, "year"]))
+    np.testing.assert_allclose(panel.loc[has, "ln_esf"], want)
+    assert panel.loc[~has, "ln_esf"].isna().all()
+    assert any("has no value for" in n and provinces[0] in n for n in built.notes)

@@ -80,6 +80,23 @@ def test_tfi_is_mean_of_primaries_times_100_over_7(tf_run):
     np.testing.assert_allclose(p["tfi"], expected, rtol=1e-12)
 
 
+def test_tfi_cell_from_the_raw_scores(tf_run, data_dir):
+    """DEU 2012 recomputed from the raw WEF file: study 000, Table 1, scaled by 100/7."""
+    raw = pd.read_csv(data_dir / "wef_gcr" / "gcr_panel_best_available_2007_2018_long.csv")
+    cell = raw[(raw.iso3 == "DEU") & (raw.edition == "2012-2013")].set_index("indicator_code")
+    table1 = {  # study 000, Table 1: primary -> WEF secondaries
+        "pe": ["EOSQ057", "EOSQrailroad", "EOSQ353", "EOSQ061"],
+        "re": ["EOSQ144", "EOSQ048", "EOSQ049"],
+        "ce": ["EOSQ096", "EOSQ050"],
+        "eb": ["EOSQ067", "EOSQ068"],
+    }
+    primaries = {p: cell["value"].reindex(codes).dropna().mean() for p, codes in table1.items()}
+    row = tf_run.panel[(tf_run.panel.iso3 == "DEU") & (tf_run.panel.year == 2012)].iloc[0]
+    for p, value in primaries.items():
+        assert row[p] == pytest.approx(value * 100 / 7, rel=1e-10), p
+    assert row["tfi"] == pytest.approx(np.mean(list(primaries.values())) * 100 / 7, rel=1e-10)
+
+
 def test_manifest_checksums_and_versions(tf_run):
     man = json.loads((tf_run.out_dir / "manifest.json").read_text())
     assert man["versions"]["pyfixest"] != "not installed"

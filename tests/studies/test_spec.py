@@ -89,3 +89,21 @@ def test_study_file_round_trip(tmp_path: Path):
     path = tmp_path / "mini.yaml"
     path.write_text(yaml.safe_dump(MINIMAL), encoding="utf-8")
     assert load_study(path).name == "mini"
+
+
+def test_unknown_indicator_name_lists_the_known_ones():
+    doc = copy.deepcopy(MINIMAL)
+    doc["data"]["sources"].append({"kind": "indicator", "name": "prody", "path": "x.csv",
+                                   "unit_col": "iso3"})
+    with pytest.raises(StudySpecError, match="name") as info:
+        parse_study(doc)
+    for known in ("composite", "dti", "expy", "hightech", "dti_iv"):
+        assert known in str(info.value)
+
+
+def test_partner_col_needs_a_dyadic_study():
+    doc = copy.deepcopy(MINIMAL)
+    doc["data"]["sources"].append({"kind": "indicator", "name": "hightech", "path": "x.csv",
+                                   "unit_col": "iso3", "partner_col": "importer"})
+    with pytest.raises(StudySpecError, match="dyadic"):
+        parse_study(doc)

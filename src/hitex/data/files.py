@@ -28,7 +28,14 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0,
                text_columns: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """Read a CSV, TSV, Excel or Parquet file into a DataFrame.
 
-    ``text_columns`` are read as text (product codes keep their leading zeros).
+    ``text_columns`` are read as text from CSV, TSV and Excel files (product
+    codes keep their leading zeros; Excel cells that hold numbers become their
+    digits, and :func:`hitex.indicators.products.classify` warns when codes
+    look one digit short). In Parquet files a column stored as numbers stays
+    numeric (its leading zeros are already lost, and converting ``541.0`` to
+    text would give ``"5410"``): code functions then ask for the number of
+    digits. Names in ``text_columns`` that the file lacks are ignored (the
+    caller reports missing columns).
 
     Raises
     ------
@@ -50,13 +57,20 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0,
         if ext in (".xlsx", ".xls"):
             return pd.read_excel(p, sheet_name=sheet, dtype=dtype)
         if ext == ".parquet":
-            frame = pd.read_parquet(p)
-            return frame.astype(dict.fromkeys(text_columns, str)) if text_columns else frame
+            return _text_where_text(pd.read_parquet(p), text_columns)
     except (ValueError, OSError, UnicodeDecodeError) as err:
         raise DataFormatError(f"cannot read {p}: {err}") from err
     raise DataFormatError(
         f"{p}: unsupported file type {ext!r}; use one of {', '.join(READABLE)}."
     )
+
+
+def _text_where_text(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """Turn ``columns`` that hold text (or text and numbers) into strings; leave numbers alone."""
+    for col in columns:
+        if col in frame.columns and not pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(lambda v: v if pd.isna(v) else str(v))
+    return frame
 
 
 def write_table_file(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -106,7 +106,36 @@ class FixedWeights:
         return w
 
 
-WeightsLike = str | Mapping[str, float] | WeightingStrategy
+WeightsLike = str | Mapping[str, Any] | WeightingStrategy
+
+
+def _strategy_from_mapping(spec: dict[str, Any]) -> WeightingStrategy:
+    """``{method: entropy, shift: 0.01, negative: [x]}`` or ``{method: pca, components: 2}``.
+
+    The form a study file or a CLI spec file uses for a data-driven scheme with options.
+    """
+    from hitex.indicators.weights import EntropyWeights, PCAWeights
+
+    method = spec.pop("method")
+    allowed = {"entropy": ("shift", "negative"), "pca": ("components",), "mean": (),
+               "equal": ()}
+    if method not in allowed:
+        raise SpecificationError(
+            f"weights method {method!r} is not known; use 'mean', 'entropy' or 'pca'."
+        )
+    unknown = sorted(set(spec) - set(allowed[method]))
+    if unknown:
+        raise SpecificationError(
+            f"weights method {method!r} has no option(s) {unknown}; its options are "
+            f"{list(allowed[method]) or 'none'}."
+        )
+    if method == "entropy":
+        negative = spec.get("negative", ())
+        negative = (negative,) if isinstance(negative, str) else tuple(negative)
+        return EntropyWeights(shift=float(spec.get("shift", 0.0)), negative=negative)
+    if method == "pca":
+        return PCAWeights(components=spec.get("components", "kaiser"))
+    return EqualWeights()
 
 
 def resolve_weighting(weights: WeightsLike | None) -> WeightingStrategy:
@@ -124,6 +153,8 @@ def resolve_weighting(weights: WeightsLike | None) -> WeightingStrategy:
         )
     if isinstance(weights, WeightingStrategy):
         return weights
+    if isinstance(weights, Mapping) and isinstance(weights.get("method"), str):
+        return _strategy_from_mapping(dict(weights))
     if isinstance(weights, Mapping):
         return FixedWeights(dict(weights))
     raise SpecificationError(f"weights={weights!r} is not a weighting scheme.")
@@ -308,6 +339,14 @@ def _to_wide(
         )
     index = pd.MultiIndex.from_frame(data[keys].drop_duplicates().sort_values(keys))
     if layout == "long":
+        absent = [m for m in spec.secondaries if not (data[indicator] == m).any()]
+        if absent:
+            have = sorted(map(str, data[indicator].dropna().unique()))
+            raise ColumnNotFoundError(
+                f"{context}: indicator(s) {absent} have no rows in column '{indicator}' (it holds "
+                f"{have[:12]}{' ...' if len(have) > 12 else ''}). Fix the names in the spec or "
+                "add the data."
+            )
         rows = data.loc[data[indicator].isin(spec.secondaries), [unit, period, indicator, value]]
         if rows.duplicated([unit, period, indicator]).any():
             raise _duplicate_error(rows[[unit, period, indicator]], [unit, period, indicator])

@@ -131,9 +131,10 @@ def _check(frame: pd.DataFrame, col: str, unit: str, time: str, role: str) -> pd
 
 
 def _units_years(frame: pd.DataFrame, mask: pd.Series, unit: str, time: str) -> str:
-    rows = frame.loc[mask, [unit, time]].head(_MAX_LISTED)
+    keys = frame.loc[mask, [unit, time]].drop_duplicates()  # a duplicated key is listed once
+    rows = keys.head(_MAX_LISTED)
     listed = ", ".join(f"{u} {t}" for u, t in rows.itertuples(index=False))
-    more = int(mask.sum()) - len(rows)
+    more = len(keys) - len(rows)
     return listed + (f" and {more} more" if more > 0 else "")
 
 

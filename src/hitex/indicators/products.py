@@ -355,6 +355,8 @@ def classify(
         )
     table = _as_classification(classification)
     codes = normalize_codes(trade[code_col], column=code_col, level=level)
+    if level is None:
+        _warn_lost_zeros(codes, code_col)
     categories, split = _longest_prefix(codes, table)
     if split:
         warnings.warn(
@@ -565,6 +567,27 @@ def _clean_concordance_codes(col: pd.Series, name: str, file: str) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- helpers
+def _warn_lost_zeros(codes: pd.Series, column: str) -> None:
+    """Warn when some codes are one digit shorter than most: lost leading zeros?"""
+    lengths = codes.dropna().str.len()
+    if lengths.empty:
+        return
+    counts = lengths.value_counts()
+    modal = int(counts.idxmax())
+    short = int(counts.get(modal - 1, 0))
+    if modal >= 2 and short and counts[modal] >= 0.5 * len(lengths):
+        examples = list(dict.fromkeys(codes[codes.str.len() == modal - 1].dropna()))[:3]
+        warnings.warn(
+            f"{short} code(s) in column {column!r} have {modal - 1} digits while most have "
+            f"{modal}, e.g. {examples}: if the codes were once stored as numbers, their leading "
+            f"zeros were lost (SITC 054 read as 54) and they will be misclassified. Pass "
+            f"level={modal} (CLI: --level {modal}) to restore them; ignore this if the table "
+            "mixes digit levels on purpose.",
+            DataCoverageWarning,
+            stacklevel=3,
+        )
+
+
 def _require_frame(obj: object, what: str) -> None:
     if not isinstance(obj, pd.DataFrame):
         raise SpecificationError(f"the {what} table must be a pandas DataFrame, got {type(obj)!r}")

@@ -69,6 +69,36 @@ def _zones_path() -> Path:
         return Path(file)
 
 
+def _city_esf(panel: pd.DataFrame, expy: pd.DataFrame, time: str, path: Path,
+              built: BuiltPanel) -> pd.DataFrame:
+    """Study 003's outcome ln_esf = ln(tertiary share x provincial EXPY), with a coverage note."""
+    from hitex.indicators.sophistication import city_export_complexity
+
+    expy = expy[["province_code", time, "expy"]].copy()
+    expy["province_code"] = expy["province_code"].astype(str)
+    panel = panel.assign(_prov=panel["province_code"].astype(str))
+    keys = expy.rename(columns={"province_code": "_prov"})[["_prov", time]].drop_duplicates()
+    covered = panel[["_prov", time]].merge(keys.assign(_has=True), how="left",
+                                           on=["_prov", time])["_has"].fillna(False)
+    covered = covered.to_numpy(dtype=bool)
+    done = city_export_complexity(
+        panel.loc[covered], expy.rename(columns={"province_code": "_prov"}), city="city_code",
+        province="_prov", tertiary_share="tertiary_share_pct", year=time, share_unit="percent",
+        name="esf")
+    panel = panel.merge(done[["city_code", time, "expy", "esf", "ln_esf"]], how="left",
+                        on=["city_code", time]).drop(columns="_prov")
+    built.notes.append(f"Full outcome ln_esf = ln(tertiary share x provincial EXPY) built from "
+                       f"{path}.")
+    if not covered.all():
+        gaps = panel.loc[~covered, ["province_code", time]].drop_duplicates()
+        listed = ", ".join(f"{p} {t}" for p, t in gaps.head(8).itertuples(index=False))
+        built.notes.append(
+            f"The EXPY file has no value for {len(gaps)} province-year(s) of the city panel "
+            f"({listed}{' ...' if len(gaps) > 8 else ''}): ln_esf is missing for those "
+            f"{int((~covered).sum())} city-year rows, which drop out of the models.")
+    return panel
+
+
 def build_city_panel(spec: DataSpec, bundle: Path, base_dir: Path | None) -> BuiltPanel:
     """Build a ``city_year`` study panel (one row per prefecture city and year).
 
@@ -131,13 +161,8 @@ def build_city_panel(spec: DataSpec, bundle: Path, base_dir: Path | None) -> Bui
                                  "province_code, year and expy.")
         if expy.duplicated(["province_code", time]).any():
             raise DuplicateKeyError(f"EXPY file {path} has duplicate province-year rows.")
-        panel = panel.merge(expy[["province_code", time, "expy"]], how="left",
-                            on=["province_code", time])
-        share = panel["tertiary_share_pct"] / 100 * panel["expy"]
-        panel["ln_esf"] = np.log(share.where(share > 0))
+        panel = _city_esf(panel, expy, time, path, built)
         built.files.append(path)
-        built.notes.append(f"Full outcome ln_esf = ln(tertiary share x provincial EXPY) "
-                           f"built from {path}.")
     else:
         built.missing.add("ln_esf")
         built.notes.append(STAND_IN_NOTICE)
