@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from hitex.cli import app
 from hitex.data.files import read_table, write_table_file
-from hitex.errors import DataFormatError, DataNotFoundError
+from hitex.errors import DataCoverageWarning, DataFormatError, DataNotFoundError
 
 runner = CliRunner()
 
@@ -144,3 +144,153 @@ def test_hightech_rca_needs_wide(tmp_path):
                                  "--rca"])
     assert result.exit_code == 2
     assert "--rca needs --wide" in result.output
+
+
+# ----------------------------------------------------------------------------- tfi from Excel
+
+
+def _tidy_gcr(data_dir) -> pd.DataFrame:
+    """Scores of a few economies in the columns of a tidy GCR CSV."""
+    from hitex.data.gcr import load_gcr
+
+    scores = load_gcr(data_dir=data_dir)
+    scores = scores[scores["iso3"].isin(["CHN", "DEU", "KOR"])]
+    return scores[["iso3", "edition", "indicator_code", "value"]].reset_index(drop=True)
+
+
+def test_tfi_reads_a_tidy_excel_file_like_the_tidy_csv(tmp_path, data_dir):
+    tidy = _tidy_gcr(data_dir)
+    tidy.to_csv(tmp_path / "gcr.csv", index=False)
+    with pd.ExcelWriter(tmp_path / "gcr.xlsx", engine="openpyxl") as book:
+        pd.DataFrame({"note": ["GCR scores, sheet 'scores'"]}).to_excel(
+            book, sheet_name="about", index=False)
+        tidy.to_excel(book, sheet_name="scores", index=False)
+    outs = {}
+    for name, extra in (("gcr.csv", []), ("gcr.xlsx", []), ("gcr.xlsx", ["--sheet", "scores"])):
+        out = tmp_path / f"tfi_{len(outs)}.csv"
+        result = runner.invoke(app, ["index", "tfi", "--input", str(tmp_path / name),
+                                     "--out", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        outs[(name, *extra)] = pd.read_csv(out)
+    from_csv = outs[("gcr.csv",)]
+    assert set(from_csv["iso3"]) == {"CHN", "DEU", "KOR"} and from_csv["TFI"].notna().any()
+    for key, frame in outs.items():
+        pd.testing.assert_frame_equal(frame, from_csv, obj=str(key))
+
+
+def test_tfi_excel_in_no_known_layout_names_the_sheet_option(tmp_path, data_dir):
+    tidy = _tidy_gcr(data_dir)
+    path = tmp_path / "gcr.xlsx"
+    tidy.rename(columns={"iso3": "country"}).to_excel(path, index=False)
+    result = runner.invoke(app, ["index", "tfi", "--input", str(path),
+                                 "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    assert "--sheet" in result.output
+    result = runner.invoke(app, ["index", "tfi", "--input", str(path), "--sheet", "Data",
+                                 "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "no sheet 'Data'" in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+# ----------------------------------------------------------------------------- tbt-depth
+
+DESTA_ITEMS = ["tbt_wto", "tbt_coop", "tbt_distort", "tbt_dispute", "tbt_intstand", "tbt_harmon"]
+
+
+def _raw_depth(data_dir) -> pd.Series:
+    """Depth = sum of the six TBT items, read from DESTA's raw file (complete rows only)."""
+    raw = pd.read_csv(data_dir / "desta" / "desta_version_02_03.csv.gz", encoding="latin-1",
+                      dtype={"number": str}, low_memory=False)
+    complete = raw.dropna(subset=DESTA_ITEMS)
+    return complete.set_index("number")[DESTA_ITEMS].sum(axis=1).astype(int)
+
+
+def _tbt(data_dir, *args: str):
+    return runner.invoke(app, ["index", "tbt-depth", "--data-dir", str(data_dir), *args])
+
+
+def test_tbt_depth_cli_against_raw_desta(tmp_path, data_dir):
+    out, panel_out = tmp_path / "depth.csv", tmp_path / "panel.parquet"
+    result = _tbt(data_dir, "--out", str(out), "--panel-out", str(panel_out),
+                  "--countries", "CHN,KOR,USA", "--years", "2014-2018")
+    assert result.exit_code == 0, result.output
+    raw = _raw_depth(data_dir)
+    depth = pd.read_csv(out, dtype={"agreement_id": str}).set_index("agreement_id")
+    known = depth["depth"].dropna().astype(int)
+    pd.testing.assert_series_equal(known.sort_index(), raw.rename_axis("agreement_id")
+                                   .rename("depth").sort_index())
+    assert depth.loc["909", "name"] == "China Korea" and depth.loc["909", "depth"] == raw["909"]
+    panel = pd.read_parquet(panel_out)
+    assert len(panel) == 3 * 2 * 5
+    rows = panel.set_index(["exporter", "importer", "year"])
+    # China and Korea share APTA (62, 2006), the Bangkok Agreement (100, China's accession 2002)
+    # and, from 2015, their FTA (909): Depth is the deepest of those in force.
+    for i, j in (("CHN", "KOR"), ("KOR", "CHN")):
+        assert rows.loc[(i, j, 2014), "depth"] == max(raw["62"], raw.get("100", 0))
+        assert rows.loc[(i, j, 2018), "depth"] == max(raw["62"], raw.get("100", 0), raw["909"])
+        assert (rows.loc[(i, j), "fta"] == 1).all()
+    assert rows.loc[("CHN", "USA", 2018), "fta"] == 0
+
+
+def test_tbt_depth_cli_missing_option_equals_the_function(tmp_path, data_dir):
+    from hitex.data import desta
+    from hitex.indicators.tbt import tbt_depth
+
+    out = tmp_path / "depth.parquet"
+    result = _tbt(data_dir, "--out", str(out), "--missing", "zero_if_no_provision")
+    assert result.exit_code == 0, result.output
+    got = pd.read_parquet(out)
+    with pytest.warns(DataCoverageWarning):
+        expected = tbt_depth(desta.read_coding(data_dir), missing="zero_if_no_provision")
+    cols = ["agreement_id", *DESTA_ITEMS, "depth", "missing_items", "items_imputed"]
+    pd.testing.assert_frame_equal(got[cols], expected[cols], check_dtype=False)
+    assert got["tier"].astype(str).tolist() == expected["tier"].astype(str).tolist()
+    assert got["items_imputed"].any()  # differs from the default 'report'
+    report = tmp_path / "report.parquet"
+    assert _tbt(data_dir, "--out", str(report)).exit_code == 0
+    assert pd.read_parquet(report)["depth"].isna().sum() > got["depth"].isna().sum()
+    result = _tbt(data_dir, "--out", str(out), "--missing", "zero")
+    assert result.exit_code == 2
+
+
+def test_tbt_depth_cli_countries_any_case_and_unknown(tmp_path, data_dir):
+    out, panel_out = tmp_path / "depth.csv", tmp_path / "panel.csv"
+    result = _tbt(data_dir, "--out", str(out), "--panel-out", str(panel_out),
+                  "--countries", "chn,kor", "--years", "2018")
+    assert result.exit_code == 0, result.output
+    panel = pd.read_csv(panel_out)
+    assert sorted(panel["exporter"]) == ["CHN", "KOR"] and set(panel["year"]) == {2018}
+    assert (panel["fta"] == 1).all() and (panel["depth"] == 4).all()
+
+    out.unlink()
+    panel_out.unlink()
+    result = _tbt(data_dir, "--out", str(out), "--panel-out", str(panel_out),
+                  "--countries", "CHN,KOR,XXX")
+    assert result.exit_code == 2 and "'XXX'" in result.output
+    assert not out.exists() and not panel_out.exists()
+
+
+@pytest.mark.parametrize(("years", "expected"), [
+    ("2020-2018", "the first year is after the last"),
+    ("2018-", "not a year range"),
+    ("twenty", "not a year range"),
+])
+def test_tbt_depth_cli_bad_years_fail_before_writing(tmp_path, data_dir, years, expected):
+    out, panel_out = tmp_path / "depth.csv", tmp_path / "panel.csv"
+    result = _tbt(data_dir, "--out", str(out), "--panel-out", str(panel_out),
+                  "--years", years)
+    assert result.exit_code == 2
+    assert "--years" in result.output and expected in result.output
+    assert "range(" not in result.output  # no Python advice
+    assert not out.exists() and not panel_out.exists()
+
+
+def test_tbt_depth_cli_bad_panel_file_fails_before_writing(tmp_path, data_dir):
+    out = tmp_path / "depth.csv"
+    result = _tbt(data_dir, "--out", str(out), "--panel-out",
+                  str(tmp_path / "panel.json"))
+    assert result.exit_code == 2 and "--panel-out" in result.output
+    assert not out.exists()
+    result = _tbt(data_dir, "--out", str(out), "--countries", "CHN")
+    assert result.exit_code == 2 and "--panel-out" in result.output
+    assert not out.exists()

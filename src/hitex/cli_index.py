@@ -11,11 +11,14 @@ import contextlib
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from hitex.errors import HitexError
+from hitex.errors import DataFormatError, HitexError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 index_app = typer.Typer(help="Build indicators (trade facilitation, composite indices, ...).",
                         no_args_is_help=True)
@@ -51,12 +54,52 @@ def _done(path: Path, rows: int) -> None:
     typer.echo(f"wrote {rows:,} rows to {path}")
 
 
+_WRITABLE = (".csv", ".csv.gz", ".txt", ".tsv", ".xlsx", ".parquet")
+
+
+def _check_output(path: Path, option: str) -> None:
+    """Fail before anything is written when ``path`` has an extension that cannot be written."""
+    if not path.name.lower().endswith(_WRITABLE):
+        kind = f"{path.suffix!r} files" if path.suffix else "a file without an extension"
+        raise DataFormatError(f"{option} {path}: cannot write {kind}; name the file .csv, .tsv, "
+                              ".xlsx or .parquet.")
+
+
+def _year_range(years: str) -> range:
+    """Parse ``--years FIRST-LAST`` (or a single year) into the years of the panel."""
+    parts = years.split("-", 1)
+    try:
+        first, last = int(parts[0]), int(parts[-1])
+    except ValueError:
+        raise HitexError(f"--years {years!r} is not a year range; write it as FIRST-LAST, e.g. "
+                         "2000-2020, or give one year, e.g. 2018.") from None
+    if first > last:
+        raise HitexError(f"--years {years!r}: the first year is after the last; write FIRST-LAST "
+                         f"with FIRST <= LAST, e.g. {last}-{first}.")
+    return range(first, last + 1)
+
+
+def _gcr_scores(path: Path | None, sheet: str | None, data_dir: Path | None) -> pd.DataFrame:
+    """GCR scores from the bundle, a tidy CSV/Parquet file, WEF's workbook or a tidy sheet."""
+    from hitex.data.gcr import load_gcr, read_gci_workbook
+
+    if path is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_gci_workbook(path, sheet=sheet)
+    if sheet is not None:
+        raise HitexError("--sheet applies to an Excel (.xlsx) --input only; drop it.")
+    return load_gcr(data_dir=data_dir, path=path)
+
+
 @index_app.command("tfi")
 def tfi(
     out: OutOption,
     input_file: Annotated[Path | None, typer.Option(
-        "--input", "-i", help="GCR scores: the WEF GCI workbook or a tidy long file "
-        "(default: the bundle's scores).")] = None,
+        "--input", "-i", help="GCR scores: the WEF GCI workbook or a tidy long file (.csv, "
+        ".parquet or .xlsx with columns iso3, edition or year, indicator_code, value; default: "
+        "the bundle's scores).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Worksheet of an .xlsx --input (default: "
+                                              "WEF's 'Data' sheet, else the first sheet in "
+                                              "either layout).")] = None,
     year_rule: Annotated[str, typer.Option(help="Edition Y-(Y+1) -> year Y ('start') or Y+1 "
                                            "('end').")] = "start",
     min_count: Annotated[int, typer.Option(help="Secondaries needed for a primary.")] = 1,
@@ -67,10 +110,9 @@ def tfi(
     """Trade facilitation index of study 000 (4 primaries, 11 WEF scores, x 100/7)."""
     try:
         from hitex.data.files import write_table_file
-        from hitex.data.gcr import load_gcr
         from hitex.indicators.facilitation import tfi_coverage_by_year, trade_facilitation_index
 
-        scores = load_gcr(data_dir=data_dir, path=input_file)
+        scores = _gcr_scores(input_file, sheet, data_dir)
         frame = trade_facilitation_index(scores, year_rule=year_rule, min_count=min_count,
                                          index_min_count=index_min_count)
         _done(write_table_file(frame, out), len(frame))
@@ -208,10 +250,16 @@ def tbt_depth_cmd(
     out: OutOption,
     panel_out: Annotated[Path | None, typer.Option(help="Also write the pair-year panel "
                                                    "(FTA, Depth) here.")] = None,
-    years: Annotated[str, typer.Option(help="Years of the panel, e.g. 2000-2020.")]
-    = "2000-2020",
-    countries: Annotated[str | None, typer.Option(help="Comma-separated ISO3 codes of the "
-                                                  "panel (default: all).")] = None,
+    years: Annotated[str, typer.Option(help="Years of the panel, FIRST-LAST (e.g. 2000-2020) "
+                                       "or one year.")] = "2000-2020",
+    countries: Annotated[str | None, typer.Option(help="Comma-separated economies of the panel: "
+                                                  "ISO3 codes (any case) or names (default: "
+                                                  "all in DESTA).")] = None,
+    missing: Annotated[Literal["report", "zero_if_no_provision"], typer.Option(
+        help="Agreements with missing TBT item codes: 'report' leaves their depth missing; "
+        "'zero_if_no_provision' first sets the items of agreements without TBT provisions "
+        "(tbt_prov = 0) to 0. The built-in study tbt-gravity uses zero_if_no_provision.")]
+    = "report",
     check_study001: Annotated[bool, typer.Option(help="Print the check of study 001's "
                                                  "Table 6 against DESTA.")] = False,
     data_dir: DataDirOption = None,
@@ -226,20 +274,25 @@ def tbt_depth_cmd(
             tbt_depth,
         )
 
-        depth = tbt_depth(desta.read_coding(data_dir))
+        # check every option and build every table before writing anything
+        span = _year_range(years)
+        codes = [c.strip() for c in countries.split(",") if c.strip()] if countries else None
+        if countries is not None and (not codes or panel_out is None):
+            raise HitexError(f"--countries {countries!r} needs --panel-out and at least one "
+                             "code, e.g. --countries CHN,KOR --panel-out panel.csv.")
+        _check_output(out, "--out")
+        if panel_out:
+            _check_output(panel_out, "--panel-out")
+        depth = tbt_depth(desta.read_coding(data_dir), missing=missing)
+        panel = None
+        if panel_out:
+            panel = pair_year_panel(depth, desta.read_dyads(data_dir),
+                                    desta.read_withdrawals(data_dir), span, countries=codes,
+                                    data_dir=data_dir)
         _done(write_table_file(depth.drop(columns=["members"], errors="ignore").assign(
             members=depth["members"].map(" ".join) if "members" in depth else None), out),
             len(depth))
-        if panel_out:
-            try:
-                first, last = (int(y) for y in years.split("-", 1))
-            except ValueError as err:
-                raise HitexError(f"--years {years!r}: write it as FIRST-LAST, e.g. 2000-2020.") \
-                    from err
-            codes = [c.strip() for c in countries.split(",")] if countries else None
-            panel = pair_year_panel(depth, desta.read_dyads(data_dir),
-                                    desta.read_withdrawals(data_dir), range(first, last + 1),
-                                    countries=codes)
+        if panel_out is not None and panel is not None:
             _done(write_table_file(panel, panel_out), len(panel))
         if check_study001:
             typer.echo(check_study001_table6(depth).summary())

@@ -19,6 +19,7 @@ from hitex.errors import (
     DataCoverageWarning,
     DataFormatError,
     DataNotFoundError,
+    HitexError,
 )
 from hitex.indicators.tbt import check_study001_table6, pair_year_panel, tbt_depth
 
@@ -170,6 +171,65 @@ def test_china_korea_with_every_agreement(depth, dyads, withdrawals):
     # Brexit: DESTA ends the UK's membership of the EC-Albania SAA in 2020 (withdrawal 8_1).
     assert rows.loc[("GBR", "ALB", 2019), "fta"] == 1
     assert rows.loc[("ALB", "GBR", 2020), "fta"] == 0
+
+
+def test_panel_countries_in_any_case_or_by_name(depth, dyads, withdrawals, data_dir):
+    years = range(2014, 2019)
+    upper = pair_year_panel(depth, dyads, withdrawals, years, countries=["CHN", "KOR"])
+    for countries in (["chn", "kor"], ["China", "Kor"]):
+        got = pair_year_panel(depth, dyads, withdrawals, years, countries=countries,
+                              data_dir=data_dir)
+        pd.testing.assert_frame_equal(got, upper)
+    rows = upper.set_index(["exporter", "importer", "year"])
+    assert rows.loc[("CHN", "KOR", 2018), "fta"] == 1  # China-Korea FTA (909) since 2015
+    assert rows.loc[("KOR", "CHN", 2018), "depth"] == 4
+    # Aruba is a known economy that is in no DESTA agreement: FTA 0, not an error
+    aruba = pair_year_panel(depth, dyads, withdrawals, [2018], countries=["abw", "CHN"],
+                            data_dir=data_dir)
+    assert set(aruba["exporter"]) == {"ABW", "CHN"} and (aruba["fta"] == 0).all()
+
+
+def test_panel_unknown_country_raises_naming_it(depth, dyads, withdrawals, data_dir):
+    with pytest.raises(HitexError, match="'XXX'"):
+        pair_year_panel(depth, dyads, withdrawals, [2018], countries=["CHN", "KOR", "XXX"],
+                        data_dir=data_dir)
+
+
+def _tiny_trade_panel(path) -> None:
+    """Trade rows for CHN, KOR and USA in 2014 and 2018 (values invented)."""
+    rows = [(e, i, f"{e}_{i}", y, 1.0, 100.0) for e in ("CHN", "KOR", "USA")
+            for i in ("CHN", "KOR", "USA") for y in (2014, 2018)]
+    pd.DataFrame(rows, columns=["exporter", "importer", "pair_id", "year", "trade",
+                                "dist"]).to_csv(path, index=False)
+
+
+def test_tbt_depth_step_turns_coverage_warnings_into_notes(tmp_path, data_dir):
+    import yaml
+
+    from hitex.studies.gravity_data import build_dyadic, tbt_pairs
+    from hitex.studies.registry import builtin_studies
+    from hitex.studies.spec import parse_study
+
+    with pytest.warns(DataCoverageWarning) as record:
+        tbt_pairs(data_dir, ["CHN", "KOR", "USA"], [2014, 2018])
+    expected = list(dict.fromkeys(str(w.message) for w in record))
+    assert any("lack TBT item codes" in m for m in expected)
+    assert any("no TBT coding" in m for m in expected)
+
+    _tiny_trade_panel(tmp_path / "trade.csv")
+    doc = yaml.safe_load(builtin_studies()["tbt-gravity"].read_text(encoding="utf-8"))
+    doc["data"]["years"] = [2010, 2020]
+    doc["data"]["sources"] = [{"kind": "trade_panel", "dataset": "agtpa_4yr",
+                               "path": str(tmp_path / "trade.csv")}, {"kind": "tbt_depth"}]
+    spec = parse_study(doc)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataCoverageWarning)  # none may escape the step
+        built = build_dyadic(spec.data, data_dir, None)
+    notes = [n for n in built.notes if n.startswith("DESTA coverage: ")]
+    assert notes == [f"DESTA coverage: {m}" for m in expected]  # one line per distinct warning
+    rows = built.data.set_index(["exporter", "importer", "year"])
+    assert rows.loc[("CHN", "KOR", 2018), "fta"] == 1.0
+    assert rows.loc[("CHN", "KOR", 2018), "depth_x_fta"] == 4.0
 
 
 def naive_panel(depth, dyads, withdrawals, countries, years):

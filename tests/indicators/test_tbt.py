@@ -241,13 +241,18 @@ def test_panel_unknown_depth_missing():
 
 def test_panel_countries_and_unlisted_agreements():
     only_q = AGREEMENTS.loc[AGREEMENTS["agreement_id"] == "Q"]
-    with pytest.warns(DataCoverageWarning, match="not in `agreements`"):
+    with pytest.warns(DataCoverageWarning, match="without a row in the depth table") as record:
         panel = pair_year_panel(only_q, DYADS, WITHDRAWALS, [2001, 2002],
-                                countries=["AAA", "BBB", "EEE"])
+                                countries=["aaa", "BBB", " ddd"])  # codes of the dyads, any case
+    message = str(record[0].message)
+    assert "'P'" in message and "FTA = 0" in message
+    assert "filter dyads" not in message and "attrs" not in message  # no Python-only advice
     assert len(panel) == 3 * 2 * 2
+    assert set(panel["exporter"]) == {"AAA", "BBB", "DDD"}
     rows = panel.set_index(["exporter", "importer", "year"])["fta"]
     assert rows[("AAA", "BBB", 2001)] == 0 and rows[("AAA", "BBB", 2002)] == 1
-    assert rows[("BBB", "AAA", 2002)] == 1 and rows[("EEE", "AAA", 2002)] == 0
+    assert rows[("BBB", "AAA", 2002)] == 1
+    assert rows[("DDD", "AAA", 2002)] == 0  # only P links them, and P is left out
 
 
 def test_tie_goes_to_earliest_then_smallest_id():

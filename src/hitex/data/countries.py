@@ -404,7 +404,8 @@ def resolve(codes_or_names: str | Iterable[str], data_dir: PathLike = None) -> l
         raise HitexError(
             f"Could not resolve {len(problems)} country entr{'y' if len(problems) == 1 else 'ies'} "
             f"to an ISO3 code: {'; '.join(problems)}. Use ISO3 or ISO2 codes or English names; "
-            "country_table() lists every known economy."
+            "the list of known economies is hitex.data.countries.country_table() (bundle folder "
+            "country_groups)."
         )
     return out
 

@@ -289,7 +289,8 @@ def read_gci_workbook(
     (:data:`AGGREGATE_CODES`). The indicator code is ``GLOBAL ID`` (else
     ``Series code``). Cells marked ``n/a`` or left empty are missing.
 
-    *A tidy long file* (``.csv``, ``.parquet``): columns ``iso3``,
+    *A tidy long file* (``.csv``, ``.parquet``, or a workbook sheet whose
+    first row holds these names): columns ``iso3``,
     ``indicator_code``, ``value`` and one of ``edition``,
     ``edition_start_year`` or ``year`` (read as the start year :math:`Y` of
     the edition); ``indicator_name`` and ``source`` are optional.
@@ -330,7 +331,12 @@ def read_gci_workbook(
         raise DataNotFoundError(f"GCR file not found: {file}. Check the path.")
     suffix = file.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        raw = _read_publisher_xlsx(file, sheet=sheet, economy_codes=economy_codes)
+        tidy = _tidy_sheet(file, sheet)
+        if tidy is not None:
+            frame = pd.read_excel(file, sheet_name=tidy, dtype={"iso3": "str", "edition": "str"})
+            raw = _read_tidy(frame, file)
+        else:
+            raw = _read_publisher_xlsx(file, sheet=sheet, economy_codes=economy_codes)
     elif suffix == ".csv":
         raw = _read_tidy(pd.read_csv(file, dtype={"iso3": "str", "edition": "str"}), file)
     elif suffix in {".parquet", ".pq"}:
@@ -379,7 +385,7 @@ def _read_publisher_xlsx(
         if sheet is not None and sheet not in book.sheetnames:
             raise DataFormatError(
                 f"{file.name} has no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)}); "
-                "pass sheet= with the name of the data sheet."
+                "pass the name of the data sheet (sheet=, or --sheet on the command line)."
             )
         data_first = sorted(book.sheetnames, key=lambda s: s.strip().lower() != "data")
         for name in [sheet] if sheet is not None else data_first:
@@ -393,11 +399,35 @@ def _read_publisher_xlsx(
                 return _parse_data_sheet(rows, header, file, economy_codes)
     finally:
         book.close()
+    where = f"sheet '{sheet}'" if sheet is not None else "any sheet"
     raise DataFormatError(
-        f"{file.name} has no sheet with a header row holding 'Edition' and 'Attribute' (WEF's "
-        "'Data' sheet layout). Pass sheet= or convert the file to a tidy CSV with columns iso3, "
-        "edition, indicator_code, value."
+        f"{file.name} is neither WEF's GCI workbook (a header row holding 'Edition' and "
+        f"'Attribute') nor a tidy table (first row: iso3, indicator_code, value and edition or "
+        f"year) in {where}. Choose the data sheet (sheet=, or --sheet on the command line), or "
+        "give the table the columns of a tidy file."
     )
+
+
+def _tidy_sheet(file: Path, sheet: str | None) -> str | None:
+    """The first sheet (or ``sheet``) whose first row names the tidy columns, else None."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(file, read_only=True, data_only=True)
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise DataFormatError(
+                f"{file.name} has no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)}); "
+                "pass the name of the data sheet (sheet=, or --sheet on the command line)."
+            )
+        for name in [sheet] if sheet is not None else book.sheetnames:
+            first = next(book[name].iter_rows(max_row=1, values_only=True), ())
+            head = {_norm(c) for c in first}
+            if {"iso3", "indicator_code", "value"} <= head and \
+                    head & {"edition", "edition_start_year", "year"}:
+                return name
+    finally:
+        book.close()
+    return None
 
 
 def _looks_like_codes(cells: list[Any]) -> bool:

@@ -36,7 +36,7 @@ _WHERE = {
     "tbt_depth": "tbt",
     "depth_tier": "tbt",
     "pair_year_panel": "tbt",
-    "check_study001_table6": "tbt",
+    "check_study001_table6": "tbt_table6",
     "classification": "products",
     "classify": "products",
     "aggregate_by_category": "products",

@@ -114,15 +114,18 @@ def cepii_distance(bundle: Path, measure: str = "distw") -> pd.DataFrame:
 
 def tbt_pairs(bundle: Path, countries: list[str], years: list[int],
               missing: str = "zero_if_no_provision") -> pd.DataFrame:
-    """FTA and Depth x FTA by exporter-importer-year from DESTA (all coded agreements)."""
+    """FTA and Depth x FTA by exporter-importer-year from DESTA (all coded agreements).
+
+    Coverage gaps (agreements without TBT codes or without a coding, dyads
+    without an entry-into-force year) are reported as
+    :class:`~hitex.errors.DataCoverageWarning`.
+    """
     from hitex.data import desta
     from hitex.indicators.tbt import pair_year_panel, tbt_depth
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        depth = tbt_depth(desta.read_coding(bundle), missing=missing)  # type: ignore[arg-type]
-        panel = pair_year_panel(depth, desta.read_dyads(bundle), desta.read_withdrawals(bundle),
-                                years, countries=countries)
+    depth = tbt_depth(desta.read_coding(bundle), missing=missing)  # type: ignore[arg-type]
+    panel = pair_year_panel(depth, desta.read_dyads(bundle), desta.read_withdrawals(bundle),
+                            years, countries=countries, data_dir=bundle)
     out = panel[["exporter", "importer", "year", "fta", "depth", "depth_x_fta"]].copy()
     for col in ("exporter", "importer"):
         out[col] = out[col].astype(str)
@@ -200,7 +203,14 @@ def build_dyadic(spec: DataSpec, bundle: Path, base_dir: Path | None) -> BuiltPa
     )
     for src in spec.sources:
         if isinstance(src, TbtDepthSource):
-            pairs = tbt_pairs(bundle, countries, years, src.missing)
+            from hitex.errors import DataCoverageWarning
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                pairs = tbt_pairs(bundle, countries, years, src.missing)
+            for w in caught:
+                if not issubclass(w.category, DataCoverageWarning):
+                    warnings.warn(w.message, stacklevel=2)
             pairs = pairs.rename(columns={"exporter": ex, "importer": im, "year": time})
             flows = flows.merge(pairs, on=[ex, im, time], how="left")
             for col in ("fta", "depth_x_fta"):
@@ -211,6 +221,8 @@ def build_dyadic(spec: DataSpec, bundle: Path, base_dir: Path | None) -> BuiltPa
                 "(bilateral and plurilateral), Depth = the deepest agreement's TBT depth 0-8 "
                 f"(missing items: {src.missing}); intra-national rows have FTA = 0."
             )
+            coverage = [str(w.message) for w in caught if issubclass(w.category, DataCoverageWarning)]
+            built.notes += [f"DESTA coverage: {text}" for text in dict.fromkeys(coverage)]
         elif isinstance(src, DistanceSource):
             dist = cepii_distance(bundle, src.measure).rename(
                 columns={"exporter": ex, "importer": im, src.measure: src.name})
