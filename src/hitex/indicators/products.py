@@ -226,9 +226,9 @@ def normalize_codes(codes: pd.Series, column: str = "code", level: int | None = 
         if level is None:
             raise DataFormatError(
                 f"column {column!r} holds numbers, so codes that start with 0 (SITC 054, HS 0101) "
-                "cannot be told apart from shorter codes. Read the column as text "
-                f"(pd.read_csv(..., dtype={{{column!r}: str}})) or pass level=<number of digits> "
-                "to left-pad the codes with zeros."
+                "cannot be told apart from shorter codes. Store the codes as text (in Python: "
+                f"pd.read_csv(..., dtype={{{column!r}: str}})) or give the number of digits "
+                "(level=N; on the command line --level N) to left-pad the codes with zeros."
             )
         values = pd.to_numeric(codes)
         frac = values.dropna() % 1
