@@ -62,3 +62,29 @@ def test_same_result_from_every_format(tmp_path, ext):
     assert result.exit_code == 0, result.output
     got = pd.read_csv(out).set_index("exporter")
     assert got.loc["A", "ht_total"] == 0.0 and got.loc["B", "ht_aerospace"] == 2.0
+
+
+def test_gbk_csv_with_chinese_headers_and_stata_missing(tmp_path):
+    """A CSV saved by Chinese Excel (GBK) with Stata's '.' for missing values."""
+    text = "省份,年份,专利申请数\n北京,2020,.\n浙江,2020,1234\n"
+    path = tmp_path / "patents.csv"
+    path.write_bytes(text.encode("gbk"))
+    got = read_table(path)
+    assert list(got.columns) == ["省份", "年份", "专利申请数"]
+    assert got["省份"].tolist() == ["北京", "浙江"]
+    assert pd.isna(got.loc[0, "专利申请数"]) and got.loc[1, "专利申请数"] == 1234
+
+
+def test_utf8_with_byte_order_mark(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("\ufeffiso3,value\nCHN,1\n".encode())
+    assert list(read_table(path).columns) == ["iso3", "value"]
+
+
+def test_undecodable_file_names_the_encodings(tmp_path):
+    from hitex.errors import DataFormatError
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n\x81\x20\xff\xfe,1\n")
+    with pytest.raises(DataFormatError, match="UTF-8 nor GB18030"):
+        read_table(path)

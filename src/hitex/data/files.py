@@ -24,9 +24,41 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
+#: Encodings tried in turn for text files: UTF-8 (a byte-order mark is removed), then GB18030,
+#: the superset of GBK and GB2312 in which Chinese Excel and statistics software save CSV files.
+ENCODINGS = ("utf-8", "gb18030")
+
+#: Cell texts read as missing besides pandas' defaults: Stata's "." and Excel's "#N/A" variants.
+EXTRA_MISSING = (".", "#N/A N/A", "#DIV/0!")
+
+
+def read_csv_text(path: str | os.PathLike[str], **kwargs: object) -> pd.DataFrame:
+    """``pandas.read_csv`` that also reads GBK/GB18030 files and Stata's ``.`` as missing.
+
+    Raises
+    ------
+    DataFormatError
+        If the file is in none of :data:`ENCODINGS`.
+    """
+    kwargs.setdefault("na_values", list(EXTRA_MISSING))
+    last: UnicodeDecodeError | None = None
+    for encoding in ENCODINGS:
+        try:
+            return pd.read_csv(path, encoding=encoding, **kwargs)  # type: ignore[arg-type]
+        except UnicodeDecodeError as err:
+            last = err
+    raise DataFormatError(
+        f"cannot read {path}: it is neither UTF-8 nor GB18030/GBK text ({last}). Save it as "
+        "UTF-8 CSV (Excel: 'CSV UTF-8')."
+    )
+
+
 def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0,
                text_columns: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """Read a CSV, TSV, Excel or Parquet file into a DataFrame.
+
+    Text files may be UTF-8 or GB18030/GBK (:func:`read_csv_text`); a lone
+    ``.`` (Stata's missing value) and Excel error texts are read as missing.
 
     ``text_columns`` are read as text from CSV, TSV and Excel files (product
     codes keep their leading zeros; Excel cells that hold numbers become their
@@ -51,11 +83,11 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0,
     dtype = {c: str for c in text_columns} or None
     try:
         if ext in (".csv", ".csv.gz", ".txt"):
-            return pd.read_csv(p, dtype=dtype)
+            return read_csv_text(p, dtype=dtype)
         if ext == ".tsv":
-            return pd.read_csv(p, sep="\t", dtype=dtype)
+            return read_csv_text(p, sep="\t", dtype=dtype)
         if ext in (".xlsx", ".xls"):
-            return pd.read_excel(p, sheet_name=sheet, dtype=dtype)
+            return pd.read_excel(p, sheet_name=sheet, dtype=dtype, na_values=list(EXTRA_MISSING))
         if ext == ".parquet":
             return _text_where_text(pd.read_parquet(p), text_columns)
     except (ValueError, OSError, UnicodeDecodeError) as err:

@@ -338,7 +338,9 @@ def read_gci_workbook(
         else:
             raw = _read_publisher_xlsx(file, sheet=sheet, economy_codes=economy_codes)
     elif suffix == ".csv":
-        raw = _read_tidy(pd.read_csv(file, dtype={"iso3": "str", "edition": "str"}), file)
+        from hitex.data.files import read_csv_text
+
+        raw = _read_tidy(read_csv_text(file, dtype={"iso3": "str", "edition": "str"}), file)
     elif suffix in {".parquet", ".pq"}:
         raw = _read_tidy(pd.read_parquet(file), file)
     else:

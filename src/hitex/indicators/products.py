@@ -510,11 +510,13 @@ def load_concordance(
             f"concordance file {str(path)!r} not found; download the HS-SITC correspondence "
             "table (UN Statistics Division or WITS) and pass its path"
         )
+    from hitex.data.files import read_csv_text
+
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        raw = read_csv_text(path, dtype=str, keep_default_na=False, na_values=[""])
     elif suffix in (".tsv", ".txt"):
-        raw = pd.read_csv(path, dtype=str, sep="\t", keep_default_na=False, na_values=[""])
+        raw = read_csv_text(path, dtype=str, sep="\t", keep_default_na=False, na_values=[""])
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         raw = pd.read_excel(path, dtype=str, sheet_name=0 if sheet is None else sheet)
     else:
