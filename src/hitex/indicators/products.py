@@ -571,9 +571,10 @@ def _clean_concordance_codes(col: pd.Series, name: str, file: str) -> pd.Series:
 # --------------------------------------------------------------------------- helpers
 def _warn_lost_zeros(codes: pd.Series, column: str) -> None:
     """Warn when some codes are one digit shorter than most: lost leading zeros?"""
-    lengths = codes.dropna().str.len()
-    if lengths.empty:
+    present = codes.dropna()
+    if present.empty or present.str.startswith("0").any():  # zeros kept: stored as text
         return
+    lengths = present.str.len()
     counts = lengths.value_counts()
     modal = int(counts.idxmax())
     short = int(counts.get(modal - 1, 0))
