@@ -294,3 +294,18 @@ def test_tbt_depth_cli_bad_panel_file_fails_before_writing(tmp_path, data_dir):
     result = _tbt(data_dir, "--out", str(out), "--countries", "CHN")
     assert result.exit_code == 2 and "--panel-out" in result.output
     assert not out.exists()
+
+
+def test_rca_command_by_hand_and_codes_keep_zeros(tmp_path):
+    exports = pd.DataFrame({"country": ["A", "A", "B"], "product": ["0101", "8542", "0101"],
+                            "value": [1.0, 3.0, 4.0]})
+    src = tmp_path / "x.csv"
+    exports.to_csv(src, index=False)
+    out = tmp_path / "rca.csv"
+    result = runner.invoke(app, ["index", "rca", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out, dtype={"product": str}).set_index(["country", "product"])["rca"]
+    # world 8: product 0101 share 5/8; A exports 1 of 4 in 0101 -> (1/4)/(5/8) = 0.4
+    assert got[("A", "0101")] == pytest.approx(0.4)
+    assert got[("B", "0101")] == pytest.approx(1 / (5 / 8))
+    assert got[("A", "8542")] == pytest.approx((3 / 4) / (3 / 8))

@@ -234,13 +234,37 @@ def prody_cmd(
         from hitex.data.files import read_table, write_table_file
         from hitex.indicators.sophistication import expy, prody
 
-        trade = read_table(input_file)
+        trade = read_table(input_file, text_columns=[product])  # codes keep leading zeros
         table = prody(trade, read_table(gdp), country=country, product=product, value=value,
                       year=year, gdp=gdp_col)
         _done(write_table_file(table, out), len(table))
         if expy_out:
             e = expy(trade, table, country=country, product=product, value=value, year=year)
             _done(write_table_file(e, expy_out), len(e))
+    except HitexError as err:
+        _fail(err)
+
+
+@index_app.command("rca")
+def rca_cmd(
+    input_file: Annotated[Path, typer.Argument(help="Exports by country (or province) and "
+                                               "product.")],
+    out: OutOption,
+    country: Annotated[str, typer.Option(help="Exporter column.")] = "country",
+    product: Annotated[str, typer.Option(help="Product column.")] = "product",
+    value: Annotated[str, typer.Option(help="Export value column.")] = "value",
+    year: Annotated[str | None, typer.Option(help="Year column, if any (RCA year by "
+                                             "year).")] = None,
+) -> None:
+    """Balassa revealed comparative advantage by exporter and product."""
+    try:
+        from hitex.data.files import read_table, write_table_file
+        from hitex.indicators.sophistication import rca
+
+        trade = read_table(input_file, text_columns=[product])  # codes keep leading zeros
+        with _plain_warnings():
+            table = rca(trade, country=country, product=product, value=value, year=year)
+        _done(write_table_file(table, out), len(table))
     except HitexError as err:
         _fail(err)
 
