@@ -198,8 +198,11 @@ def test_keyword_frequency_series() -> None:
     assert isinstance(out, pd.Series) and list(out.index) == list(texts.index)
     # 1 / 6 characters; missing text -> NaN; 2 / 8 characters.
     assert out.iloc[0] == pytest.approx(1 / 6) and math.isnan(out.iloc[1]) and out.iloc[2] == pytest.approx(2 / 8)
-    with pytest.raises(EmptySampleError, match="Hubei 2020"):
-        inn.keyword_frequency(pd.Series({"Zhejiang 2020": "数字", "Hubei 2020": "5G!"}), ["数字"])
+    # A text without Han characters has W = 0: its frequency 0/0 is missing, the others stay.
+    out = inn.keyword_frequency(pd.Series({"Zhejiang 2020": "数字", "Hubei 2020": "5G!"}), ["数字"])
+    assert out.iloc[0] == 1 / 2 and math.isnan(out.iloc[1])
+    with pytest.raises(EmptySampleError, match="has no Han characters"):
+        inn.keyword_frequency(pd.Series({"Zhejiang 2020": "", "Hubei 2020": "5G!"}), ["数字"])
 
 
 def test_keyword_errors() -> None:

@@ -152,8 +152,9 @@ def test_missing_term_is_blank_and_order_of_first_appearance(two_models) -> None
 
 def test_fixed_effect_rows(two_models) -> None:
     table = regression_table(two_models)
-    assert row_of(table, "Country FE") == ("Country FE", "Yes", "No")
-    assert row_of(table, "Year FE") == ("Year FE", "Yes", "Yes")
+    # Without a label the row reads the variable name as written, not capitalised.
+    assert row_of(table, "country FE") == ("country FE", "Yes", "No")
+    assert row_of(table, "year FE") == ("year FE", "Yes", "Yes")
     table = regression_table(two_models, fe_labels={"year": "Year effects"})
     assert row_of(table, "Year effects") == ("Year effects", "Yes", "Yes")
     no_fe = fake({"x": (1.0, 0.5, 0.5)}, spec=FakeSpec(fixed_effects=()))
@@ -346,8 +347,8 @@ def test_text_snapshot(two_models) -> None:
             sp(16 + 2 + 1) + "(0.085)" + sp(2 + 2 + 1) + "(0.091)",
             "gdp" + sp(13 + 2 + 1) + "-1.500**",
             sp(16 + 2 + 1) + "(0.700)",
-            "Country FE" + sp(6 + 2 + 3) + "Yes" + sp(4 + 2 + 3) + "No",
-            "Year FE" + sp(9 + 2 + 3) + "Yes" + sp(4 + 2 + 3) + "Yes",
+            "country FE" + sp(6 + 2 + 3) + "Yes" + sp(4 + 2 + 3) + "No",
+            "year FE" + sp(9 + 2 + 3) + "Yes" + sp(4 + 2 + 3) + "Yes",
             "N" + sp(15 + 2 + 3) + "424" + sp(4 + 2 + 2) + "1,321",
             "R-squared" + sp(7 + 2 + 2) + "0.031" + sp(3 + 2 + 2) + "0.151",
             "Within R-squared" + sp(2 + 2) + "0.012",

@@ -107,3 +107,27 @@ def test_partner_col_needs_a_dyadic_study():
                                    "unit_col": "iso3", "partner_col": "importer"})
     with pytest.raises(StudySpecError, match="dyadic"):
         parse_study(doc)
+
+
+def test_a_key_written_twice_is_an_error(tmp_path):
+    text = yaml.safe_dump(MINIMAL, sort_keys=False).replace(
+        "lgdp: log(gdppc)", "lgdp: log(gdppc)\n    lgdp: ln1p(gdppc)")
+    path = tmp_path / "twice.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(StudySpecError, match="key 'lgdp' is written twice"):
+        load_study(path)
+
+
+def test_no_tables_and_years_and_name_messages():
+    doc = copy.deepcopy(MINIMAL)
+    doc["tables"] = []
+    with pytest.raises(StudySpecError, match="at least one table"):
+        parse_study(doc)
+    doc = copy.deepcopy(MINIMAL)
+    doc["data"]["years"] = "2008-2019"
+    with pytest.raises(StudySpecError, match=r"years: \[2008, 2019\]"):
+        parse_study(doc)
+    doc = copy.deepcopy(MINIMAL)
+    doc["name"] = "Y2 study"
+    with pytest.raises(StudySpecError, match="e.g. y2-study"):
+        parse_study(doc)

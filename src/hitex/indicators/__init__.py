@@ -40,7 +40,7 @@ _WHERE = {
     "classification": "products",
     "classify": "products",
     "aggregate_by_category": "products",
-    "load_concordance": "products",
+    "load_concordance": "concordance",
     "hightech_exports": "hightech",
     "rca": "sophistication",
     "prody": "sophistication",

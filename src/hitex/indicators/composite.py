@@ -51,6 +51,7 @@ from hitex.errors import (
     NonNumericError,
     SpecificationError,
 )
+from hitex.indicators._keys import plain_index
 
 Normalization = Literal["none", "minmax", "zscore"]
 Layout = Literal["auto", "long", "wide"]
@@ -319,6 +320,7 @@ def _to_wide(
     layout: Layout,
 ) -> pd.DataFrame:
     """Secondary values indexed by (unit, period), one float column per secondary."""
+    data = plain_index(data)
     if layout == "auto":
         is_long = indicator in data.columns and value in data.columns
         is_wide = any(s in data.columns for s in spec.secondaries)

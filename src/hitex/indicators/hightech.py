@@ -48,6 +48,7 @@ from hitex.errors import (
     EmptySampleError,
     SpecificationError,
 )
+from hitex.indicators._keys import plain_index
 from hitex.indicators.products import (
     DEFAULT_CLASSIFICATION,
     _as_classification,
@@ -139,6 +140,7 @@ def hightech_exports(
     1        B           0.0      50.0         50.0     100.0
     """
     _require_frame(trade, "trade")
+    trade = plain_index(trade).reset_index(drop=True)
     by = [by] if isinstance(by, str) else list(by)
     if not by:
         raise SpecificationError("by= needs at least one grouping column, e.g. ('exporter', 'year')")

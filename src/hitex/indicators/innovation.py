@@ -68,6 +68,7 @@ import pandas as pd
 from hitex.data import china
 from hitex.errors import (
     ColumnNotFoundError,
+    DataCoverageWarning,
     DuplicateKeyError,
     EmptySampleError,
     HitexError,
@@ -75,15 +76,18 @@ from hitex.errors import (
     NonNumericError,
     SpecificationError,
 )
+from hitex.indicators._keys import merge_keys, plain_index
+from hitex.indicators.distances import (
+    EARTH_RADIUS_KM,
+    _reference_point,
+    capital_distances,
+    great_circle_km,
+)
 
 __all__ = [
     "EARTH_RADIUS_KM", "POPULATION_UNITS", "digital_innovation", "keyword_counts",
     "keyword_frequency", "great_circle_km", "capital_distances", "policy_instrument",
 ]  # fmt: skip
-
-#: Mean Earth radius R1 = (2a + b) / 3 of the GRS80/WGS84 ellipsoid, km (Moritz 2000,
-#: "Geodetic Reference System 1980", Journal of Geodesy 74: 128-133).
-EARTH_RADIUS_KM = 6371.0088
 
 #: Persons per unit of the population column.
 POPULATION_UNITS: dict[str, float] = {"persons": 1.0, "10k_persons": 1e4, "万人": 1e4, "million_persons": 1e6}
@@ -109,7 +113,7 @@ def _as_frame(obj: pd.DataFrame | pd.Series, value_col: str, unit: str, time: st
     if missing:
         raise ColumnNotFoundError(f"{role} has no column(s) {missing} (it has {list(obj.columns)}). Rename "
                                   f"the columns or pass unit=, time=, {role}_col=.")
-    return obj[[unit, time, value_col]].copy()
+    return plain_index(obj)[[unit, time, value_col]].reset_index(drop=True)
 
 
 def _check(frame: pd.DataFrame, col: str, unit: str, time: str, role: str) -> pd.DataFrame:
@@ -185,7 +189,8 @@ def digital_innovation(
         ``"patents"``) and ``name`` (``"dti"`` / ``"dtig"``).
     unit, time, patents_col, population_col, name : str, optional
         Key columns (default ``"province_code"``, ``"year"``), value columns and
-        the output column.
+        the output column. The keys may be stored differently in the two tables
+        (33, 33.0, ``"33"``; 2020, ``"2020"``, ``"2020年"``).
 
     Returns
     -------
@@ -240,7 +245,8 @@ def digital_innovation(
     pop = _check(pop, population_col, unit, time, "population").rename(columns={population_col: "_n"})
     _raise_if(pat["_p"] < 0, pat, unit, time, f"patents column '{patents_col}' is negative for "
               "{where}; patent counts cannot be negative. Fix the data.")
-    merged = pat.merge(pop, on=[unit, time], how="left", validate="one_to_one")
+    merged = merge_keys(pat, pop, [unit, time], how="left", tables=("patents", "population"),
+                        year_keys=[time], validate="one_to_one")
     _raise_if(merged["_p"].notna() & merged["_n"].isna(), merged, unit, time,
               f"No population for {{where}} although patents are given ({unit}, {time}). Add the "
               f"population of these unit-years (column '{population_col}') or drop their patent rows.")
@@ -375,7 +381,9 @@ def keyword_counts(
     pandas.DataFrame
         Indexed like ``text`` (a single text gets index ``[0]``), with
         ``keyword_hits`` :math:`h`, ``word_count`` :math:`W` and
-        ``keyword_frequency`` :math:`h / W`.
+        ``keyword_frequency`` :math:`h / W`. A missing text gives missing
+        counts; an empty or blank text (:math:`W = 0`) gives :math:`h = W = 0`
+        and a missing frequency (0/0 is undefined), not 0.
 
     Raises
     ------
@@ -385,7 +393,8 @@ def keyword_counts(
         jieba asked for but not installed (says ``pip install jieba``); a
         text that is not a string.
     EmptySampleError
-        A text without words, whose frequency is undefined.
+        Texts were given but none has a word (a single empty text, or only
+        empty ones).
     """
     if language not in ("zh", "en"):
         raise SpecificationError(f"language={language!r}; use 'zh' (Chinese) or 'en' (English).")
@@ -400,7 +409,6 @@ def keyword_counts(
     if not isinstance(text, pd.Series) and not isinstance(text, str):
         raise HitexError(f"text must be a string or a pandas Series of strings, not {type(text).__name__}.")
     rows: list[dict[str, float]] = []
-    empty: list[object] = []
     for label, value in series.items():
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
             rows.append({"keyword_hits": np.nan, "word_count": np.nan, **dict.fromkeys(words, np.nan)})
@@ -408,15 +416,13 @@ def keyword_counts(
         if not isinstance(value, str):
             raise HitexError(f"text at {label!r} is a {type(value).__name__}, not a string; convert it with .astype(str).")
         hits, count = _count_text(value, words, language, segmenter)
-        if count == 0:
-            empty.append(label)
         rows.append({"keyword_hits": float(sum(hits.values())), "word_count": float(count), **hits})
-    if empty:
+    out = pd.DataFrame(rows, index=series.index, columns=["keyword_hits", "word_count", *words])
+    if len(out) and not (out["word_count"] > 0).any() and out["word_count"].notna().any():
         unit = "Han characters" if language == "zh" and segmenter == "chars" else "words"
-        raise EmptySampleError(f"text at {empty[:_MAX_LISTED]} has no {unit}, so the keyword frequency "
-                               "is undefined. Supply the text or drop the row.")
-    out = pd.DataFrame(rows, index=series.index)
-    out["keyword_frequency"] = out["keyword_hits"] / out["word_count"]
+        raise EmptySampleError(f"the input has no {unit} (every text is empty or blank), so no keyword "
+                               "frequency can be computed. Supply the texts.")
+    out["keyword_frequency"] = out["keyword_hits"] / out["word_count"].where(out["word_count"] > 0)
     columns = ["keyword_hits", "word_count", "keyword_frequency"] + (words if by_keyword else [])
     return out[columns]
 
@@ -452,93 +458,7 @@ def keyword_frequency(
     return float(counts["keyword_frequency"].iloc[0])
 
 
-# --------------------------------------------------------------------------- distances
-def _coordinate(value: Any, role: str, low: float, high: float) -> np.ndarray:
-    try:
-        array = np.asarray(value, dtype="float64")
-    except (TypeError, ValueError) as err:
-        raise NonNumericError(f"{role} must be numeric degrees; got {value!r}.") from err
-    outside = np.abs(array) > high if low == -high else (array < low) | (array > high)
-    if np.any(outside):
-        raise HitexError(f"{role} has values outside [{low:g}, {high:g}] degrees, e.g. "
-                         f"{array[outside].ravel()[0]:g}. Give decimal degrees in the order "
-                         "(lat1, lon1, lat2, lon2).")
-    return array
-
-
-def great_circle_km(
-    lat1: Any, lon1: Any, lat2: Any, lon2: Any, *, radius_km: float = EARTH_RADIUS_KM
-) -> Any:
-    r"""Great-circle distance on a sphere by the haversine formula, in km.
-
-    .. math::
-
-        h = \sin^2\frac{\varphi_2-\varphi_1}{2}
-            + \cos\varphi_1\cos\varphi_2\sin^2\frac{\lambda_2-\lambda_1}{2},
-        \qquad d = 2R\arcsin\sqrt{h}
-
-    with latitudes :math:`\varphi`, longitudes :math:`\lambda` in radians and
-    :math:`R` = ``radius_km`` (mean Earth radius 6371.0088 km). Unlike the
-    spherical law of cosines it keeps its digits for short distances.
-    Ellipsoidal (geodesic) distances differ by up to about 0.5 %.
-
-    Parameters
-    ----------
-    lat1, lon1, lat2, lon2 : float or array-like
-        Decimal degrees (north and east positive); arrays broadcast.
-    radius_km : float, default :data:`EARTH_RADIUS_KM`
-        Sphere radius.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        Distance in km (NaN where a coordinate is missing).
-
-    Raises
-    ------
-    NonNumericError, HitexError
-        Non-numeric coordinates; latitudes outside [-90, 90] or longitudes
-        outside [-180, 360] (the message gives the argument order).
-    """
-    phi1 = np.radians(_coordinate(lat1, "lat1", -90, 90))
-    phi2 = np.radians(_coordinate(lat2, "lat2", -90, 90))
-    lam1 = np.radians(_coordinate(lon1, "lon1", -180, 360))
-    lam2 = np.radians(_coordinate(lon2, "lon2", -180, 360))
-    h = np.sin((phi2 - phi1) / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2) ** 2
-    d = 2 * radius_km * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    return float(d) if np.ndim(d) == 0 else d
-
-
-def _reference_point(reference: str | tuple[float, float]) -> tuple[float, float, str]:
-    if isinstance(reference, tuple):
-        if len(reference) != 2:
-            raise SpecificationError(f"reference={reference!r}; give a capital's name or (lat, lon).")
-        return float(reference[0]), float(reference[1]), f"({reference[0]}, {reference[1]})"
-    table = china.provinces()
-    key = re.sub(r"(\s+city|市)$", "", str(reference).strip(), flags=re.IGNORECASE).casefold()
-    match = table[(table["capital_en"].str.casefold() == key) | (table["capital_zh"] == key)]
-    if match.empty:
-        raise HitexError(f"reference={reference!r} is not a provincial capital known to hitex ("
-                         f"{', '.join(table['capital_en'])}); give one of these or (lat, lon).")
-    row = match.iloc[0]
-    return float(row["capital_lat"]), float(row["capital_lon"]), str(row["capital_en"])
-
-
-def capital_distances(reference: str | tuple[float, float] = "Hangzhou") -> pd.DataFrame:
-    """Great-circle distance from each provincial capital to a reference city.
-
-    ``reference`` is a provincial capital in English or Chinese (``"Hangzhou"``,
-    ``"杭州"``) or (lat, lon) in decimal degrees. Returns 31 rows:
-    ``province_code``, ``province_en``, ``capital_en``, ``distance_km``
-    (:func:`great_circle_km`; coordinates from :func:`hitex.data.china.provinces`).
-    """
-    lat, lon, _ = _reference_point(reference)
-    table = china.provinces()
-    out = table[["province_code", "province_en", "capital_en"]].copy()
-    out["distance_km"] = great_circle_km(table["capital_lat"].to_numpy(), table["capital_lon"].to_numpy(), lat, lon)
-    return out
-
-
+# --------------------------------------------------------------------------- instrument
 def policy_instrument(
     frequencies: pd.DataFrame,
     province_col: str,
@@ -587,7 +507,11 @@ def policy_instrument(
     pandas.DataFrame
         A copy of ``frequencies`` with ``province_code`` (added when absent),
         ``distance_km`` (after the floor) and ``name``. Missing frequencies give
-        a missing instrument.
+        a missing instrument. A row without a province (missing or blank in
+        ``province_col``) gets a missing ``province_code`` (then a nullable
+        integer column), ``distance_km`` and instrument, with a
+        :class:`~hitex.errors.DataCoverageWarning` giving the number of such
+        rows.
 
     Raises
     ------
@@ -603,7 +527,14 @@ def policy_instrument(
                                       f"{list(frequencies.columns)}); pass {arg}= with the right name.")
     if min_distance_km is not None and not min_distance_km > 0:
         raise SpecificationError(f"min_distance_km={min_distance_km!r} must be a positive distance in km.")
-    codes = china.resolve_provinces(frequencies[province_col])
+    provinces = frequencies[province_col]
+    absent = provinces.isna() | provinces.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+    found = iter(china.resolve_provinces(provinces[~absent]))
+    codes = [None if a else next(found) for a in absent]
+    if absent.any():
+        warnings.warn(f"{int(absent.sum())} row(s) have no province in column '{province_col}'; their "
+                      f"province_code, distance_km and {name} are left missing. Fill in the province "
+                      "or drop these rows.", DataCoverageWarning, stacklevel=2)
     freq = frequencies[frequency_col]
     if pd.api.types.is_bool_dtype(freq) or not pd.api.types.is_numeric_dtype(freq):
         raise NonNumericError(f"frequency column '{frequency_col}' is not numeric (dtype {freq.dtype}); "
@@ -615,8 +546,9 @@ def policy_instrument(
     distances = capital_distances(reference).set_index("province_code")
     out = frequencies.copy()
     if "province_code" not in out.columns:
-        out["province_code"] = codes
-    distance = pd.Series([float(distances.at[c, "distance_km"]) for c in codes], index=out.index)
+        out["province_code"] = pd.array(codes, dtype="Int64") if absent.any() else codes
+    distance = pd.Series([np.nan if c is None else float(distances.at[c, "distance_km"]) for c in codes],
+                         index=out.index)
     zero = distance <= 1e-9
     if zero.any() and min_distance_km is None:
         provinces = sorted({distances.at[c, "province_en"] for c, z in zip(codes, zero, strict=True) if z})

@@ -32,11 +32,13 @@ A traded code that is *coarser* than the list where the list splits it (SITC
 cannot be classified exactly; :func:`classify` reports such codes with a
 :class:`~hitex.errors.DataCoverageWarning`.
 
-HS <-> SITC concordances. No maintained Python package on PyPI ships the
-UN Statistics Division / WITS correspondence tables (the maintained one is the
-R package ``concordance``). :func:`load_concordance` therefore reads a
-concordance file that the user downloads (CSV or Excel), keeps codes as text
-and reports codes that map to more than one target code.
+Codes stored as numbers (a numeric column, or numbers in an object column as
+Excel files give) need ``level``; a column that mixes numbers and text needs
+it too, because the numbers may have lost their leading zeros.
+
+HS <-> SITC concordances: :func:`load_concordance` (in
+:mod:`hitex.indicators.concordance`, also importable from here) reads a
+concordance file that the user downloads (CSV or Excel).
 """
 
 from __future__ import annotations
@@ -46,20 +48,20 @@ import warnings
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hitex.errors import (
     ColumnNotFoundError,
     DataCoverageWarning,
     DataFormatError,
-    DataNotFoundError,
     EmptySampleError,
     HitexWarning,
     NonNumericError,
     SpecificationError,
 )
+from hitex.indicators.concordance import load_concordance
 
 CLASSIFICATIONS: dict[str, str] = {
     "study001_sitc3": "study001_sitc3.csv",
@@ -206,7 +208,9 @@ def normalize_codes(codes: pd.Series, column: str = "code", level: int | None = 
         Number of digits every code has. Shorter codes are left-padded with
         zeros, which restores leading zeros lost when codes were stored as
         numbers (SITC ``054`` read as ``54``). Without ``level`` a numeric
-        column is refused, because ``54`` could be either code.
+        column is refused, because ``54`` could be either code; so is an
+        object column holding numbers (Python ints or floats, as read from
+        Excel), alone or mixed with text.
 
     Returns
     -------
@@ -216,19 +220,23 @@ def normalize_codes(codes: pd.Series, column: str = "code", level: int | None = 
     Raises
     ------
     DataFormatError
-        If the column is numeric and ``level`` is not given, if a code holds
+        If the column holds numbers (numeric dtype, or numbers in an object
+        column, also mixed with text) and ``level`` is not given, if a code holds
         characters other than digits (after removing dots and spaces), or if a
         code is longer than ``level``.
     """
     if pd.api.types.is_bool_dtype(codes):
         raise DataFormatError(f"column {column!r} holds True/False values, not product codes")
+    if codes.dtype == object:  # Excel: numbers (5410 for SITC 05410) in a text column
+        codes = _object_codes(codes, column, level)
     if pd.api.types.is_numeric_dtype(codes):
         if level is None:
             raise DataFormatError(
                 f"column {column!r} holds numbers, so codes that start with 0 (SITC 054, HS 0101) "
                 "cannot be told apart from shorter codes. Store the codes as text (in Python: "
-                f"pd.read_csv(..., dtype={{{column!r}: str}})) or give the number of digits "
-                "(level=N; on the command line --level N) to left-pad the codes with zeros."
+                f"pd.read_csv(..., dtype={{{column!r}: str}})) or pass the number of digits as "
+                "level=N (the study option level, --level N on the command line) to left-pad the "
+                "codes with zeros."
             )
         values = pd.to_numeric(codes)
         frac = values.dropna() % 1
@@ -456,118 +464,6 @@ def aggregate_by_category(
     return out
 
 
-# --------------------------------------------------------------------------- concordances
-def load_concordance(
-    path: str | Path,
-    from_col: str,
-    to_col: str,
-    *,
-    sheet: str | int | None = None,
-) -> pd.DataFrame:
-    """Read a product-code concordance (for example HS -> SITC) from CSV or Excel.
-
-    The UN Statistics Division and WITS publish HS <-> SITC correspondence
-    tables; download one and point this function at it. Codes are read as
-    text (leading zeros kept) and dots or spaces in codes are removed.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        A ``.csv``, ``.tsv``/``.txt`` (tab-separated) or ``.xlsx``/``.xls``
-        file.
-    from_col, to_col : str
-        Columns with the source and target codes.
-    sheet : str or int, optional
-        Excel sheet (default: the first).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Unique pairs with columns ``from_col``, ``to_col`` and
-        ``one_to_many`` (True where the source code maps to more than one
-        target code, so its trade value would have to be split).
-
-    Raises
-    ------
-    DataNotFoundError
-        If the file does not exist.
-    DataFormatError
-        For an unsupported file type or codes with characters other than
-        letters and digits.
-    ColumnNotFoundError
-        If ``from_col`` or ``to_col`` is not in the file.
-    EmptySampleError
-        If no row has both codes.
-
-    Warns
-    -----
-    DataCoverageWarning
-        If some source codes map to several target codes.
-    """
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise DataNotFoundError(
-            f"concordance file {str(path)!r} not found; download the HS-SITC correspondence "
-            "table (UN Statistics Division or WITS) and pass its path"
-        )
-    from hitex.data.files import read_csv_text
-
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        raw = read_csv_text(path, dtype=str, keep_default_na=False, na_values=[""])
-    elif suffix in (".tsv", ".txt"):
-        raw = read_csv_text(path, dtype=str, sep="\t", keep_default_na=False, na_values=[""])
-    elif suffix in (".xlsx", ".xlsm", ".xls"):
-        raw = pd.read_excel(path, dtype=str, sheet_name=0 if sheet is None else sheet)
-    else:
-        raise DataFormatError(
-            f"cannot read concordance file {path.name!r}: use a .csv, .tsv/.txt or .xlsx file"
-        )
-    raw.columns = [str(c).strip() for c in raw.columns]
-    for col in (from_col, to_col):
-        if col not in raw.columns:
-            raise ColumnNotFoundError(
-                f"column {col!r} is not in {path.name} (columns: {list(raw.columns)}); pass the "
-                "code columns as from_col= and to_col="
-            )
-    table = pd.DataFrame(
-        {
-            from_col: _clean_concordance_codes(raw[from_col], from_col, path.name),
-            to_col: _clean_concordance_codes(raw[to_col], to_col, path.name),
-        }
-    )
-    table = table.dropna().drop_duplicates().reset_index(drop=True)
-    if table.empty:
-        raise EmptySampleError(
-            f"{path.name} has no row with both {from_col!r} and {to_col!r}; check the columns"
-        )
-    n_targets = table.groupby(from_col)[to_col].transform("nunique")
-    table["one_to_many"] = n_targets > 1
-    if table["one_to_many"].any():
-        multi = table.loc[table["one_to_many"], from_col].unique()
-        warnings.warn(
-            f"{len(multi)} code(s) in column {from_col!r} of {path.name} map to more than one "
-            f"{to_col!r} code, e.g. {sorted(multi)[:5]}; trade in them must be split (or "
-            "assigned to one target) before converting. They are flagged in 'one_to_many'.",
-            DataCoverageWarning,
-            stacklevel=2,
-        )
-    table.attrs["source_file"] = str(path)
-    return table
-
-
-def _clean_concordance_codes(col: pd.Series, name: str, file: str) -> pd.Series:
-    text = col.astype("string").str.strip().str.replace(_SEPARATORS, "", regex=True)
-    text = text.mask(text == "")
-    bad = text.notna() & ~text.str.fullmatch(r"[0-9A-Za-z]+").fillna(False)
-    if bad.any():
-        raise DataFormatError(
-            f"column {name!r} of {file} has values that are not product codes: "
-            f"{list(dict.fromkeys(text[bad].tolist()))[:5]}; remove header or note rows"
-        )
-    return text
-
-
 # --------------------------------------------------------------------------- helpers
 def _warn_lost_zeros(codes: pd.Series, column: str) -> None:
     """Warn when some codes are one digit shorter than most: lost leading zeros?"""
@@ -589,6 +485,35 @@ def _warn_lost_zeros(codes: pd.Series, column: str) -> None:
             DataCoverageWarning,
             stacklevel=3,
         )
+
+
+def _object_codes(codes: pd.Series, column: str, level: int | None) -> pd.Series:
+    """Codes of an object column: numbers as numbers, text and numbers mixed only with level."""
+    present = codes.dropna()
+    is_number = present.map(
+        lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+    ).astype(bool)
+    if present.empty or not is_number.any():
+        return codes
+    if is_number.all():
+        return pd.to_numeric(codes)
+    if level is None:
+        raise DataFormatError(
+            f"column {column!r} mixes codes stored as numbers (e.g. {present[is_number].iloc[0]!r})"
+            f" with codes stored as text (e.g. {present[~is_number].iloc[0]!r}), as Excel files "
+            "often do; the numbers may have lost leading zeros (SITC 05410 read as 5410). Store "
+            "all codes as text, or pass the number of digits as level=N (the study option level, "
+            "--level N on the command line) to left-pad the codes with zeros."
+        )
+    numbers = pd.to_numeric(present[is_number]).astype("float64")
+    if (numbers % 1 != 0).any():
+        raise DataFormatError(
+            f"column {column!r} holds non-integer numbers such as "
+            f"{numbers[numbers % 1 != 0].iloc[0]!r}; product codes must be whole numbers or text"
+        )
+    out = codes.copy()
+    out[numbers.index] = numbers.astype("int64").astype(str)
+    return out
 
 
 def _require_frame(obj: object, what: str) -> None:

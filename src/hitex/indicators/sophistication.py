@@ -49,6 +49,13 @@ Rows absent from a trade table count as zero exports. Input problems raise
 :class:`~hitex.errors.HitexError` subclasses that name the column and the fix:
 an empty table, negative or missing exports, text in a value column, duplicate
 exporter-product(-year) rows, exporters without GDP per capita.
+
+Keys joining two tables (country, product, year, province) may be stored
+differently in each: 2015, 2015.0, ``"2015"``, ``"2015.0"`` and ``"2015年"``
+are one year, 11, 11.0 and ``"11"`` one code (text keeps its leading zeros:
+``"054"`` is not 54). A key that is numeric in one table and text that is not
+a number in the other raises a :class:`~hitex.errors.DataFormatError`. Tables
+indexed on their own key columns (``set_index(..., drop=False)``) are accepted.
 """
 
 from __future__ import annotations
@@ -68,6 +75,7 @@ from hitex.errors import (
     EmptySampleError,
     SpecificationError,
 )
+from hitex.indicators._keys import merge_keys, plain_index
 from hitex.indicators.products import _numeric_column, _require_frame
 
 Missing = Literal["raise", "drop"]
@@ -113,7 +121,7 @@ def _prepare_trade(
         raise EmptySampleError(
             "the product-level export table is empty; pass exports by exporter and product"
         )
-    df = trade.loc[:, [*keys, value]].copy()
+    df = plain_index(trade).loc[:, [*keys, value]].reset_index(drop=True)
     df[value] = _numeric_column(df[value], value, "trade")
     no_key = df[keys].isna().any(axis=1)
     if no_key.any():
@@ -269,7 +277,8 @@ def prody(
     ckeys = [*tkeys, country]
     income = _prepare_gdp(gdp_pc, ckeys, gdp, year)
     totals = df.groupby(ckeys, as_index=False)[value].sum()
-    totals = totals.merge(income, on=ckeys, how="left")
+    totals = merge_keys(totals, income, ckeys, how="left", tables=("trade", "gdp_pc"),
+                        year_keys=tkeys, validate="many_to_one")
     exporting = totals[value] > 0
     no_gdp = exporting & totals[gdp].isna()
     if no_gdp.any():
@@ -327,7 +336,7 @@ def _prepare_gdp(
     if year is None and "year" in gdp_pc.columns and country in gdp_pc.columns:
         hint += "; it looks like a panel: pass year='year'"
     _columns(gdp_pc, [*ckeys, gdp], "gdp_pc", hint)
-    inc = gdp_pc.loc[:, [*ckeys, gdp]].copy()
+    inc = gdp_pc.loc[:, [*ckeys, gdp]].reset_index(drop=True)
     inc[gdp] = _numeric_column(inc[gdp], gdp, "gdp_pc")
     _check_unique(
         inc,
@@ -407,10 +416,11 @@ def expy(
         "prody",
         f"it needs columns {pk} and {prody_col!r} with the same names as the trade table",
     )
-    pt = prody_table.loc[:, [*pk, prody_col]].copy()
+    pt = prody_table.loc[:, [*pk, prody_col]].reset_index(drop=True)
     pt[prody_col] = _numeric_column(pt[prody_col], prody_col, "prody")
     _check_unique(pt, pk, "prody", "keep one PRODY per product (and year)")
-    work = df.merge(pt, on=pk, how="left")
+    work = merge_keys(df, pt, pk, how="left", tables=("trade", "prody"), year_keys=tkeys,
+                      validate="many_to_one")
     lacking = (work[value] > 0) & work[prody_col].isna()
     if lacking.any():
         named = _examples(work, pk, lacking, 20)
@@ -524,7 +534,7 @@ def city_export_complexity(
         raise EmptySampleError("the cities table is empty")
     if share_unit not in ("fraction", "percent"):
         raise SpecificationError(f"share_unit must be 'fraction' or 'percent', got {share_unit!r}")
-    out = cities.copy()
+    out = plain_index(cities).copy()
     share = _numeric_column(out[tertiary_share], tertiary_share, "cities")
     _check_unique(out, [*tkeys, city], "cities", "keep one row per city (and year)")
     upper = 1.0 if share_unit == "fraction" else 100.0
@@ -546,12 +556,13 @@ def city_export_complexity(
             DataCoverageWarning,
             stacklevel=2,
         )
-    pe = province_expy.loc[:, [*tkeys, province, expy_col]].copy()
+    pe = province_expy.loc[:, [*tkeys, province, expy_col]].reset_index(drop=True)
     pe[expy_col] = _numeric_column(pe[expy_col], expy_col, "province_expy")
     _check_unique(pe, [*tkeys, province], "province_expy", "keep one EXPY per province (and year)")
     if expy_col in out.columns:
         out = out.drop(columns=expy_col)
-    merged = out.merge(pe, on=[*tkeys, province], how="left", validate="many_to_one")
+    merged = merge_keys(out, pe, [*tkeys, province], how="left",
+                        tables=("cities", "province_expy"), year_keys=tkeys, validate="many_to_one")
     lacking = merged[expy_col].isna()
     if lacking.any():
         raise DataFormatError(

@@ -59,6 +59,7 @@ from hitex.errors import (
     HitexError,
     NonNumericError,
 )
+from hitex.indicators._keys import key_text, year_numbers
 
 __all__ = ["TBT_ITEMS", "TBT_ITEM_RANGES", "TIERS", "tbt_depth", "depth_tier", "pair_year_panel"]
 
@@ -267,6 +268,11 @@ def _years(years: Iterable[int]) -> np.ndarray:
     return values
 
 
+def _ids(values: pd.Series) -> pd.Series:
+    """Agreement or treaty ids as text: 12, 12.0 and "12" are the same id."""
+    return key_text(values).astype("string")
+
+
 def _ordered(frame: pd.DataFrame, c1: str, c2: str) -> tuple[np.ndarray, np.ndarray]:
     x, y = frame[c1].astype(str).to_numpy(), frame[c2].astype(str).to_numpy()
     return np.where(x < y, x, y), np.where(x < y, y, x)
@@ -275,11 +281,18 @@ def _ordered(frame: pd.DataFrame, c1: str, c2: str) -> tuple[np.ndarray, np.ndar
 def _spells(dyads: pd.DataFrame, withdrawals: pd.DataFrame, ids: pd.Index) -> tuple[pd.DataFrame, dict]:
     """Unordered-pair membership spells [start, end) of the agreements in ``ids``."""
     treaty = dyads["base_treaty"] if "base_treaty" in dyads.columns else dyads["agreement_id"]
-    d = pd.DataFrame({"agreement_id": dyads["agreement_id"].astype("string"),
-                      "treaty": treaty.astype("string"),
+    d = pd.DataFrame({"agreement_id": _ids(dyads["agreement_id"]), "treaty": _ids(treaty),
                       "i1": dyads["iso3_1"].astype("string"), "i2": dyads["iso3_2"].astype("string"),
-                      "start": _numeric(dyads, "entry_into_force", "agreement_id", "dyads")})
+                      "start": year_numbers(dyads, "entry_into_force", "agreement_id", "dyads")})
     unlisted = ~d["agreement_id"].isin(ids)
+    listed_ids = d["agreement_id"].dropna()
+    if len(listed_ids) and not listed_ids.isin(ids).any():
+        raise EmptySampleError(
+            "No agreement id matched between the agreements and dyads tables: agreements has "
+            f"{_names(list(ids)[:5], 5) or 'no rows'} and dyads has "
+            f"{_names(listed_ids.unique()[:5], 5)} in column 'agreement_id'. Use the same "
+            "agreement ids in both tables (12, 12.0 and '12' count as the same id)."
+        )
     no_iso = d["i1"].isna() | d["i2"].isna()
     notes = {"dyads_of_unlisted_agreements": int(unlisted.sum()),
              "unlisted_agreements": sorted(d.loc[unlisted, "agreement_id"].dropna().unique().tolist()),
@@ -291,8 +304,8 @@ def _spells(dyads: pd.DataFrame, withdrawals: pd.DataFrame, ids: pd.Index) -> tu
 
     w = withdrawals[["base_treaty", "iso3_1", "iso3_2", "year"]].dropna().reset_index(drop=True)
     first, second = _ordered(w, "iso3_1", "iso3_2")
-    w = pd.DataFrame({"treaty": w["base_treaty"].astype("string"), "a": first, "b": second,
-                      "end": _numeric(w, "year", "base_treaty", "withdrawals")})
+    w = pd.DataFrame({"treaty": _ids(w["base_treaty"]), "a": first, "b": second,
+                      "end": year_numbers(w, "year", "base_treaty", "withdrawals")})
     hits = d.reset_index().merge(w, on=["treaty", "a", "b"])
     hits = hits.loc[hits["end"] >= hits["start"]]  # a withdrawal ends spells begun by then
     d["end"] = hits.groupby("index")["end"].min().reindex(d.index)
@@ -332,7 +345,10 @@ def pair_year_panel(
         Country pairs of each agreement: ``agreement_id``, ``iso3_1``, ``iso3_2``,
         ``entry_into_force`` and optionally ``base_treaty`` (as from
         :func:`hitex.data.desta.read_dyads`). Pairs are unordered; a plurilateral
-        agreement has one row per pair of members.
+        agreement has one row per pair of members. ``entry_into_force`` is a
+        year (whole number) or a date (``datetime64``, ``Period``), of which the
+        year is taken; so is the ``year`` of ``withdrawals``. Agreement and
+        treaty ids are compared as text, with 12, 12.0 and ``"12"`` the same id.
     withdrawals : DataFrame
         ``base_treaty``, ``iso3_1``, ``iso3_2`` and ``year`` (first year without the
         agreement), as from :func:`hitex.data.desta.read_withdrawals`. It ends
@@ -370,7 +386,12 @@ def pair_year_panel(
     Raises
     ------
     ColumnNotFoundError, DuplicateKeyError, NonNumericError, EmptySampleError
-        Missing columns, duplicated agreement ids, text in ``depth`` or no years.
+        Missing columns, duplicated agreement ids, text in ``depth`` or no years;
+        also no agreement id of ``dyads`` found in ``agreements`` (the message
+        shows ids of both).
+    DataFormatError
+        An entry-into-force or withdrawal year that is not a whole year
+        between 1000 and 9999 (such as a date stored as a number).
     HitexError
         An entry of ``countries`` is not a known economy (the message names it).
     """
@@ -380,9 +401,10 @@ def pair_year_panel(
     _require(withdrawals, ["base_treaty", "iso3_1", "iso3_2", "year"], "withdrawals", fix)
     if unknown_depth not in ("lower_bound", "missing"):
         raise HitexError(f"unknown_depth={unknown_depth!r} is not 'lower_bound' or 'missing'.")
-    _unique(agreements, "agreement_id", "agreements")
+    agreement_ids = _ids(agreements["agreement_id"])
+    _unique(pd.DataFrame({"agreement_id": agreement_ids}), "agreement_id", "agreements")
     depth_of = pd.Series(_numeric(agreements, "depth", "agreement_id", "agreements").to_numpy(),
-                         index=agreements["agreement_id"].astype("string"))
+                         index=agreement_ids)
     yrs = _years(years)
     y0, y1 = int(yrs[0]), int(yrs[-1])
     ny = y1 - y0 + 1
@@ -391,7 +413,11 @@ def pair_year_panel(
     codes = (sorted(set(spells["a"]) | set(spells["b"])) if countries is None
              else _economies(countries, dyads, data_dir))
     if not codes:
-        raise EmptySampleError("No economies for the panel: dyads is empty and no countries were given.")
+        raise EmptySampleError(
+            "No economies for the panel: dyads is empty and no countries were given." if dyads.empty
+            else "No economies for the panel: no dyad row of a listed agreement has two different "
+            "ISO3 codes and an entry-into-force year. Fill iso3_1, iso3_2 and entry_into_force "
+            "in dyads, or pass countries=.")
     n = len(codes)
     pos = {c: k for k, c in enumerate(codes)}
 

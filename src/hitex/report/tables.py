@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
@@ -31,20 +31,9 @@ import numpy as np
 import pandas as pd
 
 from hitex.errors import ColumnNotFoundError, NonNumericError, SpecificationError
+from hitex.report.columns import Column, as_column
+from hitex.report.formatting import check_digits, fmt, fmt_threshold, is_whole_column
 from hitex.report.model import _ALIGNS, Align, Cell, Row, Section, Table  # noqa: F401
-
-
-def _fmt(value: Any, digits: int) -> str:
-    """``digits`` decimals; None and NaN give ""."""
-    if value is None or pd.isna(value):
-        return ""
-    return f"{float(value):.{digits}f}"
-
-
-def _fmt_threshold(p: float) -> str:
-    """0.1 -> '0.10', 0.05 -> '0.05', 0.001 -> '0.001'."""
-    decimals = f"{p:.10f}".rstrip("0").split(".")[1]
-    return f"{p:.{max(2, len(decimals))}f}"
 
 
 def _suggest(name: str, candidates: Sequence[str]) -> str:
@@ -115,7 +104,7 @@ def _match(patterns: Iterable[str], names: Sequence[str], what: str) -> list[str
 
 
 def _row_terms(
-    models: Sequence[Any],
+    models: Sequence[Column],
     labels: Mapping[str, str],
     keep: Sequence[str] | None,
     drop: Sequence[str] | None,
@@ -148,7 +137,7 @@ def _row_terms(
 
 
 def _coefficient_rows(
-    models: Sequence[Any],
+    models: Sequence[Column],
     rows: Mapping[str, list[str]],
     digits: int,
     levels: list[tuple[float, str]],
@@ -160,9 +149,10 @@ def _coefficient_rows(
         coefs, ses = [], []
         for m in models:
             term = next((t for t in raw if t in m.params.index), None)
-            est = _fmt(m.params[term], digits) if term is not None else ""
+            est = "" if term is None else fmt(m.params[term], digits, readable=True)
             p = float(m.pvalues[term]) if est and term in m.pvalues.index else None
-            se = _fmt(m.std_errors[term], digits) if est and term in m.std_errors.index else ""
+            has_se = est and term in m.std_errors.index
+            se = fmt(m.std_errors[term], digits, readable=True) if has_se else ""
             coefs.append(est + _stars(p, levels) if est else "")
             ses.append(f"{brackets[0]}{se}{brackets[1]}" if se and brackets else "")
         out.append(Row.of([label, *coefs], role="coef", key=raw[0]))
@@ -172,10 +162,10 @@ def _coefficient_rows(
 
 
 def _fe_label(name: str, fe_labels: Mapping[str, str]) -> str:
+    """The label given, else the variable name as written: "iso3 FE", "exporter x year FE"."""
     if name in fe_labels:
         return fe_labels[name]
-    text = name.replace("^", " x ")
-    return f"{text[:1].upper()}{text[1:]} FE"
+    return f"{name.replace('^', ' x ')} FE"
 
 
 def regression_table(
@@ -201,7 +191,13 @@ def regression_table(
     ----------
     results : result, sequence of results, or mapping of title to result
         Objects with hitex's result contract (``params``, ``std_errors``,
-        ``pvalues``, ``nobs``, ``rsquared``, ``rsquared_within``, ``spec``).
+        ``pvalues``, ``nobs``, ``rsquared``, ``rsquared_within``, ``spec``), as
+        :func:`hitex.panel` and :func:`hitex.gravity` return, and also results of
+        :func:`hitex.psm` (term ``ATT``), :func:`hitex.psm_did` (its DiD
+        regression), :func:`hitex.event_study` and :func:`hitex.sun_abraham`
+        (terms ``rel_mK``/``rel_pK``, K periods before/after treatment) and
+        ``att_gt(...).aggregate(kind)``; see :mod:`hitex.report.columns`.
+        Specification parts a result does not record are left blank.
     titles : sequence of str, optional
         One title per model (e.g. ``["OECD", "Non-OECD"]``), shown under (1),
         (2); by default a mapping's keys.
@@ -213,7 +209,10 @@ def regression_table(
         follow in order of first appearance), by name or glob (``"year_*"``);
         ``order`` also takes labels. An entry matching no term is an error.
     digits : int
-        Decimals of coefficients, standard errors and R-squared.
+        Decimals of coefficients, standard errors and R-squared, from 0 to 10.
+        A coefficient or standard error that is not zero but would print as
+        zero is shown in scientific notation with three significant digits
+        (``-2.31e-05``); see :mod:`hitex.report.formatting`.
     stars : sequence of float, optional
         Thresholds that p must be strictly below: the default gives * p<0.10,
         ** p<0.05, *** p<0.01. None or ``()``: no stars.
@@ -224,7 +223,8 @@ def regression_table(
         ``"rsquared_within"``, or ``(name, label)`` pairs. Rows with no value are
         left out.
     fe_labels : mapping, optional
-        Fixed-effect row labels; by default ``"country"`` gives ``"Country FE"``.
+        Fixed-effect row labels; by default the variable name as written:
+        ``"iso3"`` gives ``"iso3 FE"``, ``"exporter^year"`` ``"exporter x year FE"``.
     title : str, optional
         The caption.
     notes : str or sequence of str, optional
@@ -237,33 +237,30 @@ def regression_table(
     -------
     Table
         Sections "coefficients" (empty cell where a model lacks a term),
-        "fixed_effects" (Yes/No per fixed effect of any model) and "statistics".
+        "fixed_effects" (Yes/No per fixed effect of any model, blank for a
+        result that records no fixed effects) and "statistics".
 
     Raises
     ------
     SpecificationError
-        If an option is invalid or ``keep``/``drop``/``order`` matches no term.
+        If an option is invalid, ``keep``/``drop``/``order`` matches no term, or
+        a result has no estimates per term (the message says what to pass).
     """
-    if hasattr(results, "params"):
-        models, keys = [results], None
-    elif isinstance(results, Mapping):
-        models, keys = list(results.values()), [str(k) for k in results]
+    if isinstance(results, Mapping):
+        given, keys = list(results.values()), [str(k) for k in results]
+    elif isinstance(results, list | tuple | Iterator):
+        given, keys = list(results), None
     else:
-        models, keys = list(results), None
-    n = len(models)
+        given, keys = [results], None
+    n = len(given)
     titles = keys if titles is None else [str(t) for t in titles]
     if n == 0 or (titles is not None and len(titles) != n):
         raise SpecificationError(
             f"need at least one result and one title per model; got {n} "
             f"results and titles={titles!r}"
         )
-    for j, m in enumerate(models, start=1):
-        repeated = sorted({str(t) for t in m.params.index[m.params.index.duplicated()]})
-        if repeated:
-            raise SpecificationError(
-                f"model ({j}) has the term(s) {', '.join(repeated)} more than once; each term "
-                "must appear once in a result's params."
-            )
+    digits = check_digits(digits)
+    models = [as_column(m, j) for j, m in enumerate(given, start=1)]
     if (se_in or "none") not in _SE_BRACKETS:
         raise SpecificationError(f"se_in must be one of {list(_SE_BRACKETS)}, got {se_in!r}")
     brackets = _SE_BRACKETS[se_in or "none"]
@@ -273,15 +270,17 @@ def regression_table(
     rows = _row_terms(models, labels, keep, drop, order)
     coef_rows = _coefficient_rows(models, rows, digits, levels, brackets)
 
-    fes_of = [m.spec.fixed_effects or () for m in models]
-    model_fes = [[fes] if isinstance(fes, str) else [str(f) for f in fes] for fes in fes_of]
+    model_fes = [m.fixed_effects for m in models]
     fe_rows = [
         Row.of(
-            [_fe_label(fe, fe_labels or {}), *("Yes" if fe in fes else "No" for fes in model_fes)],
+            [
+                _fe_label(fe, fe_labels or {}),
+                *("" if fes is None else "Yes" if fe in fes else "No" for fes in model_fes),
+            ],
             role="fe",
             key=fe,
         )
-        for fe in dict.fromkeys(f for fes in model_fes for f in fes)
+        for fe in dict.fromkeys(f for fes in model_fes for f in fes or ())
     ]
 
     stat_rows = []
@@ -295,13 +294,13 @@ def regression_table(
         if name == "nobs":
             cells = ["" if v is None or pd.isna(v) else f"{int(v):,}" for v in values]
         else:
-            cells = [_fmt(v, digits) for v in values]
+            cells = [fmt(v, digits) for v in values]
         if any(cells):
             stat_rows.append(Row.of([label, *cells], role="stat", key=name))
 
     header_rows = [Row.of(["", *titles], role="title")] if titles is not None else []
-    if depvar_row:
-        depvars = [labels.get(m.spec.depvar, m.spec.depvar) for m in models]
+    depvars = ["" if m.depvar is None else labels.get(m.depvar, m.depvar) for m in models]
+    if depvar_row and any(depvars):
         if n > 1 and len(set(depvars)) == 1:
             spanned = (Cell(""), Cell(f"Dependent variable: {depvars[0]}", span=n))
             header_rows.append(Row(spanned, role="depvar"))
@@ -311,12 +310,12 @@ def regression_table(
     all_notes = []
     if brackets:
         words = "parentheses" if brackets == "()" else "brackets"
-        vcovs = _by_model([[str(m.spec.vcov_label)] for m in models])
+        vcovs = _by_model([[m.vcov_label] if m.vcov_label else [] for m in models])
         kinds = "; ".join(f"{v} in {cols}" if cols else v for v, cols in vcovs.items())
-        all_notes.append(f"Standard errors in {words}: {kinds}.")
+        all_notes.append(f"Standard errors in {words}" + (f": {kinds}." if kinds else "."))
     if levels:
-        all_notes.append(", ".join(f"{s} p<{_fmt_threshold(t)}" for t, s in levels) + ".")
-    model_notes = _by_model([[str(x) for x in (m.spec.notes or ())] for m in models])
+        all_notes.append(", ".join(f"{s} p<{fmt_threshold(t)}" for t, s in levels) + ".")
+    model_notes = _by_model([list(m.notes) for m in models])
     all_notes += [f"{cols}: {t}" if cols else t for t, cols in model_notes.items()]
 
     blocks = (("coefficients", coef_rows), ("fixed_effects", fe_rows), ("statistics", stat_rows))
@@ -333,15 +332,36 @@ def regression_table(
 _DESC_STATS = dict(n="N", mean="Mean", sd="Std. dev.", min="Min", max="Max", median="Median")
 
 
-def _describe(s: pd.Series, digits: int) -> dict[str, str]:
-    """Every statistic of one numeric column, formatted ("" when undefined)."""
+def _describe(s: pd.Series, digits: int) -> tuple[dict[str, str], int]:
+    """Every statistic of one numeric column, formatted ("" when undefined), and the
+    number of infinite values, which are left out as missing."""
     x = s.dropna().astype("float64")
+    finite = np.isfinite(x.to_numpy())
+    n_inf = int((~finite).sum())
+    x = x[finite]
     whole = pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s)
-    out = {"n": f"{len(x):,}", "mean": _fmt(x.mean(), digits), "sd": _fmt(x.std(ddof=1), digits)}
+    out = {
+        "n": f"{len(x):,}",
+        "mean": fmt(x.mean(), digits, readable=True),
+        "sd": fmt(x.std(ddof=1), digits, readable=True),
+    }
     for name, value in (("min", x.min()), ("max", x.max()), ("median", x.median())):
         # min, max and median of an integer column without decimals
-        out[name] = f"{value:.0f}" if whole and not pd.isna(value) else _fmt(value, digits)
-    return out
+        exact = whole and not pd.isna(value)
+        out[name] = f"{value:.0f}" if exact else fmt(value, digits, readable=True)
+    return out, n_inf
+
+
+def _duplicated_columns(df: pd.DataFrame, names: Iterable[Any]) -> None:
+    """Raise if any of ``names`` is the name of more than one column of ``df``."""
+    repeated = set(df.columns[df.columns.duplicated()])
+    if dup := [n for n in dict.fromkeys(names) if n in repeated]:
+        shown = ", ".join(repr(n) for n in dup)
+        raise SpecificationError(
+            f"the data have more than one column named {shown}; give every column a unique "
+            "name (rename the copies, or keep the first with "
+            "df.loc[:, ~df.columns.duplicated()]) before describing them."
+        )
 
 
 def descriptive_table(
@@ -369,14 +389,18 @@ def descriptive_table(
         From ``"N"`` (non-missing count), ``"mean"``, ``"sd"``, ``"min"``,
         ``"max"`` and ``"median"``, case-insensitive.
     digits : int
-        Decimals of all but N; min, max and median of integer columns have none.
+        Decimals of all but N, from 0 to 10; min, max and median of integer
+        columns have none. A statistic that is not zero but would print as zero
+        is shown in scientific notation (``1.00e-09``), as in
+        :func:`regression_table`.
     title : str, optional
         The caption.
 
     Returns
     -------
     Table
-        Columns Variable, [Description], N, Mean, Std. dev., Min, Max.
+        Columns Variable, [Description], N, Mean, Std. dev., Min, Max; a note
+        counts the infinite values left out, by variable.
 
     Raises
     ------
@@ -384,42 +408,55 @@ def descriptive_table(
         If a variable is not a column of ``df`` (close matches are suggested).
     NonNumericError
         If a variable is not numeric.
+    SpecificationError
+        If a column to describe shares its name with another column.
 
     Notes
     -----
-    Missing values are left out variable by variable. The standard deviation is
+    Missing values are left out variable by variable; so are infinite values
+    (``inf``, ``-inf``, e.g. ``log(0)``), which estimation treats as missing
+    too: N does not count them. The standard deviation is
     the sample one, :math:`\\sqrt{\\sum_i (x_i-\\bar x)^2/(N-1)}` (``ddof=1``), as
     Stata's ``summarize`` prints it; it is empty for a single observation.
     """
     names = [s.lower() for s in stats]
     if unknown := [s for s in names if s not in _DESC_STATS]:
         raise SpecificationError(f"unknown statistic(s) {unknown}; choose from {list(_DESC_STATS)}")
+    digits = check_digits(digits)
     if variables is None:
+        _duplicated_columns(df, df.columns)
         variables = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
         if not variables:
             raise NonNumericError("the data have no numeric column to describe")
     _require_columns(df, variables)
+    _duplicated_columns(df, variables)
     labels = dict(labels or {})
     rows = []
+    infinite: dict[str, int] = {}
     for var in variables:
         s = df[var]
-        if isinstance(s, pd.DataFrame):
-            raise SpecificationError(f"column name {var!r} appears more than once in the data")
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_complex_dtype(s):
             raise NonNumericError(
                 f"column {var!r} is not numeric (dtype {s.dtype}); convert it with "
                 f"pd.to_numeric(df[{var!r}], errors='coerce') or leave it out of variables"
             )
-        values = _describe(s, digits)
+        values, n_inf = _describe(s, digits)
         stub = [labels.get(var, str(var))]
+        if n_inf:
+            infinite[stub[0]] = n_inf
         if descriptions is not None:
             stub.append(descriptions.get(var, ""))
         rows.append(Row.of([*stub, *(values[k] for k in names)], key=str(var)))
     head = ["Variable", *(["Description"] if descriptions is not None else [])]
+    notes = []
+    if infinite:
+        counts = ", ".join(f"{name} ({k:,})" for name, k in infinite.items())
+        notes.append(f"Infinite values are treated as missing and left out: {counts}.")
     return Table(
         column_labels=(*head, *(_DESC_STATS[k] for k in names)),
         sections=(Section("variables", tuple(rows)),),
         title=title,
+        notes=tuple(notes),
         align=("left",) * len(head) + ("center",) * len(names),
     )
 
@@ -456,7 +493,7 @@ def comparison_table(
     names : tuple of two str
         Headers of the published and of the hitex column.
     digits : int
-        Decimals of every number.
+        Decimals of every number, from 0 to 10.
     title, notes : optional
         The caption; notes after the standard one (e.g. the source of the numbers).
 
@@ -472,12 +509,13 @@ def comparison_table(
     NonNumericError
         If a number is text.
     """
+    digits = check_digits(digits)
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     _require_columns(frame, ("term", "paper", "hitex"), "the comparison rows")
     labels = dict(labels or {})
 
     def pair(est: float | None, se: Any) -> str:
-        text, se_text = _fmt(est, digits), _fmt(_num(se), digits)
+        text, se_text = fmt(est, digits), fmt(_num(se), digits)
         return f"{text} ({se_text})" if text and se_text else text
 
     out = []
@@ -489,7 +527,7 @@ def comparison_table(
             labels.get(term, term),
             pair(paper, rec.get("paper_se")),
             pair(hitex, rec.get("hitex_se")),
-            _fmt(diff, digits),
+            fmt(diff, digits),
         ]
         out.append(Row.of(cells, key=term))
     return Table(
@@ -517,7 +555,9 @@ def frame_table(df: pd.DataFrame, title: str | None = None, digits: int = 3) -> 
     title : str, optional
         The caption.
     digits : int
-        Decimals of floats; integers and text as they are, missing values empty.
+        Decimals of floats, from 0 to 10. Integers, and float columns whose
+        values are all whole numbers (years with a missing value, counts), are
+        printed without decimals; text as it is; missing values empty.
 
     Returns
     -------
@@ -527,12 +567,18 @@ def frame_table(df: pd.DataFrame, title: str | None = None, digits: int = 3) -> 
     index = [] if df.index.equals(pd.RangeIndex(len(df))) else list(range(df.index.nlevels))
     columns = [(df.index.names[i], df.index.get_level_values(i).to_series()) for i in index]
     columns += [(c, df.iloc[:, j]) for j, c in enumerate(df.columns)]
+    digits = check_digits(digits)
     columns = [(_join(c), s.reset_index(drop=True)) for c, s in columns]
+    whole = {name: is_whole_column(s) for name, s in columns}
 
-    def cell(value: Any) -> str:
+    def cell(value: Any, name: str) -> str:
         if pd.api.types.is_scalar(value) and pd.isna(value):
             return ""
-        return _fmt(value, digits) if isinstance(value, float | np.floating) else str(value)
+        if not isinstance(value, float | np.floating):
+            return str(value)
+        if whole[name] and math.isfinite(value):
+            return str(int(value))
+        return fmt(value, digits)
 
     def numeric(s: pd.Series) -> bool:
         return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
@@ -541,7 +587,10 @@ def frame_table(df: pd.DataFrame, title: str | None = None, digits: int = 3) -> 
         column_labels=tuple(name for name, _ in columns),
         sections=(
             Section(
-                "body", tuple(Row.of([cell(s.iloc[r]) for _, s in columns]) for r in range(len(df)))
+                "body",
+                tuple(
+                    Row.of([cell(s.iloc[r], name) for name, s in columns]) for r in range(len(df))
+                ),
             ),
         ),
         title=title,

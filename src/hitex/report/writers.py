@@ -46,6 +46,50 @@ def display_width(text: str) -> int:
     return width
 
 
+_NO_LINE_START = frozenset("，。、；：？！）」』】〉》”’,.;:?!)]}%")
+"""Closing punctuation that must not begin a line (it stays with the text before it)."""
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Wrap a paragraph at ``width`` display columns.
+
+    Text without wide characters is wrapped by :func:`textwrap.wrap` at spaces.
+    Text with wide (CJK) characters, which are written without spaces, may also
+    break before or after a wide character, but never before closing
+    punctuation; words of narrow characters are never split.
+    """
+    if not any(_is_wide(ch) for ch in text):
+        return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+    tokens: list[str] = []  # unbreakable pieces, and " " where a space was
+    for piece in re.findall(r"\s+|\S", text):
+        last = tokens[-1] if tokens else " "
+        if piece.isspace():
+            tokens.append(" ")
+        elif last != " " and (
+            piece in _NO_LINE_START or not (_is_wide(piece) or _is_wide(last[-1]))
+        ):
+            tokens[-1] += piece
+        else:
+            tokens.append(piece)
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        if token == " ":
+            line += " " if line else ""
+            continue
+        if line and display_width(line.rstrip() + token) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
 def _pad(text: str, width: int, align: str) -> str:
     """Pad ``text`` to ``width`` columns; centring puts an odd space on the right."""
     room = max(0, width - display_width(text))
@@ -102,7 +146,10 @@ def to_text(table: Table, *, section_rules: bool = False) -> str:
     str
         The title, a ``=`` rule, the header rows, a ``-`` rule, the body, a
         ``=`` rule and the notes (wrapped at the table's width, at least 78
-        columns), ending with a newline. Trailing spaces are removed.
+        columns), ending with a newline. Trailing spaces are removed. Widths
+        are display widths: a wide or full-width (CJK) character takes two
+        columns, so Chinese labels line up; notes in Chinese may break between
+        any two characters.
     """
     rows = _all_rows(table)
     widths = _column_widths(rows, table.ncols, GAP)
@@ -118,12 +165,7 @@ def to_text(table: Table, *, section_rules: bool = False) -> str:
         lines.extend(_text_line(r, widths, aligns) for r in section.rows)
     lines.append("=" * total)
     for note in table.notes:
-        lines.extend(
-            textwrap.wrap(
-                note, width=max(total, 78), break_long_words=False, break_on_hyphens=False
-            )
-            or [""]
-        )
+        lines.extend(_wrap(note, max(total, 78)) or [""])
     return "\n".join(lines) + "\n"
 
 

@@ -10,9 +10,12 @@ manifest's checksums) and coverage tables worth printing.
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hitex import _paths
@@ -39,6 +42,56 @@ class BuiltPanel:
     coverage: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     missing: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+_YEAR_TEXT = re.compile(r"^\s*(\d{4})(?:\.0+)?\s*年?\s*$")
+
+
+def normalise_time(frame: pd.DataFrame, time: str, where: str) -> pd.DataFrame:
+    """Years as integers: 2015, 2015.0, "2015", "2015年" and dates all become 2015.
+
+    Raises
+    ------
+    StudySpecError
+        For values that are not years (naming examples), or rows without one.
+    """
+    if time not in frame.columns:
+        return frame
+    col = frame[time]
+    if pd.api.types.is_datetime64_any_dtype(col):
+        years = col.dt.year.astype("float64")
+    elif isinstance(col.dtype, pd.PeriodDtype):
+        years = pd.Series(col.dt.year, index=col.index, dtype="float64")
+    elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        years = col.astype("float64")
+    else:
+        text = col.astype("string")
+        found = text.str.extract(_YEAR_TEXT, expand=False)
+        bad = text.notna() & found.isna()
+        if bad.any():
+            examples = list(dict.fromkeys(text[bad].tolist()))[:5]
+            raise StudySpecError(
+                f"{where}: column '{time}' holds values that are not years, e.g. {examples}; "
+                "write years as 2015 (or '2015年').")
+        years = pd.to_numeric(found).astype("float64")
+    if years.isna().any():
+        raise StudySpecError(f"{where}: {int(years.isna().sum())} row(s) have no year in column "
+                             f"'{time}'; fill or drop them.")
+    if (years != years.round()).any():
+        raise StudySpecError(f"{where}: column '{time}' holds fractional years such as "
+                             f"{years[years != years.round()].iloc[0]}; use whole years.")
+    return frame.assign(**{time: years.astype("int64")})
+
+
+def check_clash(panel: pd.DataFrame, frame: pd.DataFrame, keys: list[str], where: str) -> None:
+    """Refuse a user file whose columns the study panel already has (merge would rename them)."""
+    clash = [c for c in frame.columns if c in panel.columns and c not in keys]
+    if clash:
+        raise StudySpecError(
+            f"{where} has column(s) {clash} that the study data already have (from another "
+            "source or the panel itself). Rename them with the source's 'columns' mapping "
+            "(file column: new name) or remove them from the file.")
 
 
 def _countries(spec: DataSpec, data_dir: Path) -> list[str]:
@@ -97,6 +150,7 @@ def _indicator_frame(source: IndicatorSource, base_dir: Path | None, unit: str,
         frame = read_table(path, text_columns=[str(source.options.get("code", "code"))])
     else:
         frame = _read_user_file(path)
+    frame = normalise_time(frame, source.time_col, f"indicator source {source.path}")
     opts = dict(source.options)
     try:
         if source.name == "composite":
@@ -218,7 +272,8 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
             frames[i] = _indicator_frame(source, base_dir, unit, time)
         else:
             frame = _read_user_file(_resolve(source.path, base_dir))
-            frames[i] = frame.rename(columns=source.columns) if source.columns else frame
+            frame = frame.rename(columns=source.columns) if source.columns else frame
+            frames[i] = normalise_time(frame, time, f"file source {source.path}")
     if spec.countries is None:
         units: list = []
         for frame in frames.values():
@@ -308,11 +363,41 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
                     f" ...) matches the study's units ({', '.join(map(str, panel[unit].head(3)))}"
                     " ...). Check the unit codes (ISO3 codes, province codes) of the file."
                 )
+            check_clash(panel, frame, [unit, time], where)
+            _note_unmatched(built, frame, panel, unit, where, bundle)
             panel = panel.merge(frame, on=[unit, time], how="left")
             built.files.append(_resolve(source.path, base_dir))
     built.data = panel
     _transform(spec, built, unit)
     return built
+
+
+def _note_unmatched(built: BuiltPanel, frame: pd.DataFrame, panel: pd.DataFrame, unit: str,
+                    where: str, bundle: Path) -> None:
+    """Warn when a user file covers only some of the study's units (codes that do not match)."""
+    absent = sorted(set(panel[unit].dropna()) - set(frame[unit].dropna()), key=str)
+    if not absent:
+        return
+    foreign = sorted(set(frame[unit].dropna()) - set(panel[unit].dropna()), key=str)
+    text = (f"{where} has no rows for {len(absent)} of the study's {panel[unit].nunique()} units "
+            f"({', '.join(map(str, absent[:8]))}{' ...' if len(absent) > 8 else ''}); its columns "
+            "are missing for them")
+    if foreign:
+        hint = ""
+        if unit == "iso3":
+            from hitex.data import countries
+            from hitex.errors import HitexError
+
+            try:
+                codes = countries.resolve([str(f) for f in foreign[:8]], data_dir=bundle)
+                hint = " (ISO3 codes: " + ", ".join(
+                    f"{f} = {c}" for f, c in zip(foreign[:8], codes, strict=True)) + ")"
+            except HitexError:
+                hint = ""
+        text += (f". The file's units {', '.join(map(repr, foreign[:8]))}"
+                 f"{' ...' if len(foreign) > 8 else ''} are not study units{hint}: write them as "
+                 f"the study writes '{unit}'")
+    built.warnings.append(text + ".")
 
 
 def _transform(spec: DataSpec, built: BuiltPanel, unit: str) -> None:
@@ -327,6 +412,24 @@ def _transform(spec: DataSpec, built: BuiltPanel, unit: str) -> None:
             built.missing.add(name)
             built.notes.append(f"Transform '{name}' ({text}) left out: needs {', '.join(absent)}.")
             continue
-        panel[name] = expr.evaluate(panel, unit, spec.time)
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # counted below instead
+            values = expr.evaluate(panel, unit, spec.time)
+        inputs = [n for n in expr.names if n in panel.columns]
+        if inputs and pd.api.types.is_numeric_dtype(values):
+            have = panel[inputs].notna().all(axis=1)
+            lost = have & ~np.isfinite(pd.to_numeric(values, errors="coerce").astype("float64"))
+            if lost.any() and not _uses_lag(text):
+                built.notes.append(
+                    f"Transform '{name}' = {text}: {int(lost.sum())} row(s) are missing although "
+                    f"{', '.join(inputs)} {'is' if len(inputs) == 1 else 'are'} present (log of a "
+                    "value <= 0, ln1p of a value <= -1, or a division by 0); they leave every model "
+                    f"that uses '{name}'.")
+        panel[name] = values
     built.data = panel
     built.files = list(dict.fromkeys(built.files))
+
+
+def _uses_lag(text: str) -> bool:
+    """Lags, leads and differences are missing at the panel's edges by design."""
+    return any(f"{f}(" in text for f in ("lag", "lead", "diff"))

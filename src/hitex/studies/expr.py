@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -156,9 +157,26 @@ class Expression:
         """Evaluate on ``data`` and return a Series aligned with its index."""
         missing = [n for n in self.names if n not in data.columns]
         if missing:
+            import difflib
+
+            hints = []
+            for name in missing:
+                close = difflib.get_close_matches(name, [str(c) for c in data.columns], n=2)
+                if close:
+                    hints.append(f"'{name}': did you mean {' or '.join(map(repr, close))}?")
+                elif re.fullmatch(r"[A-Z]{2,3}|[A-Za-z]+", name) and any(
+                        data[c].astype(str).eq(name).any() for c in data.columns
+                        if data[c].dtype == object or pd.api.types.is_string_dtype(data[c])):
+                    hints.append(f"'{name}' is a value, not a column: quote it, e.g. "
+                                 f"\"iso3 == '{name}'\"")
+                elif re.fullmatch(r"[iLFD]", name):
+                    hints.append("Stata's i./L./F./D. prefixes are written here as C(x) in "
+                                 "formulas and lag(x), lead(x), diff(x) in transforms")
+            shown = ", ".join(map(str, list(data.columns)[:40]))
             raise ColumnNotFoundError(
                 f"{self.where}: column(s) {', '.join(map(repr, missing))} in {self.text!r} are "
-                f"not in the study data. Available: {', '.join(map(str, data.columns))}."
+                f"not in the study data. {' '.join(hints)} Available: {shown}"
+                f"{' ...' if len(data.columns) > 40 else ''}."
             )
         try:
             result = self._eval(self.tree.body, data, unit, time)
@@ -232,7 +250,11 @@ def _shift(data: pd.DataFrame, values: Any, kind: str, n: int, unit: str | None,
         )
     raw = pd.Series(values, index=data.index)
     if not (pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw)):
-        raise NonNumericError(f"{where}: {kind}() of a text column; convert it to numbers first.")
+        text = raw[pd.to_numeric(raw, errors="coerce").isna() & raw.notna()]
+        examples = list(dict.fromkeys(map(str, text)))[:3]
+        raise NonNumericError(
+            f"{where}: {kind}() of a column that holds text (e.g. {examples}); fix those cells "
+            "in the source file or convert the column to numbers first.")
     series = raw.astype("float64")
     key = pd.DataFrame({"u": data[unit].to_numpy(), "t": times.to_numpy()})
     dup = key.duplicated() & key["u"].notna()

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hitex.errors import EmptySampleError
+from hitex.errors import EmptySampleError, HitexWarning
 from hitex.studies.build import BuiltPanel, build_panel
 from hitex.studies.expr import evaluate
 from hitex.studies.spec import ComparisonSpec, StudySpec, TableSpec, load_study
@@ -132,6 +132,47 @@ def _filter(panel: pd.DataFrame, text: str | None, where: str, unit: str, tcol: 
     return out
 
 
+def _check_columns(tspec: TableSpec, data: pd.DataFrame, missing: set[str]) -> None:
+    """Every column a policy table names exists, or is a declared optional input."""
+    import difflib
+
+    from hitex.errors import StudySpecError
+
+    fields: dict[str, list[str]] = {
+        "outcome": [tspec.outcome] if tspec.outcome else [],
+        "treatment": [tspec.treatment] if tspec.kind in ("psm_did", "placebo", "staggered",
+                                                         "mechanism") else [],
+        "group": [tspec.group] if tspec.kind == "staggered" else [],
+        "controls": list(tspec.controls), "covariates": list(tspec.covariates),
+        "variables": list(tspec.variables), "mediators": list(tspec.mediators),
+    }
+    declared = set(missing) | set(tspec.requires)
+    for key, names in fields.items():
+        for name in names:
+            if name in data.columns or name in declared:
+                continue
+            close = difflib.get_close_matches(name, [str(c) for c in data.columns], n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise StudySpecError(
+                f"tables.{tspec.name}.{key}: column '{name}' is not in the study data.{hint} "
+                "Columns come from the sources and transforms of the 'data' section.")
+
+
+def _both(table: str | None, model: str | None) -> str | None:
+    """A model's sample filter applies within its table's filter."""
+    if table and model:
+        return f"({table}) & ({model})"
+    return table or model
+
+
+def _sample_notes(tspec: TableSpec, positions: list[int]) -> list[str]:
+    """Say which sample filters the columns of a table use."""
+    notes = [f"Sample: {tspec.sample}."] if tspec.sample else []
+    own = [(k, tspec.models[k - 1].sample) for k in positions if tspec.models[k - 1].sample]
+    notes += [f"Column ({k}) also: {text}." for k, text in own]
+    return notes
+
+
 POLICY_KINDS = ("correlation", "psm_did", "placebo", "staggered", "mechanism")
 
 
@@ -182,12 +223,22 @@ def run_study(
         base_dir = path.parent if path.is_file() else None
         spec = load_study(study)
     np.random.seed(spec.seed)
-    built: BuiltPanel = build_panel(spec.data, data_dir, base_dir=base_dir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        built: BuiltPanel = build_panel(spec.data, data_dir, base_dir=base_dir)
     data = built.data
     unit, tcol = spec.data.unit, spec.data.time
     if spec.data.kind == "dyadic":
         unit = spec.data.pair
     run = StudyRun(spec=spec, panel=data, notes=list(spec.notes) + built.notes)
+    for w in caught:  # warnings of the data and indicator steps go to the study's warnings
+        if issubclass(w.category, HitexWarning):
+            msg = f"data: {w.message}"
+            if msg not in run.warnings:
+                run.warnings.append(msg)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    run.warnings += [f"data: {w}" for w in built.warnings]
     labels = dict(spec.labels)
     total = sum(_column_count(t) for t in spec.tables)
     done = 0
@@ -198,6 +249,7 @@ def run_study(
                 c not in data.columns or data[c].isna().all() for c in tspec.requires)):
             from hitex.studies.policy_steps import Context, run_policy_table
 
+            _check_columns(tspec, data, built.missing)
             sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
             ctx = Context(unit=unit, time=tcol, labels=labels, seed=spec.seed, title=title)
             with warnings.catch_warnings(record=True) as caught:
@@ -254,8 +306,9 @@ def run_study(
                     continue
                 if left_out:
                     table_notes.append(f"Left out for lack of input data: {', '.join(left_out)}.")
-                filt = model.sample or tspec.sample
-                sub = _filter(data, filt, where + ".sample", unit, tcol)
+                filt = _both(tspec.sample, model.sample)
+                sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
+                sub = _filter(sub, model.sample, where + ".sample", unit, tcol)
                 vcov = model.vcov if model.vcov is not None else tspec.vcov
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
@@ -279,6 +332,7 @@ def run_study(
                 continue
             run.results[tspec.name] = results
             run.positions[tspec.name] = positions
+            table_notes += [n for n in _sample_notes(tspec, positions) if n not in table_notes]
             if len(results) < len(tspec.models):  # keep the study's column numbers visible
                 titles = [m.title or f"model ({i})" for m, i in zip(models, positions, strict=True)]
             else:
@@ -385,10 +439,37 @@ def comparison_frame(comp: ComparisonSpec, run: StudyRun,
     return pd.DataFrame(rows)
 
 
+def _remove_previous_outputs(out: Path) -> None:
+    """Delete the files an earlier run listed in its manifest, so no stale table survives.
+
+    Only files named in ``manifest.json`` are removed; anything else in the
+    folder is left alone.
+    """
+    manifest = out / "manifest.json"
+    if not manifest.is_file():
+        return
+    try:
+        listed = json.loads(manifest.read_text(encoding="utf-8")).get("outputs", [])
+    except (OSError, ValueError, AttributeError):
+        return
+    root = out.resolve()
+    for name in listed:
+        path = (out / str(name)).resolve()
+        if path.is_file() and root in path.parents:
+            path.unlink()
+    manifest.unlink()
+
+
 def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, seconds: float) -> None:
     from hitex.report.writers import write_table
 
+    if out.exists() and not out.is_dir():
+        from hitex.errors import StudySpecError
+
+        raise StudySpecError(f"the output folder {out} is a file; give a folder name with "
+                             "--out (it is created if needed).")
     out.mkdir(parents=True, exist_ok=True)
+    _remove_previous_outputs(out)
     files: list[Path] = []
     for name, table in run.tables.items():
         files += write_table(table, out / name, formats=("txt", "md"))

@@ -30,6 +30,7 @@ cannot run arbitrary code.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -446,6 +447,9 @@ class StudySpec(_Strict):
 
     @model_validator(mode="after")
     def _refs(self) -> StudySpec:
+        if not self.tables:
+            raise ValueError("a study needs at least one table under 'tables' (a regression, "
+                             "descriptive or policy table); see the built-in studies")
         names = [t.name for t in self.tables]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
@@ -465,6 +469,17 @@ def _format_errors(err: ValidationError, origin: str) -> str:
             msg = "unknown key (check its spelling and indentation)"
         elif e["type"] == "missing":
             msg = "required key is missing"
+        elif loc.endswith("years") and e["type"] in ("tuple_type", "too_short", "too_long"):
+            msg = "write the first and last year as a list, e.g. years: [2008, 2019]"
+        elif e["type"] == "string_pattern_mismatch":
+            given = str(e.get("input", ""))
+            if loc == "name":
+                msg = ("a study name uses lower-case letters, digits and '-' only (it names the "
+                       "output folder), e.g. "
+                       f"{re.sub(r'[^a-z0-9]+', '-', given.lower()).strip('-') or 'my-study'}")
+            else:
+                msg = ("use letters, digits, '_' and '-' only (it names output files), e.g. "
+                       f"{re.sub(r'[^A-Za-z0-9_-]+', '_', given).strip('_') or 'table1'}")
         lines.append(f"  - {loc or '(top level)'}: {msg}")
     return "\n".join(lines)
 
@@ -505,7 +520,31 @@ def load_study(name_or_path: str | Path) -> StudySpec:
                 f"{', '.join(builtins) or '(none)'}; or give the path to a .yaml file."
             )
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
     except yaml.YAMLError as err:
         raise StudySpecError(f"{path} is not valid YAML: {err}") from None
     return parse_study(content, origin=str(path))
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping (YAML keeps the last)."""
+
+
+def _mapping_without_repeats(loader: yaml.SafeLoader, node: yaml.MappingNode,
+                             deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"key '{key}' is written twice in this mapping (lines {seen[key] + 1} and "
+                f"{key_node.start_mark.line + 1}); YAML would silently keep only the last one. "
+                "Keep one (to combine sample filters write them with '&').",
+                key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)  # type: ignore[no-untyped-call]
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                 _mapping_without_repeats)
