@@ -155,3 +155,23 @@ def test_indicator_step_warnings_reach_the_study_warnings(tmp_path, data_dir):
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
     run = run_study(tmp_path / "s.yaml", tmp_path / "out", data_dir=data_dir)
     assert any(w.startswith("data: ") and "patent" in w for w in run.warnings), run.warnings
+
+
+@pytest.mark.parametrize(("options", "match"), [
+    ({"population_unit": "million_persons", "patents_col": "patents", "population_col": "pop",
+      "weights": 1}, r"options.weights is not an option of this indicator\. Its options are: "
+                     r"population_unit"),
+    ({"patents_col": "patents", "population_col": "pop"},
+     r"a required option is missing: options.population_unit"),
+])
+def test_indicator_option_mistakes_name_the_option(tmp_path, data_dir, options, match):
+    pd.DataFrame({"province": ["11"], "year": [2020], "patents": [5.0], "pop": [1.0]}).to_csv(
+        tmp_path / "patents.csv", index=False)
+    doc = {"name": "opt", "title": "Options",
+           "data": {"unit": "province", "years": [2020, 2020],
+                    "sources": [{"kind": "indicator", "name": "dti",
+                                 "path": str(tmp_path / "patents.csv"), "unit_col": "province",
+                                 "options": options}]},
+           "tables": [{"name": "d", "kind": "descriptive", "variables": ["dti"]}]}
+    with pytest.raises(StudySpecError, match=match):
+        run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir, write=False)

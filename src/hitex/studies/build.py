@@ -187,9 +187,7 @@ def _indicator_frame(source: IndicatorSource, base_dir: Path | None, unit: str,
             out = digital_innovation(frame, frame, unit=source.unit_col, time=source.time_col,
                                      **opts)
     except TypeError as err:
-        raise StudySpecError(
-            f"indicator '{source.name}' in the study's sources: {err}. Check its 'options'."
-        ) from err
+        raise StudySpecError(_option_error(source.name, str(err))) from err
     renames = {source.unit_col: unit, source.time_col: time}
     if source.partner_col and partner:
         renames[source.partner_col] = partner
@@ -204,6 +202,35 @@ def _indicator_frame(source: IndicatorSource, base_dir: Path | None, unit: str,
             )
         out = out[[*keys, *source.columns]].rename(columns=source.columns)
     return out
+
+
+#: What each indicator step accepts under ``options`` (besides the source's own keys).
+_OPTIONS: dict[str, str] = {
+    "composite": "primaries (required), name, secondary_weights, primary_weights, min_count, "
+                 "index_min_count, normalize, normalize_within, scale, scale_primaries, labels, "
+                 "layout, indicator, value",
+    "dti": "population_unit (required: persons, 10k_persons or million_persons), per, kind, "
+           "patents_col, population_col, name",
+    "expy": "gdp_path (required), product, value, gdp",
+    "hightech": "classification, code, value, level, prefix, rca, fill_zero",
+    "dti_iv": "keywords (required), text_col, language, segmenter, reference, min_distance_km",
+}
+
+
+def _option_error(name: str, text: str) -> str:
+    """Say which study option is wrong, not which Python argument."""
+    unknown = re.search(r"unexpected keyword argument '(\w+)'", text)
+    needed = re.search(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.+)$",
+                       text)
+    if unknown:
+        what = f"options.{unknown.group(1)} is not an option of this indicator"
+    elif needed:
+        what = "a required option is missing: " + ", ".join(
+            f"options.{a}" for a in re.findall(r"'(\w+)'", needed.group(1)))
+    else:
+        what = text
+    return (f"indicator '{name}' in the study's sources: {what}. Its options are: "
+            f"{_OPTIONS.get(name, 'see the documentation')}.")
 
 
 def _dti_iv(frame: pd.DataFrame, source: IndicatorSource, opts: dict,
