@@ -175,3 +175,14 @@ def test_indicator_option_mistakes_name_the_option(tmp_path, data_dir, options, 
            "tables": [{"name": "d", "kind": "descriptive", "variables": ["dti"]}]}
     with pytest.raises(StudySpecError, match=match):
         run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir, write=False)
+
+
+def test_years_without_wdi_values_are_noted(tmp_path, data_dir):
+    doc = {"name": "late", "title": "Late years",
+           "data": {"countries": {"iso3": ["DEU", "FRA"]}, "years": [2019, 2035],
+                    "sources": [{"kind": "wdi", "indicators": {"NY.GDP.PCAP.KD": "gdppc"}}]},
+           "tables": [{"name": "d", "kind": "descriptive", "variables": ["gdppc"]}]}
+    run = run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir, write=False)
+    note = next(n for n in run.notes if n.startswith("WDI NY.GDP.PCAP.KD"))
+    gaps = note.split(" in ", 1)[1].split(":")[0]
+    assert gaps.endswith("-2035") and "2019" not in gaps  # the bundle has 2019 values

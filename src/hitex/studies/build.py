@@ -321,6 +321,13 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
             keep = [unit, time, *source.indicators.values()]
             panel = panel.merge(wdi[keep], on=[unit, time], how="left")
             built.files += _files_under(bundle / "wdi")
+            for code, col in source.indicators.items():
+                have = set(panel.loc[panel[col].notna(), time])
+                gaps = [y for y in years if y not in have]
+                if gaps:
+                    built.notes.append(
+                        f"WDI {code} ('{col}') has no value for any study country in "
+                        f"{_year_list(gaps)}: rows of those years drop out of models that use it.")
         elif isinstance(source, TfiSource):
             from hitex.data.gcr import load_gcr
             from hitex.indicators.facilitation import tfi_coverage_by_year, trade_facilitation_index
@@ -397,6 +404,17 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
     built.data = panel
     _transform(spec, built, unit)
     return built
+
+
+def _year_list(years: list[int]) -> str:
+    """2016, 2017, 2018, 2020 -> '2016-2018, 2020'."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
 
 
 def _note_unmatched(built: BuiltPanel, frame: pd.DataFrame, panel: pd.DataFrame, unit: str,

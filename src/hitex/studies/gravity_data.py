@@ -277,9 +277,12 @@ def build_dyadic(spec: DataSpec, bundle: Path, base_dir: Path | None) -> BuiltPa
             frame = _read_user_file(path)
             frame = frame.rename(columns=src.columns) if src.columns else frame
             keys = [k for k in (ex, im, time) if k in frame.columns]
-            if not keys:
-                raise StudySpecError(f"file source {path} has none of the columns {ex}, {im}, "
-                                     f"{time}; rename its columns with the source's 'columns'.")
+            if ex not in keys and im not in keys:
+                raise StudySpecError(
+                    f"file source {path} has no '{ex}' or '{im}' column (it has "
+                    f"{list(frame.columns)[:8]}); in a dyadic study a file is merged on the "
+                    f"exporter and/or importer (and '{time}'): rename its country column with the "
+                    f"source's 'columns', e.g. {{iso3: {im}}} for importer-year data.")
             for key in {ex, im} & set(keys):  # today's ISO3 codes, as in the panel
                 frame[key] = frame[key].astype(str).replace(OLD_CODES)
             if frame.duplicated(keys).any():
