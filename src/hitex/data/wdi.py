@@ -407,8 +407,8 @@ def _check_indicators(codes: list[str], bundle: _Bundle, folder: Path) -> None:
         f"WDI indicator(s) {', '.join(unknown)} not in the embedded bundle ({folder}). "
         f"Available: {', '.join(sorted(known))}. "
         + (" ".join(hints) + ". " if hints else "")
-        + "Fetch other series live with hitex.data.wdi_live.fetch_wdi([...]) "
-        "(needs pip install 'hitex[live]' and a network)."
+        + "Other series can be fetched live from the World Bank (pip install 'hitex[live]' and "
+        "a network; in Python hitex.data.wdi_live.fetch_wdi) and given to a study as a file."
     )
 
 
@@ -533,7 +533,8 @@ def wdi_long(
         raise EmptySampleError(
             f"No WDI values for {', '.join(codes)} with countries={countries!r}, "
             f"years={_describe_years(wanted_years)} (economies_only={economies_only}). "
-            "Widen the filters; available_indicators() shows each series' years."
+            "Widen the filters; 'hitex data show wdi' (in Python "
+            "hitex.data.wdi.available_indicators()) shows each series' years."
         )
     order = {code: i for i, code in enumerate(codes)}
     out = out.sort_values(
