@@ -19,10 +19,20 @@ The balance statistics follow R MatchIt's ``summary.matchit`` for the ATT
   ``sum w (x - m)^2 / (sum w - sum w^2 / sum w)`` (reliability weights, which
   reduce to the ``n - 1`` variance with unit weights); ``NaN`` for 0/1
   variables, as MatchIt prints.
+
+The module also holds the input preparation shared by the policy estimators
+(:func:`hitex.psm`, :func:`hitex.psm_did`, :func:`hitex.twfe_did`,
+:func:`hitex.att_gt`, the event studies and :func:`hitex.placebo`):
+:func:`binary_treatment` reads a 0/1 treatment under one rule for all of
+them, :func:`plain_index` makes frames indexed by their own id columns
+usable, and :func:`relabel_sample` maps a regression fitted on positions back
+to the caller's row labels.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +47,108 @@ BALANCE_COLUMNS = (
     "mean_treated_before", "mean_control_before", "smd_before", "var_ratio_before",
     "mean_treated_after", "mean_control_after", "smd_after", "var_ratio_after",
 )
+
+
+# -- input preparation shared by the policy estimators ------------------------------
+def plain_index(data: pd.DataFrame) -> pd.DataFrame:
+    """Return ``data`` without the index level names that are also column names.
+
+    pandas refuses to group or merge on a name that is both an index level
+    and a column ("... is both an index level and a column label, which is
+    ambiguous"), which is what ``df.set_index(["id", "year"], drop=False)``
+    produces. The row labels themselves are kept; only the clashing level
+    names are removed (the original frame is not modified).
+    """
+    names = list(data.index.names)
+    clash = [name is not None and name in data.columns for name in names]
+    if not any(clash):
+        return data
+    out = data.copy(deep=False)
+    out.index = out.index.set_names([None if c else n for n, c in zip(names, clash, strict=True)])
+    return out
+
+
+def drop_missing_keys(frame: pd.DataFrame, keys: Sequence[str], category: type[Warning],
+                      stacklevel: int) -> tuple[pd.DataFrame, str]:
+    """Drop the rows whose panel key (unit id, period, treatment) is missing.
+
+    Returns a copy of the kept rows and the note (empty if nothing was
+    dropped); the note, naming the columns and counts, is also emitted as a
+    ``category`` warning.
+    """
+    missing = frame[list(keys)].isna()
+    gone = missing.any(axis=1).to_numpy()
+    if not gone.any():
+        return frame.copy(), ""
+    counts = ", ".join(f"'{k}': {int(n)}" for k, n in missing.sum().items() if n)
+    msg = (f"{int(gone.sum())} row(s) with a missing value in {counts} cannot be placed in the "
+           "panel and are dropped (not counted as units or observations); fill or remove them.")
+    warnings.warn(category(msg), stacklevel=stacklevel + 1)
+    return frame.loc[~gone].copy(), msg
+
+
+def _as_01(value: Any) -> float:
+    """``1.0``/``0.0`` for a value coding 1/0 (number, bool or text), else NaN."""
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    try:
+        number = float(value.strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return number if number in (0.0, 1.0) else math.nan
+
+
+def binary_treatment(series: pd.Series, name: str) -> pd.Series:
+    """Read a 0/1 treatment column as float64: 1.0 treated, 0.0 untreated, NaN missing.
+
+    One rule for every hitex estimator with a 0/1 treatment. Accepted codings:
+    numbers 0/1 in any numeric dtype (nullable ``Int64``/``Float64``
+    included), booleans (``bool``, nullable ``boolean``, ``True``/``False``
+    objects), text ``"0"``/``"1"`` (``object`` or ``str`` dtype) and
+    categoricals whose categories are such values. Missing values stay
+    missing (NaN); the caller decides whether to drop them.
+
+    Raises
+    ------
+    SpecificationError
+        Any other value (e.g. ``2``, ``"yes"``), naming the column, up to three
+        offending values and the fix.
+    """
+    if (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)) and \
+            not isinstance(series.dtype, pd.CategoricalDtype):
+        values = pd.Series(series.to_numpy(dtype="float64", na_value=np.nan), index=series.index)
+        present = values.notna().to_numpy()
+        bad = pd.unique(series[present & ~values.isin([0.0, 1.0]).to_numpy()])
+    else:
+        codes = {u: _as_01(u) for u in pd.unique(series.dropna().astype(object))}
+        bad = [u for u, v in codes.items() if math.isnan(v)]
+        values = series.astype(object).map(codes).astype("float64")
+    if len(bad):
+        shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in bad[:3])
+        raise SpecificationError(
+            f"treatment column '{name}' must be 0/1 (1 = treated) but holds {shown}. Accepted "
+            "codings: numbers 0/1, True/False, text '0'/'1' or a categorical of those. Recode "
+            f"it, e.g. df['{name}'] = (df['{name}'] == <treated value>).astype(int).")
+    return values
+
+
+def relabel_sample(result: Any, labels: pd.Index) -> Any:
+    """Map the ``sample_index`` of a regression fitted on a 0..n-1 index back to ``labels``.
+
+    The estimators fit on a positional copy of the data (so that duplicated
+    or multi-level row labels cannot misalign anything) and hand back results
+    whose ``sample_index`` holds the caller's labels.
+    """
+    if result.sample_index is None:
+        return result
+    refit = result._refit
+    positions = np.asarray(result.sample_index, dtype=np.intp)
+
+    def relabelled_refit(vcov: Any) -> Any:
+        return relabel_sample(refit(vcov), labels)
+
+    return dataclasses.replace(result, sample_index=labels[positions],
+                               _refit=None if refit is None else relabelled_refit)
 
 
 def _is_binary(x: np.ndarray) -> bool:

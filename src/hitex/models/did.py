@@ -56,6 +56,8 @@ import pandas as pd
 
 from hitex.errors import EstimationError, HitexWarning, SpecificationError
 from hitex.models import checks
+from hitex.models.balance import binary_treatment, drop_missing_keys, plain_index, relabel_sample
+from hitex.models.event import _binary_with_arms, twfe_did
 from hitex.models.results import RegressionResult
 
 __all__ = ["ATTgtResult", "AggregatedATT", "DiDDataWarning", "PSMDiDResult", "att_gt",
@@ -89,12 +91,15 @@ def _table(index: pd.Index, est: np.ndarray, se: np.ndarray, level: float) -> pd
 def _prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, group: str
              ) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """Check the input and return the wide outcome (units x periods), groups, notes."""
-    data = checks.require_dataframe(data)
+    data = plain_index(checks.require_dataframe(data))
     checks.require_columns(data, [outcome, unit, time, group], context="att_gt()")
     checks.require_numeric(data, [outcome, time, group])
-    checks.require_unique(data, [unit, time])
     notes: list[str] = []
-    frame = data[[unit, time, group, outcome]].copy()
+    frame, note = drop_missing_keys(data[[unit, time, group, outcome]], [unit, time],
+                                    DiDDataWarning, stacklevel=4)
+    if note:
+        notes.append(note)
+    checks.require_unique(frame, [unit, time])
     frame[group] = frame[group].astype(float).fillna(0.0)
     varying = frame.groupby(unit, sort=False)[group].nunique()
     if (varying > 1).any():
@@ -464,47 +469,7 @@ def att_gt(
                        _influence=np.column_stack(psis), _unit_groups=groups)
 
 
-# -- TWFE DiD and PSM-DiD -------------------------------------------------------------
-def _check_binary(data: pd.DataFrame, column: str) -> None:
-    values = pd.to_numeric(data[column], errors="coerce")
-    bad = pd.unique(data.loc[~values.isin([0, 1]) & data[column].notna(), column])
-    if len(bad):
-        shown = ", ".join(repr(v) for v in bad[:3])
-        raise SpecificationError(
-            f"treatment column '{column}' must be 0/1 (1 = treated in that period) but holds "
-            f"{shown}. Recode it, e.g. df['{column}'] = (df['{column}'] > 0).astype(int).")
-    if not (values == 1).any():
-        raise EstimationError(f"treatment column '{column}' has no treated observations (no 1s).")
-    if not (values == 0).any():
-        raise EstimationError(f"treatment column '{column}' has no untreated observations (no 0s); "
-                              "DiD needs controls.")
-
-
-def twfe_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: str, *,
-             covariates: Sequence[str] = (), weights: str | None = None, vcov: Any = None,
-             sample: str | None = None) -> RegressionResult:
-    """Two-way fixed-effects DiD ``y_it = b D_it + x_it'g + a_i + l_t + u_it``.
-
-    ``D_it`` (``treatment``) is 0/1: treated unit in a treated period
-    (``Treat_i x Post_t``). Estimated by :func:`hitex.panel` (Stata ``reghdfe
-    y D x, absorb(unit time) vce(cluster unit)``; fixest ``feols(y ~ D + x |
-    unit + time)``), clustered by unit unless ``vcov`` says otherwise. With a
-    2x2 design ``b`` equals the difference of the treated and control mean
-    changes; with staggered adoption and heterogeneous effects it is a
-    weighted average that can put negative weight on some effects (see
-    :func:`att_gt`).
-    """
-    from hitex.models.panel import panel
-
-    data = checks.require_dataframe(data)
-    checks.require_columns(data, [outcome, treatment, unit, time, *covariates],
-                           context="twfe_did()")
-    _check_binary(data, treatment)
-    rhs = " + ".join([treatment, *covariates])
-    return panel(f"{outcome} ~ {rhs} | {unit} + {time}", data,
-                 vcov={"CRV1": unit} if vcov is None else vcov, weights=weights, sample=sample)
-
-
+# -- PSM-DiD (the TWFE DiD itself, twfe_did, lives in hitex.models.event) -------------
 @dataclass(frozen=True, eq=False)
 class PSMDiDResult:
     """PSM-DiD: the TWFE DiD on the matched sample plus the matching diagnostics.
@@ -518,17 +483,27 @@ class PSMDiDResult:
     how : str
     sample : pandas.DataFrame
         The matched panel that was estimated, with its ``_psm_weight``.
+    treatment : str
+        The DiD regressor whose coefficient is :attr:`estimate`.
+    notes : tuple of str
+        Rows dropped before matching and why.
     """
 
     regression: RegressionResult
     matching: Any
     how: str
     sample: pd.DataFrame = field(repr=False)
+    treatment: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def estimate(self) -> float:
-        """The DiD coefficient."""
-        return float(self.regression.params.iloc[0])
+        """The DiD coefficient (the treatment's, looked up by name)."""
+        params = self.regression.params
+        if self.treatment not in params.index:
+            raise EstimationError(f"the regression has no coefficient for treatment "
+                                  f"'{self.treatment}'; it was absorbed or not estimated.")
+        return float(params[self.treatment])
 
     def balance(self) -> pd.DataFrame:
         """Balance table(s) after matching (per period for ``"by_period"``)."""
@@ -541,8 +516,9 @@ class PSMDiDResult:
         ms = [self.matching] if self.how == "once" else list(self.matching.values())
         n1 = sum(m.n_treated for m in ms)
         n0 = sum(m.n_controls_used for m in ms)
-        return (f"PSM-DiD (matching {self.how})\n{self.regression.summary()}\n"
-                f"matched treated: {n1}; controls used: {n0}")
+        lines = [f"PSM-DiD (matching {self.how})", self.regression.summary(),
+                 f"matched treated: {n1}; controls used: {n0}"]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
     def __str__(self) -> str:
         return self.summary()
@@ -555,11 +531,14 @@ def psm_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: s
     """Propensity-score matching followed by a TWFE DiD on the matched sample.
 
     The matching treatment is *ever treated* (``max_t D_it`` per unit); the
-    DiD regressor is ``treatment`` (``D_it``, 0/1). Matching uses
-    :func:`hitex.models.matching.psm` (``psm_options``: ``model``, ``method``,
-    ``k``, ``caliper``, ``replace``, ...); the DiD uses :func:`twfe_did` with
-    the matching weights as analytic weights (``use_weights=True``; many
-    papers instead keep the matched observations unweighted: ``False``).
+    DiD regressor is ``treatment`` (``D_it``, 0/1 under the rule of
+    :func:`twfe_did`). Matching uses :func:`hitex.models.matching.psm`
+    (``psm_options``: ``model``, ``method``, ``k``, ``caliper``, ``replace``,
+    ...); the DiD uses :func:`twfe_did` with the matching weights as analytic
+    weights (``use_weights=True``; many papers instead keep the matched
+    observations unweighted: ``False``). Rows with a missing treatment, unit
+    or period are dropped with a :class:`DiDDataWarning` (recorded in
+    ``notes``).
 
     Parameters
     ----------
@@ -573,6 +552,13 @@ def psm_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: s
         papers do).
     covariates : sequence of str
         Score covariates. ``controls``: regressors of the DiD.
+
+    Raises
+    ------
+    SpecificationError, EstimationError
+        As :func:`twfe_did`, in particular a treatment absorbed by the fixed
+        effects (units treated in every period), and as
+        :func:`hitex.models.matching.psm`.
 
     Notes
     -----
@@ -589,13 +575,20 @@ def psm_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: s
 
     if how not in ("once", "by_period"):
         raise SpecificationError(f"how={how!r}: use 'once' or 'by_period'.")
-    data = checks.require_dataframe(data)
+    data = plain_index(checks.require_dataframe(data))
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    controls = [controls] if isinstance(controls, str) else list(controls)
     checks.require_columns(data, [outcome, treatment, unit, time, *covariates, *controls],
                            context="psm_did()")
-    checks.require_unique(data, [unit, time])
-    _check_binary(data, treatment)
-    work = data.copy()
+    d = binary_treatment(data[treatment], treatment).to_numpy()
+    # work on positions 0..n-1 so that any row labels (duplicated, multi-level) are safe
+    work = data.reset_index(drop=True)
+    work[treatment] = d
+    work, note = drop_missing_keys(work, [treatment, unit, time], DiDDataWarning, stacklevel=3)
+    labels = data.index[work.index.to_numpy()]
+    work = work.reset_index(drop=True)
+    checks.require_unique(work, [unit, time])
+    _binary_with_arms(work, treatment)
     work["_ever"] = work.groupby(unit)[treatment].transform("max").astype(int)
     if how == "once":
         period = work[time].min() if match_period is None else match_period
@@ -606,18 +599,22 @@ def psm_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: s
             raise SpecificationError(
                 f"some units are already treated in the matching period {period!r}; match on a "
                 "pre-treatment period (match_period=...).")
-        matching: Any = psm(cross, "_ever", covariates, **psm_options)
-        w = pd.Series(matching.weights.to_numpy(), index=cross.loc[matching.weights.index, unit])
+        m = psm(cross, "_ever", covariates, **psm_options)
+        w = pd.Series(m.weights.to_numpy(), index=cross.loc[m.weights.index, unit].to_numpy())
         work["_psm_weight"] = work[unit].map(w).fillna(0.0)
+        matching: Any = m._relabel(labels)
     else:
         matching = {}
-        work["_psm_weight"] = 0.0
+        weight = np.zeros(len(work))
         for period, cross in work.groupby(time, sort=True):
             m = psm(cross, "_ever", covariates, **psm_options)
-            matching[period] = m
-            work.loc[m.weights.index, "_psm_weight"] = m.weights.to_numpy()
+            weight[m.weights.index.to_numpy(dtype=np.intp)] = m.weights.to_numpy()
+            matching[period] = m._relabel(labels)
+        work["_psm_weight"] = weight
     matched = work.loc[work["_psm_weight"] > 0]
     reg = twfe_did(matched, outcome, treatment, unit, time, covariates=controls,
                    weights="_psm_weight" if use_weights else None, vcov=vcov,
                    sample=f"propensity-score matched ({how})")
-    return PSMDiDResult(regression=reg, matching=matching, how=how, sample=matched)
+    return PSMDiDResult(regression=relabel_sample(reg, labels), matching=matching, how=how,
+                        sample=matched.set_axis(labels[matched.index.to_numpy()]),
+                        treatment=treatment, notes=(note,) if note else ())

@@ -25,6 +25,11 @@ Sun and Abraham (2021) (:func:`sun_abraham`)
     fixest's small-sample adjustment. This is fixest's ``sunab(cohort,
     period)`` with its ``summary(., agg = "att")``.
 
+Two-way fixed-effects DiD (:func:`twfe_did`)
+    ``y_it = b D_it + x_it'g + a_i + l_t + u_it`` with a 0/1 treatment
+    ``D_it``: the static counterpart of the TWFE event study (also exported
+    by :mod:`hitex.models.did`).
+
 Pre-trend test (:func:`wald_test`)
     ``W = b' V^{-1} b`` on the pre-treatment coefficients, chi-squared with
     ``df = len(b)`` (and ``F = W / df``), as ``did``'s pre-test and fixest's
@@ -33,6 +38,7 @@ Pre-trend test (:func:`wald_test`)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,10 +48,11 @@ import pandas as pd
 
 from hitex.errors import EstimationError, SpecificationError
 from hitex.models import checks
+from hitex.models.balance import binary_treatment, plain_index, relabel_sample
 from hitex.models.results import RegressionResult
 
 __all__ = ["EventStudyResult", "WaldTest", "event_study", "plot_event_study", "sun_abraham",
-           "wald_test"]
+           "twfe_did", "wald_test"]
 
 
 @dataclass(frozen=True)
@@ -148,10 +155,13 @@ class EventStudyResult:
         return self.summary()
 
 
-def _cohorts(data: pd.DataFrame, unit: str, time: str, cohort: str) -> tuple[pd.DataFrame, float]:
-    data = checks.require_dataframe(data)
-    checks.require_columns(data, [unit, time, cohort], context="event study")
-    checks.require_numeric(data, [time, cohort])
+def _cohorts(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
+             covariates: Sequence[str]) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
+    """Return the panel on positions 0..n-1 with ``_cohort`` and ``_rel``, its row labels,
+    and which rows can enter the regression (no missing or infinite value)."""
+    data = plain_index(checks.require_dataframe(data))
+    checks.require_columns(data, [outcome, unit, time, cohort, *covariates], context="event study")
+    checks.require_numeric(data, [outcome, time, cohort, *covariates])
     varying = data.groupby(unit, sort=False)[cohort].nunique(dropna=False)
     if (varying > 1).any():
         raise SpecificationError(
@@ -168,12 +178,13 @@ def _cohorts(data: pd.DataFrame, unit: str, time: str, cohort: str) -> tuple[pd.
     if not never.any():
         raise EstimationError(f"no never-treated units in '{cohort}' (0, missing or after the last "
                               "period): the event study needs a never-treated control cohort.")
-    work = data.copy()
+    work = data.reset_index(drop=True)
     work["_cohort"] = np.where(never, np.nan, g)
     work["_rel"] = work[time].astype(float) - work["_cohort"]
-    return work, last
-
-
+    usable = work[unit].notna().to_numpy().copy()
+    for col in dict.fromkeys([outcome, time, *covariates]):
+        usable &= np.isfinite(work[col].to_numpy(dtype="float64", na_value=np.nan))
+    return work, data.index, usable
 def _name(prefix: str, e: float, c: float | None = None) -> str:
     tag = f"m{int(-e)}" if e < 0 else f"p{int(e)}"
     return f"{prefix}_{tag}" if c is None else f"{prefix}_c{int(c)}_{tag}"
@@ -211,8 +222,9 @@ def event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: 
     -------
     EventStudyResult
     """
-    work, _ = _cohorts(data, unit, time, cohort)
-    rels = np.sort(work["_rel"].dropna().unique())
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    work, labels, usable = _cohorts(data, outcome, unit, time, cohort, covariates)
+    rels = np.sort(work.loc[usable, "_rel"].dropna().unique())
     dummies = []
     for e in rels:
         if e == ref:
@@ -226,7 +238,8 @@ def event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: 
     est.index = pd.Index([int(e) for e, _ in kept], name="rel_time")
     vc = reg.vcov.loc[[n for _, n in kept], [n for _, n in kept]]
     vc.index = vc.columns = est.index
-    return EventStudyResult("twfe", _with_ref(est, ref), reg, int(ref), _vcov=vc)
+    return EventStudyResult("twfe", _with_ref(est, ref), relabel_sample(reg, labels), int(ref),
+                            _vcov=vc)
 
 
 def _with_ref(est: pd.DataFrame, ref: int) -> pd.DataFrame:
@@ -264,10 +277,11 @@ def sun_abraham(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: 
         ``estimates`` by relative period (interaction-weighted), ``att``,
         ``regression`` with the cohort x period coefficients.
     """
-    work, _ = _cohorts(data, unit, time, cohort)
-    treated = work["_cohort"].notna()
-    cells = (work.loc[treated & (work["_rel"] != ref)].groupby(["_cohort", "_rel"]).size()
-             .rename("n").reset_index())
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    work, labels, usable = _cohorts(data, outcome, unit, time, cohort, covariates)
+    cell_of = work["_cohort"].notna().to_numpy() & (work["_rel"] != ref).to_numpy()
+    cells = work.loc[cell_of & usable, ["_cohort", "_rel"]].drop_duplicates().sort_values(
+        ["_cohort", "_rel"]).reset_index(drop=True)
     dummies = []
     for c, e in zip(cells["_cohort"], cells["_rel"], strict=True):
         name = _name("sa", e, c)
@@ -275,7 +289,13 @@ def sun_abraham(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: 
         dummies.append(name)
     cells["term"] = dummies
     reg = _fit(work, outcome, dummies, covariates, unit, time, vcov)
-    cells = cells.loc[cells["term"].isin(reg.terms)].reset_index(drop=True)
+    # cell sizes N_{c,e} count the observations of the estimation sample only (rows with a
+    # missing outcome or covariate, and singletons, are not in it), as fixest's weights do
+    used = work.iloc[np.asarray(reg.sample_index, dtype=np.intp)]
+    sizes = used.loc[used["_cohort"].notna()].groupby(["_cohort", "_rel"]).size()
+    cells["n"] = sizes.reindex(pd.MultiIndex.from_frame(cells[["_cohort", "_rel"]])).fillna(0) \
+        .to_numpy()
+    cells = cells.loc[cells["term"].isin(reg.terms) & (cells["n"] > 0)].reset_index(drop=True)
     delta = reg.params.loc[cells["term"]].to_numpy()
     v = reg.vcov.loc[cells["term"], cells["term"]].to_numpy()
     rels = np.sort(cells["_rel"].unique())
@@ -292,8 +312,96 @@ def sun_abraham(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: 
     att = float(w_att @ delta)
     att_se = float(np.sqrt(w_att @ v @ w_att))
     vc = pd.DataFrame(vb, index=index, columns=index)
-    return EventStudyResult("sun_abraham", _with_ref(est, ref), reg, int(ref), att=att,
+    return EventStudyResult("sun_abraham", _with_ref(est, ref), relabel_sample(reg, labels),
+                            int(ref), att=att,
                             att_se=att_se, _vcov=vc)
+
+
+# -- TWFE DiD -----------------------------------------------------------------------
+def _binary_with_arms(data: pd.DataFrame, column: str) -> pd.Series:
+    """The 0/1 treatment as floats; it must hold treated and untreated observations."""
+    values = binary_treatment(data[column], column)
+    if not (values == 1).any():
+        raise EstimationError(f"treatment column '{column}' has no treated observations (no 1s).")
+    if not (values == 0).any():
+        raise EstimationError(f"treatment column '{column}' has no untreated observations (no 0s); "
+                              "DiD needs controls.")
+    return values
+
+
+def _absorbed(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: str,
+              covariates: Sequence[str], after_fit: bool) -> str | None:
+    """Why the unit and period fixed effects absorb the treatment (None if not evidently)."""
+    d = data.loc[data[[outcome, treatment, unit, time, *covariates]].notna().all(axis=1).to_numpy()]
+    if not (d.groupby(unit, sort=False)[treatment].nunique() > 1).any():
+        why = (f"it is constant within every unit of '{unit}' (units are treated in every period "
+               f"or in none), so the '{unit}' fixed effects absorb it")
+    elif not (d.groupby(time, sort=False)[treatment].nunique() > 1).any():
+        why = (f"it is the same for every unit within each period of '{time}' (all units switch "
+               f"at once), so the '{time}' fixed effects absorb it")
+    elif after_fit:
+        why = (f"it is a combination of the '{unit}' and '{time}' fixed effects"
+               + (" and the controls" if covariates else ""))
+    else:
+        return None
+    return why
+
+
+def _absorbed_error(treatment: str, why: str) -> EstimationError:
+    return EstimationError(
+        f"treatment '{treatment}' is absorbed by the fixed effects: {why}. The DiD coefficient "
+        "is not identified: the treatment must switch from 0 to 1 within units, for some units "
+        "only or at different times. Check the treatment coding (D = treated unit x post period).")
+
+
+def twfe_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: str, *,
+             covariates: Sequence[str] = (), weights: str | None = None, vcov: Any = None,
+             sample: str | None = None) -> RegressionResult:
+    """Two-way fixed-effects DiD ``y_it = b D_it + x_it'g + a_i + l_t + u_it``.
+
+    ``D_it`` (``treatment``) is 0/1: treated unit in a treated period
+    (``Treat_i x Post_t``); numbers, booleans, text ``"0"``/``"1"`` and
+    categoricals of those are accepted (see
+    :func:`hitex.models.balance.binary_treatment`). Estimated by
+    :func:`hitex.panel` (Stata ``reghdfe y D x, absorb(unit time) vce(cluster
+    unit)``; fixest ``feols(y ~ D + x | unit + time)``), clustered by unit
+    unless ``vcov`` says otherwise. With a 2x2 design ``b`` equals the
+    difference of the treated and control mean changes; with staggered
+    adoption and heterogeneous effects it is a weighted average that can put
+    negative weight on some effects (see :func:`hitex.att_gt`).
+
+    Raises
+    ------
+    SpecificationError
+        The treatment is not 0/1.
+    EstimationError
+        No treated or no untreated observations, or a treatment absorbed by
+        the fixed effects (e.g. units treated in every period): its
+        coefficient is not identified.
+    """
+    from hitex.models.panel import panel
+
+    data = plain_index(checks.require_dataframe(data))
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    checks.require_columns(data, [outcome, treatment, unit, time, *covariates],
+                           context="twfe_did()")
+    work = data.reset_index(drop=True)
+    work[treatment] = _binary_with_arms(data, treatment).to_numpy()
+    why = _absorbed(work, outcome, treatment, unit, time, covariates, after_fit=False)
+    if why is not None:
+        raise _absorbed_error(treatment, why)
+    rhs = " + ".join([treatment, *covariates])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reg = panel(f"{outcome} ~ {rhs} | {unit} + {time}", work,
+                    vcov={"CRV1": unit} if vcov is None else vcov, weights=weights, sample=sample)
+    if treatment not in reg.params.index:
+        used = work.iloc[np.asarray(reg.sample_index, dtype=np.intp)]
+        why = _absorbed(used, outcome, treatment, unit, time, covariates, after_fit=True)
+        raise _absorbed_error(treatment, str(why))
+    for w in caught:
+        warnings.warn(w.message, stacklevel=2)
+    return relabel_sample(reg, data.index)
 
 
 def _tidy(b: np.ndarray, se: np.ndarray, df: float, index: pd.Index) -> pd.DataFrame:

@@ -67,6 +67,7 @@ error (``psmatch2`` users bootstrap); ``se`` is ``None`` for them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,7 +82,9 @@ from hitex.models.balance import (
     ScoreConvergenceWarning,
     ScoreModel,
     balance_table,
+    binary_treatment,
     fit_score,
+    plain_index,
     plot_score_densities,
 )
 
@@ -174,6 +177,14 @@ class MatchingResult:
     def pairs(self) -> pd.DataFrame:
         """One row per (treated, control) match: indices, weight ``w_ij`` and distance."""
         return self._pairs.copy()
+
+    def _relabel(self, labels: pd.Index) -> MatchingResult:
+        """The same result with row ``i`` of a 0..n-1 indexed input labelled ``labels[i]``."""
+        sample = self._sample.set_axis(labels[np.asarray(self._sample.index, dtype=np.intp)])
+        pairs = self._pairs.copy()
+        for col in ("treated", "control"):
+            pairs[col] = labels[pairs[col].to_numpy(dtype=np.intp)].to_numpy()
+        return dataclasses.replace(self, _sample=sample, _pairs=pairs)
 
     # -- diagnostics -----------------------------------------------------------
     def balance(self, columns: Sequence[str] | None = None, *, sd: str = "treated") -> pd.DataFrame:
@@ -271,15 +282,8 @@ class MatchingResult:
 
 # -- input checks --------------------------------------------------------------
 def _check_treatment(series: pd.Series, name: str) -> np.ndarray:
-    values = pd.to_numeric(series, errors="coerce") if series.dtype == object else series
-    uniq = pd.unique(values.dropna())
-    bad = [v for v in uniq if v not in (0, 1, True, False)]
-    if bad:
-        shown = ", ".join(repr(v) for v in bad[:3])
-        raise SpecificationError(
-            f"treatment column '{name}' must be 0/1 (1 = treated) but holds {shown}. Recode it, "
-            f"e.g. df['{name}'] = (df['{name}'] == <treated value>).astype(int)."
-        )
+    """The 0/1 treatment as floats (rule of :func:`~hitex.models.balance.binary_treatment`)."""
+    values = binary_treatment(series, name)
     d = values.astype(float).to_numpy()
     if (d == 1).sum() == 0:
         raise EstimationError(f"treatment column '{name}' has no treated units (no 1s); matching "
@@ -436,7 +440,7 @@ def psm(
     >>> round(psm(df, "d", ["x"], outcome="y").att, 4)
     4.0
     """
-    data = checks.require_dataframe(data)
+    data = plain_index(checks.require_dataframe(data))
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     if not covariates:
         raise SpecificationError("psm() needs at least one covariate for the propensity score.")
@@ -461,7 +465,7 @@ def psm(
     checks.require_columns(data, used, context="psm()")
     checks.require_numeric(data, covariates + ([outcome] if outcome else []))
     missing = checks.missing_counts(data, used)
-    sample = data.loc[data[used].notna().all(axis=1)].copy()
+    sample = data.loc[data[used].notna().all(axis=1).to_numpy()].copy()
     checks.require_nonempty(len(sample), "psm()", missing)
     d = _check_treatment(sample[treatment], treatment)
     sample[treatment] = d.astype(int)
@@ -507,7 +511,8 @@ def psm(
         cj = c_pos[sel]
         np.add.at(weight, cj, w)
         np.add.at(q, cj, w**2)
-        rows.append(pd.DataFrame({"treated": sample.index[ti], "control": sample.index[cj],
+        rows.append(pd.DataFrame({"treated": sample.index[np.full(len(cj), ti)].to_numpy(),
+                                  "control": sample.index[cj].to_numpy(),
                                   "weight": w, "distance": np.abs(p[cj] - p[ti])}))
     pairs = pd.concat(rows, ignore_index=True)
     n1 = len(matches)

@@ -48,6 +48,7 @@ from hitex.errors import (
     SpecificationError,
 )
 from hitex.models import checks
+from hitex.models.balance import binary_treatment, plain_index
 from hitex.models.formula import parse_formula
 from hitex.models.panel import _is_nested
 
@@ -201,6 +202,27 @@ def _adoption_times(work: pd.DataFrame, treatment: str, unit: str, time: str,
     return adoption
 
 
+def _canonical_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values of the unit ids in a dtype-independent order.
+
+    The order fixes which unit each random draw picks, so it must not depend
+    on how the ids are stored: numerically when every id is a number or
+    numeric text (ids 1, 2, 10 and "1", "2", "10" give the same order; equal
+    numbers are ordered by their text), otherwise by their text.
+    """
+    codes, uniques = pd.factorize(ids)
+    values = np.asarray(uniques, dtype=object)
+    text = np.array([str(v) for v in values], dtype=object)
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    if np.isnan(numbers).any():
+        order = np.argsort(text, kind="stable")
+    else:
+        order = np.lexsort((text, numbers))
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return rank[codes], values[order]
+
+
 def _k_fixed_effects(sample: pd.DataFrame, fes: tuple[str, ...], cluster: tuple[str, ...]) -> tuple[int, int]:
     """(K for iid, K for clustered) contributed by the fixed effects (reghdfe's count)."""
     levels = {fe: int(sample.groupby(fe.split("^"), observed=True).ngroups) for fe in fes}
@@ -264,7 +286,7 @@ def placebo(
         Fewer than 20 draws (the p-value cannot go below 1/n), units treated
         before the panel starts, a treatment that switches off.
     """
-    data = checks.require_dataframe(data)
+    data = plain_index(checks.require_dataframe(data))
     parsed = parse_formula(formula)
     if parsed.iv:
         raise SpecificationError("placebo() does not take an IV part in the formula.")
@@ -297,14 +319,13 @@ def placebo(
                                      "{'CRV1': 'column'} (one-way clustering).")
     used = list(dict.fromkeys([*parsed.variables, unit, time, *cluster]))
     checks.require_columns(data, used, context=f"placebo({formula!r})")
-    checks.require_numeric(data, [parsed.depvar, treatment, *controls, time])
-    d_all = data[treatment].dropna()
-    if not d_all.isin([0, 1]).all():
-        shown = ", ".join(map(repr, d_all[~d_all.isin([0, 1])].unique()[:3]))
-        raise SpecificationError(f"treatment column '{treatment}' must be 0/1 but holds {shown}.")
+    checks.require_numeric(data, [parsed.depvar, *controls, time])
+    d_all = binary_treatment(data[treatment], treatment)
     if not (d_all == 1).any():
         raise EstimationError(f"treatment column '{treatment}' has no treated observations (no 1s); "
                               "a placebo test needs the true treated units.")
+    data = data.copy(deep=False)
+    data[treatment] = d_all.to_numpy()
 
     eff_cluster = cluster if vcov is not None else (
         (parsed.fixed_effects[0],) if "^" not in parsed.fixed_effects[0] else ())
@@ -317,7 +338,8 @@ def placebo(
     checks.require_nonempty(len(work), f"placebo({formula!r}) after dropping singletons")
     first_time = work[time].min()
     adoption = _adoption_times(work, treatment, unit, time, first_time)
-    unit_pos, units = pd.factorize(work[unit], sort=True)
+    unit_pos, units = _canonical_codes(work[unit])
+    adoption = adoption.loc[[u for u in units if u in adoption.index]]
     time_pos, times = pd.factorize(work[time], sort=True)
     units, times = np.asarray(units), np.asarray(times, dtype=float)
     n_units, n_times, nobs = len(units), len(times), len(work)
