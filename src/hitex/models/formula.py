@@ -23,6 +23,7 @@ is :func:`check_functions`.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from dataclasses import dataclass
 
@@ -34,7 +35,58 @@ ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
      "np.log1p", "np.exp", "np.sqrt", "np.abs"}
 )
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+#: Two names separated only by blanks: a column name with a space in it.
+_SPACED_NAME = re.compile(r"(?<![\w.])([^\W\d][\w.]*(?:[ \t]+[^\W\d][\w.]*)+)(?![\w.(])")
+_WORD = re.compile(r"(?<![\w.])([^\W\d]\w*)(?![\w])")
+
+
+def is_formula_name(name: object) -> bool:
+    """True if ``name`` can be written in a formula as a column name.
+
+    Any Python identifier (letters of any script, digits, underscores; not
+    starting with a digit) that is not a Python keyword (``lambda``, ``if``,
+    ``True`` ...) qualifies; dotted names (``a.b``) too, part by part.
+    """
+    if not isinstance(name, str) or not name:
+        return False
+    return all(p.isidentifier() and not keyword.iskeyword(p) for p in name.split("."))
+
+
+def suggest_name(name: str) -> str:
+    """A formula-safe replacement for a column name (``'firm id'`` -> ``'firm_id'``)."""
+    new = re.sub(r"\W+", "_", name.strip()).strip("_") or "col"
+    if new[0].isdigit():
+        new = f"v_{new}"
+    if keyword.iskeyword(new):
+        new = f"{new}_"
+    return new
+
+
+def name_problem(name: str, where: str = "the formula") -> str:
+    """Describe why ``name`` cannot be used in a formula and how to fix it."""
+    new = suggest_name(name)
+    if keyword.iskeyword(name):
+        why = "is a Python keyword, and keywords cannot be used as names in formulas"
+    elif re.search(r"\s", name):
+        why = "contains a space, which a formula cannot express"
+    else:
+        why = "is not a valid name in a formula (use letters, digits and underscores)"
+    return (
+        f"column {name!r} {why}. Rename the column (e.g. {name!r} -> {new!r}: in Python "
+        f"df.rename(columns={{{name!r}: {new!r}}}), or in the data file's header) and use "
+        f"the new name in {where}."
+    )
+
+
+def _syntax_hint(expr: str) -> str | None:
+    """Name a keyword or a spaced name that makes ``expr`` unparsable."""
+    for word in _WORD.findall(expr):
+        if keyword.iskeyword(word):
+            return name_problem(word)
+    spaced = _SPACED_NAME.search(expr)
+    if spaced:
+        return name_problem(spaced.group(1))
+    return None
 
 
 @dataclass(frozen=True)
@@ -68,6 +120,35 @@ class ParsedFormula:
     functions: tuple[str, ...]
 
     @property
+    def terms(self) -> tuple[str, ...]:
+        """The outcome, each regressor term and each IV term, as written."""
+        parts = [self.depvar, *_split_top(self.rhs, "+")]
+        if self.iv:
+            for side in self.iv.split("~"):
+                parts += _split_top(side, "+")
+        return tuple(t.strip() for t in parts if t.strip())
+
+    def linear_columns(self, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """Columns entering only as a term of their own (``x`` in ``y ~ x + log(z)``).
+
+        Rescaling such a column by ``c`` divides its coefficient by ``c`` and
+        changes nothing else, so the estimators may rescale them for numerical
+        stability. The outcome is included when it is a plain column. Columns
+        used anywhere else (in a function, an interaction, the IV part, the
+        fixed effects or ``exclude``) are left out; IV formulas give none.
+        """
+        if self.iv:
+            return ()
+        terms = [self.depvar, *(t.strip() for t in _split_top(self.rhs, "+"))]
+        uses: dict[str, int] = {}
+        for term in terms:
+            for name in names_in(term):
+                uses[name] = uses.get(name, 0) + 1
+        blocked = set(self.fe_columns) | set(exclude)
+        return tuple(t for t in dict.fromkeys(terms)
+                     if is_formula_name(t) and uses.get(t) == 1 and t not in blocked)
+
+    @property
     def fe_columns(self) -> tuple[str, ...]:
         """Data columns used by the fixed effects (``a^b`` gives ``a`` and ``b``)."""
         out: list[str] = []
@@ -89,6 +170,9 @@ def _names_in(expr: str) -> tuple[list[str], list[str]]:
     try:
         tree = ast.parse(py, mode="eval")
     except SyntaxError as err:
+        hint = _syntax_hint(py)
+        if hint:
+            raise SpecificationError(f"cannot read formula part {expr!r}: {hint}") from err
         raise SpecificationError(
             f"cannot parse formula part {expr!r}: {err.msg}. Write it as in fixest, "
             "e.g. 'y ~ x1 + log(x2) | country + year'."
@@ -115,6 +199,11 @@ def _names_in(expr: str) -> tuple[list[str], list[str]]:
             for kw in node.keywords:
                 self.visit(kw.value)
 
+        def visit_Constant(self, node: ast.Constant) -> None:  # noqa: N802 - ast API
+            if isinstance(node.value, bool) or node.value is None:
+                raise SpecificationError(
+                    f"cannot read formula part {expr!r}: {name_problem(str(node.value))}")
+
         def visit_Name(self, node: ast.Name) -> None:  # noqa: N802 - ast API
             if node.id not in variables:
                 variables.append(node.id)
@@ -132,6 +221,11 @@ def _normalise_sum(part: str) -> str:
     return " + ".join(t.strip() for t in _split_top(part, "+") if t.strip())
 
 
+def split_top(text: str, sep: str) -> list[str]:
+    """Split ``text`` on the character ``sep`` outside parentheses."""
+    return _split_top(text, sep)
+
+
 def _split_top(text: str, sep: str) -> list[str]:
     """Split on ``sep`` outside parentheses."""
     out, depth, cur = [], 0, []
@@ -147,6 +241,27 @@ def _split_top(text: str, sep: str) -> list[str]:
             cur.append(ch)
     out.append("".join(cur))
     return out
+
+
+def _fixed_effect(text: str, formula: str) -> str:
+    """Validate one fixed effect (``country`` or ``exporter^year``); drop blanks around names."""
+    pieces = [p.strip() for p in text.split("^")]
+    for piece in pieces:
+        if is_formula_name(piece):
+            continue
+        if re.fullmatch(r"[^\W\d][\w.]*(?:\s+[\w.]+)+", piece) or keyword.iskeyword(piece):
+            raise SpecificationError(f"fixed effect {piece!r} in {formula!r}: {name_problem(piece)}")
+        raise SpecificationError(
+            f"fixed effect {text.strip()!r} in {formula!r} is not a column name; write fixed "
+            "effects as columns ('country + year') or interactions ('exporter^year')."
+        )
+    return "^".join(pieces)
+
+
+def names_in(expr: str) -> tuple[str, ...]:
+    """Data columns referred to by one formula expression (e.g. ``'log(x1):x2'``)."""
+    variables, _ = _names_in(expr)
+    return tuple(v for v in variables if v not in {"np", "1", "0"})
 
 
 def parse_formula(formula: str) -> ParsedFormula:
@@ -200,16 +315,7 @@ def parse_formula(formula: str) -> ParsedFormula:
         if "~" in fe_part and len(parts) == 2:
             iv = fe_part
         elif fe_part and fe_part != "0":
-            fes = [f.replace(" ", "") for f in fe_part.split("+") if f.strip()]
-            for fe in fes:
-                for piece in fe.split("^"):
-                    if not _IDENT.fullmatch(piece):
-                        raise SpecificationError(
-                            f"fixed effect {fe!r} in {formula!r} is not a column name; write "
-                            "fixed effects as columns ('country + year') or interactions "
-                            "('exporter^year')."
-                        )
-            fixed = tuple(fes)
+            fixed = tuple(_fixed_effect(f, formula) for f in fe_part.split("+") if f.strip())
     if len(parts) == 3:
         iv = parts[2].strip()
     rhs_norm = _normalise_sum(rhs)

@@ -44,13 +44,17 @@ missing.
 
 Observations dropped
 --------------------
-Rows with missing values; for PPML, observations in a fixed-effect group
+Rows with missing or infinite values, or where a term is undefined
+(``log(trade)`` of a zero flow); for PPML, observations in a fixed-effect group
 whose outcome is zero throughout (they are perfectly predicted: ppmlhdfe's
 and fixest's first separation rule), removed by hitex until none is left and
 counted per fixed effect; observations pyfixest's iterated-rectifier check
 (``"ir"``, Correia, Guimaraes and Zylkin 2021) finds separated; and singletons
-(ppmlhdfe and reghdfe drop them by default). Each drop is a
+(ppmlhdfe and reghdfe drop them by default), removed by hitex iteratively and
+alternating with the zero-group rule. Each drop is a
 :class:`~hitex.models.results.DropRecord` and separation also warns.
+Plain-column regressors (and, for OLS, the outcome) are rescaled for the
+engine and the coefficients scaled back, as in :mod:`hitex.models.panel`.
 """
 
 from __future__ import annotations
@@ -82,6 +86,11 @@ from hitex.models.panel import (
     _numeric_columns,
     _parse_dropped,
     _vcov_label,
+    drop_nonfinite_terms,
+    drop_singleton_rows,
+    engine_drops,
+    rescaled,
+    run_engine,
 )
 from hitex.models.results import DropRecord, ModelSpec, RegressionResult
 
@@ -95,7 +104,6 @@ _ESTIMATORS = {
     "ols": "OLS gravity (absorbed fixed effects)",
     "ppml": "PPML gravity (Poisson pseudo-ML, absorbed fixed effects)",
 }
-
 
 
 def _is_pair_name(name: str) -> bool:
@@ -137,26 +145,37 @@ def _fe_groups(frame: pd.DataFrame, fe: str) -> pd.Series:
     return frame.groupby(cols, observed=True, sort=False, dropna=False).ngroup()
 
 
-def _zero_group_drops(frame: pd.DataFrame, depvar: str, fes: Sequence[str]) -> tuple[pd.Series, dict[str, int]]:
+def _zero_group_drops(frame: pd.DataFrame, depvar: str, fes: Sequence[str],
+                      singletons: bool = False) -> tuple[pd.Series, dict[str, int]]:
     """Flag rows in fixed-effect groups whose outcome is zero throughout.
 
-    Repeated until no such group is left. Returns the keep mask and the number
-    of rows each fixed effect removed (attributed to the first that flags it).
+    Repeated until no such group is left. With ``singletons=True`` the
+    removal of singletons (done afterwards by the caller) is interleaved, as
+    in ppmlhdfe: dropping a singleton can leave a group with only zero flows.
+    Returns the keep mask (separation only) and the number of rows each fixed
+    effect removed (attributed to the first that flags it).
     """
     keep = pd.Series(True, index=frame.index)
+    alive = np.ones(len(frame), dtype=bool)
     counts: dict[str, int] = {}
     changed = True
     while changed:
         changed = False
         for fe in fes:
-            sub = frame.loc[keep]
+            sub = frame.loc[alive]
             groups = _fe_groups(sub, fe)
             total = sub[depvar].groupby(groups.to_numpy()).transform("sum")
             zero = total.to_numpy() <= 0
             if zero.any():
                 idx = sub.index[zero]
                 keep.loc[idx] = False
+                alive[np.flatnonzero(alive)[zero]] = False
                 counts[fe] = counts.get(fe, 0) + len(idx)
+                changed = True
+        if singletons and not changed and alive.any():
+            single = checks.singleton_rows(frame.loc[alive], fes)
+            if single.any():
+                alive[np.flatnonzero(alive)[single]] = False
                 changed = True
     return keep, counts
 
@@ -173,7 +192,7 @@ def _check_fe_not_saturating(frame: pd.DataFrame, fes: Sequence[str], formula: s
 
 
 _TERM_COLUMN = re.compile(
-    r"^(?:(?:np\.)?(?:log|log1p|exp|sqrt|abs)\(\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*\)?$"
+    r"^(?:(?:np\.)?(?:log|log1p|exp|sqrt|abs)\(\s*)?([^\W\d]\w*)\s*\)?$"
 )
 
 
@@ -326,6 +345,7 @@ def gravity(
     True
     """
     data = checks.require_dataframe(data)
+    checks.require_formula_names(data, formula)
     if ssc not in (*SSC_CONVENTIONS, "cluster"):
         raise SpecificationError(
             f"ssc={ssc!r} is not a known convention; use one of {', '.join(SSC_CONVENTIONS)}, cluster."
@@ -341,7 +361,7 @@ def gravity(
         raise SpecificationError(f"separation={tuple(separation)!r}: use 'fe' and/or 'ir'.")
     depvar = parsed.depvar
     if method == "ppml" and depvar not in data.columns:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", depvar):
+        if not re.fullmatch(r"[^\W\d][\w.]*", depvar):
             raise EstimationError(
                 f"PPML models the level of the flow, but the outcome is {depvar!r}. Write the "
                 "flow column itself on the left (e.g. 'trade ~ ...'), or use method='ols' for logs."
@@ -357,6 +377,8 @@ def gravity(
     if interaction:
         checks.require_columns(data, pair_col.split("^"), context="pair")
     pf_vcov, vcov_kind, cluster = _normalise_vcov(vcov_in)
+    checks.require_formula_names(data, "", [] if interaction else cluster,
+                                 "pair=" if pair_col else "vcov=")
 
     used = list(parsed.variables)
     extra_cols = [c for c in (pair_col.split("^") if interaction else cluster) if c not in used]
@@ -382,14 +404,10 @@ def gravity(
         cluster_name = "_hitex_pair"
         work[cluster_name] = _fe_groups(work, pair_col).to_numpy()
         pf_vcov, cluster = {"CRV1": cluster_name}, (cluster_name,)
-    missing = checks.missing_counts(work, work.columns)
-    keep = work.notna().all(axis=1)
-    dropped: list[DropRecord] = []
-    if missing:
-        detail = ", ".join(f"{c}: {n}" for c, n in missing.items())
-        dropped.append(DropRecord("missing", int((~keep).sum()), f"rows with missing values ({detail})"))
-    work = work.loc[keep]
+    work, records, missing = checks.drop_missing(work)
+    dropped = [DropRecord(*r) for r in records]
     checks.require_nonempty(len(work), f"formula {formula!r}", missing)
+    work = drop_nonfinite_terms(parsed, work, dropped, formula)
 
     notes: list[str] = []
     extra: dict[str, Any] = {"method": method}
@@ -405,7 +423,8 @@ def gravity(
         checks.require_variation(y, depvar)
         extra["n_zero_flows"] = int((y == 0).sum())
         if "fe" in separation and parsed.fixed_effects:
-            keep_sep, by_fe = _zero_group_drops(work, depvar, parsed.fixed_effects)
+            keep_sep, by_fe = _zero_group_drops(work, depvar, parsed.fixed_effects,
+                                                singletons=drop_singletons)
             n_sep = int((~keep_sep).sum())
             if n_sep:
                 detail = ", ".join(f"{fe}: {n}" for fe, n in by_fe.items())
@@ -426,6 +445,8 @@ def gravity(
         checks.require_variation(work[depvar], depvar)
     if parsed.fixed_effects:
         _check_fe_not_saturating(work, parsed.fixed_effects, formula)
+    if drop_singletons:
+        work = drop_singleton_rows(work, parsed.fixed_effects, dropped, f"formula {formula!r}")
 
     fit_formula, absorbed = _drop_absorbed_terms(parsed, work)
     for term, fe in absorbed:
@@ -434,7 +455,9 @@ def gravity(
         warnings.warn(AbsorbedRegressorWarning(msg), stacklevel=2)
         notes.append(msg)
         dropped.append(DropRecord("absorbed", 1, f"{term}: absorbed by the {fe} fixed effect"))
-    fit, messages = _fit(fit_formula, work, pf_vcov, method, drop_singletons, engine_ssc,
+    fit_frame, x_scale, y_scale = rescaled(work, parsed, (*cluster, *extra_cols),
+                                           outcome=method == "ols")
+    fit, messages = _fit(fit_formula, fit_frame, pf_vcov, method, drop_singletons, engine_ssc,
                          [s for s in separation if s == "ir"])
     estimated = {str(c) for c in fit._coefnames}
     for term in _parse_dropped(messages):
@@ -457,9 +480,10 @@ def gravity(
         warnings.warn(SeparationWarning(msg), stacklevel=2)
         dropped.append(DropRecord("separation", n_ir, "iterated-rectifier (ir) check"))
         notes.append(msg)
-    n_single = len(work) - int(fit._N) - n_ir
-    if n_single > 0:
-        dropped.append(DropRecord("singleton", n_single, "observations alone in a fixed-effect group"))
+    n_engine = len(work) - int(fit._N) - n_ir
+    if n_engine > 0:  # singletons left by the ir drops, or a term hitex could not evaluate
+        dropped.append(DropRecord("singleton", n_engine, "observations alone in a fixed-effect "
+                                  "group") if n_ir else engine_drops(n_engine, drop_singletons))
     sample_frame = frame.iloc[used_pos]
     sample_index = work.index[used_pos]
 
@@ -479,7 +503,8 @@ def gravity(
         engine=_engine_version(),
     )
     engine_spec = dataclasses.replace(spec, cluster=cluster, ssc=engine_ssc)
-    result = _build(fit, engine_spec, tuple(dropped), sample_index, sample_frame)
+    result = _build(fit, engine_spec, tuple(dropped), sample_index, sample_frame,
+                    x_scale=x_scale, y_scale=y_scale)
     if ssc == "cluster":
         result = _g_adjusted(result)
     result = dataclasses.replace(result, spec=dataclasses.replace(result.spec, ssc=ssc))
@@ -507,19 +532,11 @@ def _fit(formula: str, work: pd.DataFrame, vcov: Any, method: str, drop_singleto
         "copy_data": False,
         "store_data": True,
     }
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            if method == "ppml":
-                fit = pf.fepois(formula, separation_check=separation, **kwargs)
-            else:
-                fit = pf.feols(formula, **kwargs)
-        except Exception as err:  # the engine's own errors become hitex errors
-            raise EstimationError(
-                f"{method.upper()} estimation of {formula!r} failed: {err}. Check that the "
-                "regressors vary within the fixed-effect groups and that the sample is not too small."
-            ) from err
-    return fit, [str(w.message) for w in caught]
+    if method == "ppml":  # pyfixest's demeaning tolerance; its IRLS loop has its own
+        return run_engine(lambda _: pf.fepois(formula, separation_check=separation, **kwargs),
+                          formula, "PPML estimation", (None,))
+    return run_engine(lambda tol: pf.feols(formula, fixef_tol=tol, **kwargs), formula,
+                      "OLS estimation")
 
 
 def _g_adjusted(result: RegressionResult) -> RegressionResult:

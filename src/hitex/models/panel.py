@@ -20,6 +20,14 @@ Small-sample conventions (``ssc``)
     identical to ``"reghdfe"`` for one-way clustering.
 ``"none"``
     No small-sample adjustment.
+
+Numerical scale
+---------------
+Regressors that enter as a plain column, and a plain-column outcome, are
+rescaled to unit standard deviation before estimation and the coefficients
+scaled back (exact for OLS). The engine's collinearity check and demeaning
+tolerance are absolute, so without this a regressor in tiny units would be
+dropped as collinear and values of 1e9 and more would not converge.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from __future__ import annotations
 import copy
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,10 +57,14 @@ SSC_CONVENTIONS: dict[str, dict[str, Any]] = {
     "none": {"k_adj": False, "k_fixef": "none", "G_adj": False, "G_df": "min"},
 }
 
+#: Demeaning tolerances tried in turn: reghdfe's 1e-8 on the rescaled data
+#: (see :func:`rescaled`), then pyfixest's default for data it cannot meet.
+FIXEF_TOLERANCES: tuple[float, ...] = (1e-8, 1e-6)
+
 _VCOV_NAMES = {"iid": "Conventional", "hetero": "Heteroskedasticity-robust (HC1)",
                "HC1": "Heteroskedasticity-robust (HC1)", "HC2": "Heteroskedasticity-robust (HC2)",
                "HC3": "Heteroskedasticity-robust (HC3)"}
-_FACTOR_CALL = re.compile(r"\b(?:C|i)\(\s*([A-Za-z_][A-Za-z0-9_]*)")
+_FACTOR_CALL = re.compile(r"(?<![\w.])(?:C|i)\(\s*([^\W\d]\w*)")
 _DROPPED = re.compile(r"dropped[^\[]*\[([^\]]*)\]", re.S)
 
 
@@ -110,7 +122,7 @@ def _absorbing_fe(data: pd.DataFrame, term: str, fes: Sequence[str]) -> str | No
         cols = fe.split("^")
         try:
             within = data.groupby(cols, observed=True)[term].nunique(dropna=True)
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):
             continue
         if len(within) and int(within.max()) <= 1:
             return fe
@@ -165,15 +177,17 @@ def panel(
         ``None`` skips the check.
     drop_singletons : bool, default True
         Drop observations alone in a fixed-effect group, as reghdfe does
-        (they carry no information but inflate the degrees of freedom).
+        (they carry no information but inflate the degrees of freedom),
+        repeating until none is left.
     sample : str, optional
         A description of the sample (e.g. a filter) recorded in the result.
 
     Returns
     -------
     RegressionResult
-        Immutable; ``dropped`` lists missing-value, singleton and absorbed
-        drops.
+        Immutable; ``dropped`` lists missing-value, non-finite (``inf`` in the
+        data, or a term such as ``log(x)`` undefined), singleton and absorbed
+        drops, each row counted once.
 
     Raises
     ------
@@ -197,6 +211,8 @@ def panel(
     0.5
     """
     data = checks.require_dataframe(data)
+    checks.require_formula_names(data, formula)
+    checks.require_formula_names(data, "", [weights] if weights else [], "weights=")
     parsed = parse_formula(formula)
     if ssc not in SSC_CONVENTIONS:
         raise SpecificationError(
@@ -204,6 +220,7 @@ def panel(
         )
     vcov_in = _default_vcov(parsed) if vcov is None else vcov
     pf_vcov, vcov_kind, cluster = _normalise_vcov(vcov_in)
+    checks.require_formula_names(data, "", cluster, "vcov=")
     used = list(parsed.variables) + [c for c in cluster if c not in parsed.variables]
     if weights:
         used.append(weights)
@@ -222,20 +239,10 @@ def panel(
         checks.require_unique(data, key)
 
     work = data.loc[:, list(dict.fromkeys(used))]
-    dropped: list[DropRecord] = []
-    work, infinite = _infinite_to_missing(work)
-    if infinite:
-        detail = ", ".join(f"{c}: {n}" for c, n in infinite.items())
-        dropped.append(DropRecord(
-            "non_finite", sum(infinite.values()),
-            f"infinite values treated as missing, as Stata does ({detail})"))
-    missing = checks.missing_counts(work, work.columns)
-    keep = work.notna().all(axis=1)
-    if missing:
-        detail = ", ".join(f"{c}: {n}" for c, n in missing.items())
-        dropped.append(DropRecord("missing", int((~keep).sum()), f"rows with missing values ({detail})"))
-    work = work.loc[keep]
+    work, records, missing = checks.drop_missing(work)
+    dropped = [DropRecord(*r) for r in records]
     checks.require_nonempty(len(work), f"formula {formula!r}", missing)
+    work = drop_nonfinite_terms(parsed, work, dropped, formula)
     if parsed.depvar in work.columns:
         checks.require_variation(work[parsed.depvar], parsed.depvar)
     if weights is not None:
@@ -248,6 +255,8 @@ def panel(
                                       f"rows with weight 0 in '{weights}'"))
             work = work.loc[~zero]
             checks.require_nonempty(len(work), f"formula {formula!r} (all weights are 0)")
+    if drop_singletons:
+        work = drop_singleton_rows(work, parsed.fixed_effects, dropped, f"formula {formula!r}")
     for col in cluster:
         if work[col].nunique() < 2:
             raise SpecificationError(
@@ -256,7 +265,9 @@ def panel(
                 "use vcov='hetero' or another cluster variable."
             )
 
-    fit, messages = _fit(parsed.formula, work, pf_vcov, weights, ssc, drop_singletons)
+    exclude = (*cluster, *([weights] if weights else []))
+    frame, x_scale, y_scale = rescaled(work, parsed, exclude)
+    fit, messages = _fit(parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons)
     absorbed = _parse_dropped(messages)
     notes: list[str] = []
     for term in absorbed:
@@ -267,13 +278,11 @@ def panel(
         notes.append(msg)
         dropped.append(DropRecord("absorbed" if fe else "collinear", 1, f"{term}: {why}"))
 
-    n_used = int(fit._N)
     sample_frame = work
-    if n_used < len(work):
-        na_pos = sorted(int(i) for i in (fit._na_index or ()))
-        sample_frame = work.iloc[np.setdiff1d(np.arange(len(work)), na_pos)]
-        n_single = len(work) - n_used
-        dropped.append(DropRecord("singleton", n_single, "observations alone in a fixed-effect group"))
+    if int(fit._N) < len(work):  # a term hitex could not evaluate was undefined in some rows
+        used_pos = np.asarray(fit._data.index, dtype=int)
+        sample_frame = work.iloc[used_pos]
+        dropped.append(engine_drops(len(work) - len(used_pos), drop_singletons))
 
     spec = ModelSpec(
         formula=parsed.formula,
@@ -290,23 +299,80 @@ def panel(
         notes=tuple(notes),
         engine=_engine_version(),
     )
-    return _build(fit, spec, tuple(dropped), sample_frame.index, sample_frame)
+    return _build(fit, spec, tuple(dropped), sample_frame.index, sample_frame,
+                  x_scale=x_scale, y_scale=y_scale)
 
 
-def _infinite_to_missing(work: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Turn +/-inf in numeric columns into missing values; count them per column."""
-    counts: dict[str, int] = {}
-    out = work
-    for col in work.columns:
-        series = work[col]
-        if pd.api.types.is_float_dtype(series):
-            inf = np.isinf(series.to_numpy(dtype="float64", na_value=np.nan))
-            if inf.any():
-                if out is work:
-                    out = work.copy()
-                out[col] = series.mask(inf)
-                counts[str(col)] = int(inf.sum())
-    return out, counts
+def drop_nonfinite_terms(parsed: ParsedFormula, work: pd.DataFrame, dropped: list[DropRecord],
+                         formula: str) -> pd.DataFrame:
+    """Drop rows where a transformed term (``log(x)`` with ``x = 0``) is not finite.
+
+    Appends a ``"non_finite"`` :class:`DropRecord` naming the terms; raises
+    :class:`~hitex.errors.EmptySampleError` if no row is left.
+    """
+    bad, notes = checks.nonfinite_terms(work, parsed.terms)
+    if not bad.any():
+        return work
+    dropped.append(DropRecord("non_finite", int(bad.sum()), "; ".join(notes)))
+    work = work.loc[~bad]
+    checks.require_nonempty(len(work), f"formula {formula!r} ({'; '.join(notes)})")
+    return work
+
+
+def engine_drops(count: int, drop_singletons: bool) -> DropRecord:
+    """Record rows the engine dropped after hitex's own checks.
+
+    hitex removes missing values, undefined terms it can evaluate and
+    singletons itself, so these are rows where another term is infinite or
+    missing (plus, with singleton removal, the singletons their removal left;
+    the engine does not tell the two apart).
+    """
+    detail = "rows where a formula term is infinite or missing after transformation"
+    if drop_singletons:
+        detail += ", with the singletons their removal left"
+    return DropRecord("non_finite", count, detail)
+
+
+def drop_singleton_rows(work: pd.DataFrame, fixed_effects: Sequence[str],
+                        dropped: list[DropRecord], context: str) -> pd.DataFrame:
+    """Drop singletons iteratively (reghdfe's rule) and record how many.
+
+    Raises :class:`~hitex.errors.EmptySampleError` when every observation is
+    a singleton, before the engine sees an empty sample.
+    """
+    single = checks.singleton_rows(work, fixed_effects)
+    if not single.any():
+        return work
+    dropped.append(DropRecord("singleton", int(single.sum()),
+                              "observations alone in a fixed-effect group (removed iteratively)"))
+    work = work.loc[~single]
+    checks.require_not_all_singletons(len(work), int(single.sum()), fixed_effects, context)
+    return work
+
+
+def rescaled(work: pd.DataFrame, parsed: ParsedFormula, exclude: Sequence[str] = (),
+             outcome: bool = True) -> tuple[pd.DataFrame, dict[str, float], float]:
+    """Copy of ``work`` with plain-column regressors (and outcome) at unit standard deviation.
+
+    The engine's collinearity check and its demeaning tolerance are absolute,
+    so a regressor measured in tiny units would be dropped as collinear and
+    trade values in US dollars would not converge. OLS (and PPML, for the
+    regressors) is equivariant to rescaling, so estimating on the rescaled
+    copy and multiplying coefficient ``b_j`` by ``s_y / s_j`` is exact.
+    Returns (frame, regressor scales, outcome scale).
+    """
+    cols = [c for c in parsed.linear_columns(tuple(exclude)) if c in work.columns]
+    scales = checks.unit_scales(work, cols)
+    y_scale = scales.pop(parsed.depvar, 1.0) if outcome else 1.0
+    scales.pop(parsed.depvar, None)
+    if not scales and y_scale == 1.0:
+        return work, {}, 1.0
+    frame = work.copy()
+    for col, sd in scales.items():
+        frame[col] = work[col].astype("float64") / sd
+    if y_scale != 1.0:
+        frame[parsed.depvar] = work[parsed.depvar].astype("float64") / y_scale
+    return frame, scales, y_scale
 
 
 def _engine_version() -> str:
@@ -320,26 +386,32 @@ def _fit(formula: str, work: pd.DataFrame, vcov: Any, weights: str | None, ssc: 
     import pyfixest as pf
 
     frame = work.reset_index(drop=True)
+    return run_engine(lambda tol: pf.feols(
+        formula, data=frame, vcov=vcov, weights=weights, ssc=pf.ssc(**_engine_ssc(vcov, ssc)),
+        fixef_rm="singleton" if drop_singletons else "none", fixef_tol=tol, copy_data=False,
+        store_data=True), formula)
+
+
+def run_engine(call: Callable[[float | None], Any], formula: str, what: str = "estimation",
+               tolerances: Sequence[float | None] = FIXEF_TOLERANCES) -> tuple[Any, list[str]]:
+    """Run ``call(fixef_tol)`` for ``formula``; return (fit, engine warnings).
+
+    A demeaning failure is retried with the next tolerance; other failures
+    raise :class:`EstimationError` with the engine's reason and a hint that
+    matches it (:func:`hitex.models.checks.engine_hint`).
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            fit = pf.feols(
-                formula,
-                data=frame,
-                vcov=vcov,
-                weights=weights,
-                ssc=pf.ssc(**_engine_ssc(vcov, ssc)),
-                fixef_rm="singleton" if drop_singletons else "none",
-                copy_data=False,
-                store_data=True,
-            )
-        except Exception as err:  # the engine's own errors become hitex errors
-            raise EstimationError(
-                f"estimation of {formula!r} failed: {err}. Check that the regressors vary "
-                "within the fixed-effect groups and that the sample is not too small."
-            ) from err
-    messages = [str(w.message) for w in caught]
-    return fit, messages
+        for i, tol in enumerate(tolerances):
+            try:
+                fit = call(tol)
+                break
+            except Exception as err:  # the engine's own errors become hitex errors
+                if "Demeaning failed" in str(err) and i < len(tolerances) - 1:
+                    continue
+                raise EstimationError(f"{what} of {formula!r} failed: {str(err).strip()} "
+                                      f"{checks.engine_hint(err, formula)}") from err
+    return fit, [str(w.message) for w in caught]
 
 
 def _engine_ssc(vcov: Any, ssc: str) -> dict[str, Any]:
@@ -431,7 +503,13 @@ def _cluster_adjustment(fit: Any, spec: ModelSpec, sample: pd.DataFrame) -> tupl
 
 
 def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
-           sample_index: pd.Index, sample: pd.DataFrame | None = None) -> RegressionResult:
+           sample_index: pd.Index, sample: pd.DataFrame | None = None, *,
+           x_scale: Mapping[str, float] | None = None, y_scale: float = 1.0) -> RegressionResult:
+    """Turn a pyfixest fit into a :class:`RegressionResult`.
+
+    ``x_scale``/``y_scale`` undo :func:`rescaled`: coefficient ``j`` is
+    multiplied by ``y_scale / x_scale[j]`` and the variance accordingly.
+    """
     from scipy import stats
 
     names = [str(c) for c in fit._coefnames]
@@ -440,8 +518,9 @@ def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
             f"no regressor of {spec.formula!r} could be estimated: all were absorbed by the "
             "fixed effects or are collinear."
         )
-    params = pd.Series(np.asarray(fit.coef(), dtype=float), index=names, name="estimate")
-    vcov = np.asarray(fit._vcov, dtype=float)
+    mult = np.array([y_scale / (x_scale or {}).get(n, 1.0) for n in names])
+    params = pd.Series(np.asarray(fit.coef(), dtype=float) * mult, index=names, name="estimate")
+    vcov = np.asarray(fit._vcov, dtype=float) * np.outer(mult, mult)
     df_resid = float(fit._df_t)
     clusters: dict[str, int] = {}
     if spec.cluster:
@@ -474,7 +553,8 @@ def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
             raise EstimationError(f"could not compute vcov={new_vcov!r}: {err}") from err
         new_spec = ModelSpec(**{**spec.__dict__, "vcov_type": kind, "cluster": cluster,
                                 "vcov_label": _vcov_label(kind, cluster)})
-        return _build(clone, new_spec, dropped, sample_index, sample)
+        return _build(clone, new_spec, dropped, sample_index, sample, x_scale=x_scale,
+                      y_scale=y_scale)
 
     return RegressionResult(
         _params=params,
