@@ -384,11 +384,7 @@ def _read_publisher_xlsx(
 
     book = load_workbook(file, read_only=True, data_only=True)
     try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise DataFormatError(
-                f"{file.name} has no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)}); "
-                "pass the name of the data sheet (sheet=, or --sheet on the command line)."
-            )
+        _require_sheet(book.sheetnames, sheet, file)
         data_first = sorted(book.sheetnames, key=lambda s: s.strip().lower() != "data")
         for name in [sheet] if sheet is not None else data_first:
             rows = [list(r) for r in book[name].iter_rows(values_only=True)]
@@ -410,17 +406,21 @@ def _read_publisher_xlsx(
     )
 
 
+def _require_sheet(names: list[str], sheet: str | None, file: Path) -> None:
+    if sheet is not None and sheet not in names:
+        raise DataFormatError(
+            f"{file.name} has no sheet '{sheet}' (sheets: {', '.join(names)}); "
+            "pass the name of the data sheet (sheet=, or --sheet on the command line)."
+        )
+
+
 def _tidy_sheet(file: Path, sheet: str | None) -> str | None:
     """The first sheet (or ``sheet``) whose first row names the tidy columns, else None."""
     from openpyxl import load_workbook
 
     book = load_workbook(file, read_only=True, data_only=True)
     try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise DataFormatError(
-                f"{file.name} has no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)}); "
-                "pass the name of the data sheet (sheet=, or --sheet on the command line)."
-            )
+        _require_sheet(book.sheetnames, sheet, file)
         for name in [sheet] if sheet is not None else book.sheetnames:
             first = next(book[name].iter_rows(max_row=1, values_only=True), ())
             head = {_norm(c) for c in first}
