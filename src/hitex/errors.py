@@ -73,6 +73,10 @@ class SeparationWarning(HitexWarning):
     """Observations were dropped because a Poisson (PPML) estimate is separated there."""
 
 
+class FewClustersWarning(HitexWarning):
+    """A clustering variable has too few clusters for reliable cluster-robust standard errors."""
+
+
 __all__ = [
     "HitexError",
     "DataNotFoundError",
@@ -88,4 +92,5 @@ __all__ = [
     "AbsorbedRegressorWarning",
     "DataCoverageWarning",
     "SeparationWarning",
+    "FewClustersWarning",
 ]

@@ -11,7 +11,7 @@ import difflib
 import keyword
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -346,3 +346,106 @@ def engine_hint(err: BaseException, formula: str = "") -> str:
         )
     return ("Check that the regressors vary within the fixed-effect groups and that the sample "
             "is not too small.")
+
+
+#: Fewest clusters for which hitex reports clustered standard errors without a warning.
+#:
+#: Cluster-robust variances are consistent as the number of clusters grows;
+#: with few clusters they are biased downward and t tests over-reject, even
+#: with the ``G/(G-1)`` factor and ``t(G-1)`` inference (Cameron, Gelbach and
+#: Miller 2008; Cameron and Miller 2015 put the danger zone below roughly 20 to
+#: 50 clusters). Stata and fixest report such errors without complaint, so
+#: hitex does too, but warns below this threshold and notes it in the result.
+MIN_CLUSTERS = 10
+
+#: Start of the note a result carries when a clustering has few clusters.
+FEW_CLUSTERS_PREFIX = "Few clusters: "
+
+
+def few_clusters_message(clusters: Mapping[str, int],
+                         threshold: int = MIN_CLUSTERS) -> str | None:
+    """A warning text when a clustering variable has fewer than ``threshold`` clusters.
+
+    Cluster-robust standard errors need many clusters; Stata and fixest
+    report them for any number of clusters of at least two, so hitex warns
+    (see :data:`MIN_CLUSTERS`) rather than refusing.
+
+    Parameters
+    ----------
+    clusters : mapping of str to int
+        Number of clusters of each clustering variable in the estimation sample.
+    threshold : int, default :data:`MIN_CLUSTERS`
+        Fewest clusters accepted without a warning.
+
+    Returns
+    -------
+    str or None
+        None when every clustering has at least ``threshold`` clusters.
+    """
+    few = {name: int(g) for name, g in clusters.items() if int(g) < threshold}
+    if not few:
+        return None
+    listed = ", ".join(f"'{name}' has {g}" for name, g in few.items())
+    return (
+        f"{FEW_CLUSTERS_PREFIX}{listed} cluster(s), fewer than {threshold}; with so few "
+        "clusters cluster-robust standard errors are usually too small and p-values too low. "
+        "Cluster by a variable with more groups (in Python vcov={'CRV1': 'column'}, "
+        "in a study file vcov: {CRV1: column}; e.g. the panel unit or the country pair), or "
+        "treat these standard errors with caution."
+    )
+
+
+def require_cluster_columns(data: pd.DataFrame, columns: Iterable[str], vcov: object = None,
+                            where: str = "vcov", in_model: bool = False) -> None:
+    """Raise :class:`ColumnNotFoundError` for a clustering variable absent from ``data``.
+
+    The message says that the cluster variable (``vcov=`` or ``pair=``), not
+    the formula, names a missing column, lists close matches, and for a name
+    with a space (``'iso3 year'``) explains that two-way clustering is
+    written ``'iso3+year'``. ``in_model`` says the columns were looked for in
+    a fitted model's data (:meth:`RegressionResult.with_vcov`).
+    """
+    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
+    if not missing:
+        return
+    existing = [str(c) for c in data.columns]
+    given = f"{where}={vcov!r}" if vcov is not None else f"{where}="
+    owner = "model's " if in_model else ""
+    parts = []
+    for col in missing:
+        pieces = col.split()
+        if len(pieces) > 1:
+            joined = "+".join(pieces)
+            absent = [p for p in pieces if p not in data.columns]
+            parts.append(
+                f"cluster variable '{col}' in {given} is not a column of the data. Two-way "
+                f"clustering is written with '+', not a space: in Python vcov={{'CRV1': "
+                f"'{joined}'}}, in a study file vcov: {{CRV1: {joined}}}."
+                + (f" Note that {_with_hints(absent, existing)} "
+                   f"{'is' if len(absent) == 1 else 'are'} not in the data either."
+                   if absent else "")
+            )
+            continue
+        parts.append(
+            f"cluster variable {_with_hints([col], existing)} in {given} is not a column of "
+            f"the {owner}data."
+        )
+    if in_model:
+        fix = ("Cluster columns must be in the data the model was fitted on; pass them to the "
+               "estimator with the data and re-estimate.")
+    elif where == "pair":
+        fix = "Name the column that identifies country pairs (e.g. pair='pair_id')."
+    else:
+        fix = ("Name an existing column (in Python vcov={'CRV1': 'column'}, in a study file "
+               "vcov: {CRV1: column}) or add the column to the data.")
+    shown = f"{', '.join(existing[:30])}{' ...' if len(existing) > 30 else ''}"
+    raise ColumnNotFoundError(" ".join(parts) + f" {fix} Available columns: {shown}.")
+
+
+def _with_hints(names: Sequence[str], existing: Sequence[str]) -> str:
+    """``'x' (did you mean 'y'?)`` for each name, joined by commas."""
+    out = []
+    for name in names:
+        close = difflib.get_close_matches(name, existing, n=3, cutoff=0.6)
+        out.append(f"'{name}'" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else ""))
+    return ", ".join(out)

@@ -24,7 +24,7 @@ Conventions matched
 Coefficients are those of Stata ``ppmlhdfe`` / R ``fixest::fepois`` (PPML) and
 ``reghdfe`` / ``fixest::feols`` (OLS). Clustered variances are computed by
 pyfixest *without* small-sample factors and scaled by hitex
-(:func:`hitex.models.panel._cluster_adjustment`) by
+(:func:`hitex.models.inference._cluster_adjustment`) by
 ``G/(G-1) * (N-1)/(N-K)``, ``G`` the smallest number of clusters and ``K`` the
 coefficients plus the fixed-effect levels not nested in a cluster: the rule of
 ``reghdfe``/``ppmlhdfe`` and fixest's default ``ssc(adj=TRUE,
@@ -35,12 +35,16 @@ as ``ppmlhdfe`` and ``glm`` do (the standard errors are the same either way).
 Default inference: clustered by country pair
 --------------------------------------------
 The cluster column is, in this order: (1) ``pair=`` when given; (2) otherwise
-a fixed effect that identifies pairs: a single column named ``pair``,
-``pair_id``, ``pairid``, ``dyad`` or ``dyad_id`` (any case), or an interaction
-of two columns without a time dimension such as ``exporter^importer``; (3)
-otherwise a data column with one of those names. If none is found, hitex stops
-and asks for ``pair=`` or an explicit ``vcov``. Pair identifiers must not be
-missing.
+a data column named ``pair``, ``pair_id``, ``pairid``, ``dyad`` or ``dyad_id``
+(any case), the first of these names in this order that the data have;
+(3) otherwise a fixed effect of the formula that identifies pairs, an
+interaction of two columns without a time dimension such as
+``exporter^importer``. If none is found, hitex stops and asks for ``pair=`` or
+an explicit ``vcov``. The data are searched before the formula so that every
+model fitted on the same data clusters by the same column, whatever its fixed
+effects, and a table of such models shows one clustering. Pair identifiers
+must not be missing. With fewer than :data:`hitex.models.checks.MIN_CLUSTERS`
+clusters a :class:`~hitex.errors.FewClustersWarning` is issued and noted.
 
 Observations dropped
 --------------------
@@ -75,17 +79,18 @@ from hitex.errors import (
     SeparationWarning,
     SpecificationError,
 )
-from hitex.models import checks
+from hitex.models import checks, collinear
 from hitex.models.formula import ParsedFormula, parse_formula
-from hitex.models.panel import (
+from hitex.models.inference import (
     SSC_CONVENTIONS,
     _build,
     _engine_ssc,
-    _engine_version,
     _normalise_vcov,
-    _numeric_columns,
-    _parse_dropped,
     _vcov_label,
+)
+from hitex.models.panel import (
+    _engine_version,
+    _numeric_columns,
     drop_nonfinite_terms,
     drop_singleton_rows,
     engine_drops,
@@ -122,17 +127,23 @@ def _pair_fe(parsed: ParsedFormula) -> str | None:
 
 
 def _resolve_pair(parsed: ParsedFormula, data: pd.DataFrame, pair: str | None) -> str:
-    """Apply the documented rule; return a column name or an ``a^b`` interaction."""
+    """Apply the documented rule; return a column name or an ``a^b`` interaction.
+
+    The data are searched before the formula, so that every model fitted on
+    the same data with the default clustering clusters by the same column
+    (and gets the same label), whatever its fixed effects.
+    """
     if pair is not None:
         if not isinstance(pair, str) or not pair.strip():
             raise SpecificationError(f"pair={pair!r} must name the column that identifies country pairs.")
         return pair.strip()
+    by_name = {col.lower(): col for col in reversed(list(data.columns)) if isinstance(col, str)}
+    for name in PAIR_NAMES:
+        if name in by_name:
+            return by_name[name]
     fe = _pair_fe(parsed)
     if fe is not None:
         return fe
-    for col in data.columns:
-        if isinstance(col, str) and _is_pair_name(col):
-            return col
     raise SpecificationError(
         f"cannot tell which column identifies country pairs for the default clustered "
         f"standard errors of {parsed.formula!r}. Pass pair='pair_id' (the pair column), add a "
@@ -196,28 +207,10 @@ _TERM_COLUMN = re.compile(
 )
 
 
-def absorbing_fe(data: pd.DataFrame, column: str, fes: Sequence[str], rtol: float = 1e-6) -> str | None:
-    """Name the fixed effect within whose groups ``column`` is constant, if any.
-
-    A tolerant version of :func:`hitex.models.panel._absorbing_fe`: values that
-    differ within a group by less than ``rtol`` times the column's overall
-    spread count as constant (distances stored per direction often differ in
-    the seventh digit, which would otherwise let a pair fixed effect "identify"
-    ln distance from rounding noise).
-    """
-    if column not in data.columns or not pd.api.types.is_numeric_dtype(data[column]):
-        return None
-    values = data[column].astype(float)
-    spread = float(values.max() - values.min()) if len(values) else 0.0
-    if not np.isfinite(spread) or spread == 0:
-        return None
-    for fe in fes:
-        groups = _fe_groups(data, fe).to_numpy()
-        by = values.groupby(groups)
-        within = float((by.max() - by.min()).max())
-        if within <= rtol * spread:
-            return fe
-    return None
+#: Relative tolerance for "constant within a fixed effect" (distances stored per
+#: direction often differ in the seventh digit, which would otherwise let a pair
+#: fixed effect "identify" ln distance from rounding noise).
+ABSORB_RTOL = 1e-6
 
 
 def _drop_absorbed_terms(parsed: ParsedFormula, work: pd.DataFrame) -> tuple[str, list[tuple[str, str]]]:
@@ -228,7 +221,8 @@ def _drop_absorbed_terms(parsed: ParsedFormula, work: pd.DataFrame) -> tuple[str
     kept, absorbed = [], []
     for term in terms:
         match = _TERM_COLUMN.match(term)
-        fe = absorbing_fe(work, match.group(1), parsed.fixed_effects) if match else None
+        fe = (collinear.absorbing_fe(work, match.group(1), parsed.fixed_effects, ABSORB_RTOL)
+              if match else None)
         if fe is None:
             kept.append(term)
         else:
@@ -284,7 +278,9 @@ def gravity(
         the rule in the module docstring.
     pair : str, optional
         Column (or ``"exporter^importer"`` interaction) identifying country
-        pairs, used for the default clustering.
+        pairs, used for the default clustering. Give it to choose among
+        several pair columns; otherwise the rule in the module docstring
+        picks the same column for every model fitted on the same data.
     panel_id : sequence of str or str, optional
         Columns that must identify rows uniquely (e.g. ``["exporter",
         "importer", "year"]``); duplicates raise. ``None`` skips the check.
@@ -332,6 +328,9 @@ def gravity(
         fixed effects) and was dropped; the message names the fixed effect.
     SeparationWarning
         PPML observations were dropped as separated.
+    FewClustersWarning
+        A clustering variable has fewer than :data:`hitex.models.checks.MIN_CLUSTERS`
+        clusters.
 
     Examples
     --------
@@ -374,9 +373,11 @@ def gravity(
     else:
         vcov_in = vcov
     interaction = pair_col is not None and "^" in pair_col
-    if interaction:
-        checks.require_columns(data, pair_col.split("^"), context="pair")
     pf_vcov, vcov_kind, cluster = _normalise_vcov(vcov_in)
+    if pair_col is not None:
+        checks.require_cluster_columns(data, pair_col.split("^"), pair_col, where="pair")
+    else:
+        checks.require_cluster_columns(data, cluster, vcov_in)
     checks.require_formula_names(data, "", [] if interaction else cluster,
                                  "pair=" if pair_col else "vcov=")
 
@@ -450,25 +451,17 @@ def gravity(
 
     fit_formula, absorbed = _drop_absorbed_terms(parsed, work)
     for term, fe in absorbed:
-        msg = (f"regressor '{term}' dropped: absorbed by the {fe} fixed effect (it does not vary "
-               f"within {fe} groups, so its effect cannot be told apart from the fixed effect).")
+        msg = collinear.drop_message(f"'{term}'", fe)
         warnings.warn(AbsorbedRegressorWarning(msg), stacklevel=2)
         notes.append(msg)
         dropped.append(DropRecord("absorbed", 1, f"{term}: absorbed by the {fe} fixed effect"))
     fit_frame, x_scale, y_scale = rescaled(work, parsed, (*cluster, *extra_cols),
                                            outcome=method == "ols")
-    fit, messages = _fit(fit_formula, fit_frame, pf_vcov, method, drop_singletons, engine_ssc,
-                         [s for s in separation if s == "ir"])
-    estimated = {str(c) for c in fit._coefnames}
-    for term in _parse_dropped(messages):
-        if term in estimated:  # reported by an auxiliary regression of the separation check
-            continue
-        fe = absorbing_fe(work, term, parsed.fixed_effects)
-        why = f"absorbed by the {fe} fixed effect" if fe else "collinear with other regressors"
-        msg = f"regressor '{term}' dropped: {why} (no variation left to identify it)."
-        warnings.warn(AbsorbedRegressorWarning(msg), stacklevel=2)
-        notes.append(msg)
-        dropped.append(DropRecord("absorbed" if fe else "collinear", 1, f"{term}: {why}"))
+    fit_args = (fit_formula, fit_frame, pf_vcov, method, drop_singletons, engine_ssc,
+                [s for s in separation if s == "ir"])
+    fit = _fit(*fit_args)
+    fit = collinear.refit_scale_free(fit, lambda tol: _fit(*fit_args, tol), fit_formula)
+    collinear.record_dropped(fit, work, parsed.fixed_effects, dropped, notes, rtol=ABSORB_RTOL)
 
     used_pos = np.asarray(fit._data.index, dtype=int)
     frame = work.reset_index(drop=True)
@@ -504,13 +497,15 @@ def gravity(
     )
     engine_spec = dataclasses.replace(spec, cluster=cluster, ssc=engine_ssc)
     result = _build(fit, engine_spec, tuple(dropped), sample_index, sample_frame,
-                    x_scale=x_scale, y_scale=y_scale)
+                    x_scale=x_scale, y_scale=y_scale,
+                    cluster_names=(pair_col,) if interaction else None)
     if ssc == "cluster":
         result = _g_adjusted(result)
     result = dataclasses.replace(result, spec=dataclasses.replace(result.spec, ssc=ssc))
     if interaction:
         result = dataclasses.replace(
-            result, spec=spec, n_clusters={pair_col: min(result.n_clusters.values())})
+            result, spec=dataclasses.replace(spec, notes=result.spec.notes),
+            n_clusters={pair_col: min(result.n_clusters.values())})
     if method == "ppml":
         extra.update(_ppml_fit_stats(fit, depvar))
         result = _as_ppml(result, extra)
@@ -520,7 +515,8 @@ def gravity(
 
 
 def _fit(formula: str, work: pd.DataFrame, vcov: Any, method: str, drop_singletons: bool,
-         ssc: str, separation: list[str]) -> tuple[Any, list[str]]:
+         ssc: str, separation: list[str],
+         collin_tol: float = collinear.ENGINE_COLLIN_TOL) -> Any:
     import pyfixest as pf
 
     frame = work.reset_index(drop=True)
@@ -531,12 +527,13 @@ def _fit(formula: str, work: pd.DataFrame, vcov: Any, method: str, drop_singleto
         "fixef_rm": "singleton" if drop_singletons else "none",
         "copy_data": False,
         "store_data": True,
+        "collin_tol": collin_tol,
     }
     if method == "ppml":  # pyfixest's demeaning tolerance; its IRLS loop has its own
         return run_engine(lambda _: pf.fepois(formula, separation_check=separation, **kwargs),
-                          formula, "PPML estimation", (None,))
+                          formula, "PPML estimation", (None,))[0]
     return run_engine(lambda tol: pf.feols(formula, fixef_tol=tol, **kwargs), formula,
-                      "OLS estimation")
+                      "OLS estimation")[0]
 
 
 def _g_adjusted(result: RegressionResult) -> RegressionResult:

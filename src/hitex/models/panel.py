@@ -27,12 +27,40 @@ Regressors that enter as a plain column, and a plain-column outcome, are
 rescaled to unit standard deviation before estimation and the coefficients
 scaled back (exact for OLS). The engine's collinearity check and demeaning
 tolerance are absolute, so without this a regressor in tiny units would be
-dropped as collinear and values of 1e9 and more would not converge.
+dropped as collinear and values of 1e9 and more would not converge. Regressors
+computed inside the formula are not rescaled; an exact linear combination of
+other regressors among them is still found and dropped
+(:func:`hitex.models.collinear.refit_scale_free`).
+
+Dropped regressors
+------------------
+The regressors the formula asks for (after expansion: ``C(year)`` stands for
+its dummy columns) are compared with the coefficients estimated; each one
+missing is recorded as a :class:`~hitex.models.results.DropRecord`
+(``"absorbed"``, naming the fixed effect, or ``"collinear"``), noted in the
+result and announced by an :class:`~hitex.errors.AbsorbedRegressorWarning`.
+A coefficient whose variance is negative or undefined is never reported: the
+estimation stops with an :class:`~hitex.errors.EstimationError` naming it.
+
+Instrumental variables
+----------------------
+A formula with an IV part, ``y ~ x | fe1 + fe2 | endog ~ z1 + z2``, is
+estimated by 2SLS. The result records the estimator (``"2SLS (IV, ...)"``),
+the endogenous regressor and the excluded instruments, and
+``extra["first_stage_f"]``, the first-stage F statistic of the excluded
+instruments (:mod:`hitex.models.iv`), which regression tables show.
+Standard errors follow the same conventions as OLS (the residuals are those
+of the structural equation, ``y - X b``).
+
+Few clusters
+------------
+With fewer than :data:`hitex.models.checks.MIN_CLUSTERS` clusters the result
+is estimated as asked, but a :class:`~hitex.errors.FewClustersWarning` is
+issued and noted in the result (tables print it).
 """
 
 from __future__ import annotations
 
-import copy
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -41,31 +69,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hitex.errors import (
-    AbsorbedRegressorWarning,
-    EstimationError,
-    SpecificationError,
-)
-from hitex.models import checks
+from hitex.errors import EstimationError, SpecificationError
+from hitex.models import checks, collinear
 from hitex.models.formula import ParsedFormula, parse_formula
+from hitex.models.inference import (  # noqa: F401 - re-exported for the other estimators
+    SSC_CONVENTIONS,
+    _build,
+    _cluster_adjustment,
+    _engine_ssc,
+    _is_nested,
+    _normalise_vcov,
+    _redundant_levels,
+    _vcov_label,
+)
+from hitex.models.iv import iv_terms
 from hitex.models.results import DropRecord, ModelSpec, RegressionResult
-
-#: pyfixest small-sample settings for each named convention.
-SSC_CONVENTIONS: dict[str, dict[str, Any]] = {
-    "reghdfe": {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"},
-    "fixest": {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"},
-    "none": {"k_adj": False, "k_fixef": "none", "G_adj": False, "G_df": "min"},
-}
 
 #: Demeaning tolerances tried in turn: reghdfe's 1e-8 on the rescaled data
 #: (see :func:`rescaled`), then pyfixest's default for data it cannot meet.
 FIXEF_TOLERANCES: tuple[float, ...] = (1e-8, 1e-6)
 
-_VCOV_NAMES = {"iid": "Conventional", "hetero": "Heteroskedasticity-robust (HC1)",
-               "HC1": "Heteroskedasticity-robust (HC1)", "HC2": "Heteroskedasticity-robust (HC2)",
-               "HC3": "Heteroskedasticity-robust (HC3)"}
 _FACTOR_CALL = re.compile(r"(?<![\w.])(?:C|i)\(\s*([^\W\d]\w*)")
-_DROPPED = re.compile(r"dropped[^\[]*\[([^\]]*)\]", re.S)
 
 
 def _default_vcov(parsed: ParsedFormula) -> str | dict[str, str]:
@@ -73,35 +97,6 @@ def _default_vcov(parsed: ParsedFormula) -> str | dict[str, str]:
         if "^" not in fe:
             return {"CRV1": fe}
     return "hetero" if parsed.fixed_effects else "iid"
-
-
-def _normalise_vcov(vcov: Any) -> tuple[str | dict[str, str], str, tuple[str, ...]]:
-    """Validate ``vcov``; return (pyfixest vcov, type label, cluster columns)."""
-    if isinstance(vcov, str):
-        if vcov not in _VCOV_NAMES:
-            raise SpecificationError(
-                f"vcov={vcov!r} is not supported. Use 'iid', 'hetero' (or 'HC1'/'HC2'/'HC3'), or "
-                "{'CRV1': 'column'} to cluster by a column."
-            )
-        return ("hetero" if vcov == "HC1" else vcov), vcov, ()
-    if isinstance(vcov, Mapping) and len(vcov) == 1:
-        kind, by = next(iter(vcov.items()))
-        if kind not in ("CRV1", "CRV3") or not isinstance(by, str) or not by.strip():
-            raise SpecificationError(
-                f"vcov={dict(vcov)!r} is not supported. Cluster with {{'CRV1': 'column'}} or "
-                "{'CRV1': 'col1+col2'} for two-way clustering."
-            )
-        cols = tuple(c.strip() for c in by.split("+") if c.strip())
-        return {kind: "+".join(cols)}, kind, cols
-    raise SpecificationError(
-        f"vcov={vcov!r} is not supported. Use 'iid', 'hetero', or {{'CRV1': 'column'}}."
-    )
-
-
-def _vcov_label(kind: str, cluster: tuple[str, ...]) -> str:
-    if cluster:
-        return f"Clustered ({' & '.join(cluster)})"
-    return _VCOV_NAMES.get(kind, kind)
 
 
 def _numeric_columns(parsed: ParsedFormula) -> list[str]:
@@ -112,31 +107,6 @@ def _numeric_columns(parsed: ParsedFormula) -> list[str]:
         v for v in parsed.variables
         if v not in fe_cols and v not in factor_cols and not v.startswith("np.")
     ]
-
-
-def _absorbing_fe(data: pd.DataFrame, term: str, fes: Sequence[str]) -> str | None:
-    """Name the fixed effect within whose groups ``term`` is constant, if any."""
-    if term not in data.columns:
-        return None
-    for fe in fes:
-        cols = fe.split("^")
-        try:
-            within = data.groupby(cols, observed=True)[term].nunique(dropna=True)
-        except (KeyError, TypeError, ValueError):
-            continue
-        if len(within) and int(within.max()) <= 1:
-            return fe
-    return None
-
-
-def _parse_dropped(messages: list[str]) -> list[str]:
-    names: list[str] = []
-    for msg in messages:
-        for match in _DROPPED.findall(msg):
-            for name in re.findall(r"'([^']+)'", match):
-                if name not in names:
-                    names.append(name)
-    return names
 
 
 def panel(
@@ -156,7 +126,8 @@ def panel(
     ----------
     formula : str
         fixest syntax, ``"y ~ x1 + x2 | country + year"``. The fixed-effect
-        part is optional; its spacing does not matter (it is normalised).
+        part is optional; its spacing does not matter (it is normalised). An
+        IV part (``"y ~ x | country + year | endog ~ z"``) gives 2SLS.
     data : pandas.DataFrame
         One row per observation.
     vcov : str or dict, optional
@@ -200,6 +171,9 @@ def panel(
     AbsorbedRegressorWarning
         When a regressor is collinear with the fixed effects (or other
         regressors) and is dropped; the message names the fixed effect.
+    FewClustersWarning
+        When a clustering variable has fewer than
+        :data:`hitex.models.checks.MIN_CLUSTERS` clusters.
 
     Examples
     --------
@@ -220,6 +194,7 @@ def panel(
         )
     vcov_in = _default_vcov(parsed) if vcov is None else vcov
     pf_vcov, vcov_kind, cluster = _normalise_vcov(vcov_in)
+    checks.require_cluster_columns(data, cluster, vcov_in)
     checks.require_formula_names(data, "", cluster, "vcov=")
     used = list(parsed.variables) + [c for c in cluster if c not in parsed.variables]
     if weights:
@@ -267,16 +242,11 @@ def panel(
 
     exclude = (*cluster, *([weights] if weights else []))
     frame, x_scale, y_scale = rescaled(work, parsed, exclude)
-    fit, messages = _fit(parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons)
-    absorbed = _parse_dropped(messages)
+    fit = _fit(parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons)
+    fit = collinear.refit_scale_free(fit, lambda tol: _fit(
+        parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons, tol), parsed.formula)
     notes: list[str] = []
-    for term in absorbed:
-        fe = _absorbing_fe(work, term, parsed.fixed_effects)
-        why = f"absorbed by the {fe} fixed effect" if fe else "collinear with other regressors"
-        msg = f"regressor '{term}' dropped: {why} (no variation left to identify it)."
-        warnings.warn(AbsorbedRegressorWarning(msg), stacklevel=2)
-        notes.append(msg)
-        dropped.append(DropRecord("absorbed" if fe else "collinear", 1, f"{term}: {why}"))
+    collinear.record_dropped(fit, work, parsed.fixed_effects, dropped, notes)
 
     sample_frame = work
     if int(fit._N) < len(work):  # a term hitex could not evaluate was undefined in some rows
@@ -284,6 +254,7 @@ def panel(
         sample_frame = work.iloc[used_pos]
         dropped.append(engine_drops(len(work) - len(used_pos), drop_singletons))
 
+    endogenous, instruments = iv_terms(parsed.iv) if parsed.iv else ((), ())
     spec = ModelSpec(
         formula=parsed.formula,
         formula_input=formula,
@@ -294,10 +265,13 @@ def panel(
         cluster=cluster,
         vcov_label=_vcov_label(vcov_kind, cluster),
         ssc=ssc,
+        estimator=_estimator(parsed),
         weights=weights,
         sample=sample,
         notes=tuple(notes),
         engine=_engine_version(),
+        endogenous=endogenous,
+        instruments=instruments,
     )
     return _build(fit, spec, tuple(dropped), sample_frame.index, sample_frame,
                   x_scale=x_scale, y_scale=y_scale)
@@ -382,14 +356,22 @@ def _engine_version() -> str:
 
 
 def _fit(formula: str, work: pd.DataFrame, vcov: Any, weights: str | None, ssc: str,
-         drop_singletons: bool) -> tuple[Any, list[str]]:
+         drop_singletons: bool, collin_tol: float = collinear.ENGINE_COLLIN_TOL) -> Any:
     import pyfixest as pf
 
     frame = work.reset_index(drop=True)
-    return run_engine(lambda tol: pf.feols(
+    fit, _ = run_engine(lambda tol: pf.feols(
         formula, data=frame, vcov=vcov, weights=weights, ssc=pf.ssc(**_engine_ssc(vcov, ssc)),
         fixef_rm="singleton" if drop_singletons else "none", fixef_tol=tol, copy_data=False,
-        store_data=True), formula)
+        store_data=True, collin_tol=collin_tol), formula)
+    return fit
+
+
+def _estimator(parsed: ParsedFormula) -> str:
+    """The estimator recorded in the result: OLS, or 2SLS for a formula with an IV part."""
+    if parsed.iv:
+        return "2SLS (IV, absorbed fixed effects)" if parsed.fixed_effects else "2SLS (IV)"
+    return "OLS (absorbed fixed effects)"
 
 
 def run_engine(call: Callable[[float | None], Any], formula: str, what: str = "estimation",
@@ -412,164 +394,3 @@ def run_engine(call: Callable[[float | None], Any], formula: str, what: str = "e
                 raise EstimationError(f"{what} of {formula!r} failed: {str(err).strip()} "
                                       f"{checks.engine_hint(err, formula)}") from err
     return fit, [str(w.message) for w in caught]
-
-
-def _engine_ssc(vcov: Any, ssc: str) -> dict[str, Any]:
-    """Small-sample settings handed to pyfixest.
-
-    For clustered errors hitex asks pyfixest for the *unadjusted* sandwich and
-    applies the convention itself (:func:`_cluster_adjustment`): pyfixest
-    0.60's detection of fixed effects nested in the clusters compares rows of
-    two differently ordered arrays in some runs, so the same model could get
-    ``K`` = 3 in one process and 10 in the next.
-    """
-    if isinstance(vcov, Mapping):
-        return {"k_adj": False, "k_fixef": "none", "G_adj": False, "G_df": "min"}
-    return SSC_CONVENTIONS[ssc]
-
-
-def _is_nested(data: pd.DataFrame, fe: str, cluster: Sequence[str]) -> bool:
-    """True if every level of fixed effect ``fe`` lies within one cluster."""
-    cols = fe.split("^")
-    for col in cluster:
-        if col == fe:
-            return True
-        counts = data.groupby(cols, observed=True, sort=False)[col].nunique(dropna=False)
-        if int(counts.max()) <= 1:
-            return True
-    return False
-
-
-def _redundant_levels(sample: pd.DataFrame, fixed_effects: Sequence[str]) -> int:
-    """Fixed-effect levels that are not identified (collinear with the others).
-
-    Between the first two fixed effects the count is exact: the number of
-    connected components ("mobility groups") of the bipartite graph linking
-    their levels, as reghdfe computes it. With ``exporter^year +
-    importer^year`` that is one per year, not one in all. Each further fixed
-    effect adds one (at least one of its levels is collinear with the others);
-    more redundancy there is possible and then ``K`` is conservative, as in
-    reghdfe.
-    """
-    if len(fixed_effects) < 2:
-        return 0
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    codes = [sample.groupby(fe.split("^"), observed=True, sort=False).ngroup().to_numpy()
-             for fe in fixed_effects[:2]]
-    n_a, n_b = int(codes[0].max()) + 1, int(codes[1].max()) + 1
-    graph = coo_matrix((np.ones(len(codes[0])), (codes[0], codes[1] + n_a)),
-                       shape=(n_a + n_b, n_a + n_b))
-    n_components, _ = connected_components(graph, directed=False)
-    return int(n_components) + len(fixed_effects) - 2
-
-
-def _cluster_adjustment(fit: Any, spec: ModelSpec, sample: pd.DataFrame) -> tuple[float, int]:
-    """Return (variance multiplier, K) for clustered errors under ``spec.ssc``.
-
-    ``G/(G-1) * (N-1)/(N-K)`` with ``G`` the smallest number of clusters and
-    ``K`` = coefficients + fixed-effect levels - redundant levels (see
-    :func:`_redundant_levels`) - levels of fixed effects nested in a cluster +
-    one per nested fixed effect: Stata reghdfe's count (fixest's
-    ``fixef.K = "nested"`` for two connected fixed effects).
-    """
-    conv = SSC_CONVENTIONS[spec.ssc]
-    n = int(fit._N)
-    g = int(np.min(np.atleast_1d(np.asarray(fit._G))))
-    k = len(fit._coefnames)
-    if spec.fixed_effects:
-        levels = {fe: int(sample.groupby(fe.split("^"), observed=True, sort=False).ngroups)
-                  for fe in spec.fixed_effects}
-        k_fe_adj = sum(levels.values()) - _redundant_levels(sample, spec.fixed_effects)
-        nested = [fe for fe in spec.fixed_effects if _is_nested(sample, fe, spec.cluster)]
-        k += k_fe_adj - sum(levels[fe] for fe in nested) + len(nested)
-    if conv["k_adj"] and n <= k:
-        raise EstimationError(
-            f"{n} observations for {k} parameters (coefficients and fixed effects): the "
-            "small-sample adjustment (N-1)/(N-K) is undefined. Use fewer regressors or fixed "
-            "effects, or more data."
-        )
-    if g < 2:
-        raise SpecificationError(
-            f"only {g} cluster(s): clustered standard errors need at least 2 clusters."
-        )
-    factor = 1.0
-    if conv["k_adj"]:
-        factor *= (n - 1) / (n - k)
-    if conv["G_adj"]:
-        factor *= g / (g - 1)
-    return factor, k
-
-
-def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
-           sample_index: pd.Index, sample: pd.DataFrame | None = None, *,
-           x_scale: Mapping[str, float] | None = None, y_scale: float = 1.0) -> RegressionResult:
-    """Turn a pyfixest fit into a :class:`RegressionResult`.
-
-    ``x_scale``/``y_scale`` undo :func:`rescaled`: coefficient ``j`` is
-    multiplied by ``y_scale / x_scale[j]`` and the variance accordingly.
-    """
-    from scipy import stats
-
-    names = [str(c) for c in fit._coefnames]
-    if not names:
-        raise EstimationError(
-            f"no regressor of {spec.formula!r} could be estimated: all were absorbed by the "
-            "fixed effects or are collinear."
-        )
-    mult = np.array([y_scale / (x_scale or {}).get(n, 1.0) for n in names])
-    params = pd.Series(np.asarray(fit.coef(), dtype=float) * mult, index=names, name="estimate")
-    vcov = np.asarray(fit._vcov, dtype=float) * np.outer(mult, mult)
-    df_resid = float(fit._df_t)
-    clusters: dict[str, int] = {}
-    if spec.cluster:
-        g = np.atleast_1d(np.asarray(fit._G))
-        for col, n in zip(spec.cluster, g, strict=False):
-            clusters[col] = int(n)
-        frame = fit._data if sample is None else sample
-        factor, _ = _cluster_adjustment(fit, spec, frame)
-        vcov = vcov * factor
-        df_resid = float(np.min(g) - 1)
-    se_values = np.sqrt(np.diag(vcov))
-    se = pd.Series(se_values, index=names, name="std_error")
-    tstat = pd.Series(params.to_numpy() / se_values, index=names, name="statistic")
-    pval = pd.Series(2 * stats.t.sf(np.abs(tstat.to_numpy()), df_resid), index=names,
-                     name="p_value")
-    vc = pd.DataFrame(vcov, index=names, columns=names)
-    r2_within = getattr(fit, "_r2_within", None)
-    r2_within = float(r2_within) if spec.fixed_effects and r2_within is not None else None
-
-    def refit(new_vcov: Any) -> RegressionResult:
-        pf_vcov, kind, cluster = _normalise_vcov(new_vcov)
-        if cluster and sample is not None:
-            checks.require_columns(sample, cluster, context="vcov (cluster columns must be in "
-                                   "the model's data; add them to the formula or re-estimate)")
-        clone = copy.copy(fit)
-        try:
-            clone._ssc_dict = _engine_ssc(pf_vcov, spec.ssc)
-            clone.vcov(pf_vcov)
-        except Exception as err:
-            raise EstimationError(f"could not compute vcov={new_vcov!r}: {err}") from err
-        new_spec = ModelSpec(**{**spec.__dict__, "vcov_type": kind, "cluster": cluster,
-                                "vcov_label": _vcov_label(kind, cluster)})
-        return _build(clone, new_spec, dropped, sample_index, sample, x_scale=x_scale,
-                      y_scale=y_scale)
-
-    return RegressionResult(
-        _params=params,
-        _std_errors=se,
-        _tstats=tstat,
-        _pvalues=pval,
-        _vcov=vc,
-        nobs=int(fit._N),
-        rsquared=float(fit._r2),
-        rsquared_within=r2_within,
-        df_resid=df_resid,
-        spec=spec,
-        dropped=dropped,
-        n_clusters=clusters,
-        rsquared_adj=float(fit._adj_r2) if getattr(fit, "_adj_r2", None) is not None else None,
-        sample_index=sample_index,
-        _refit=refit,
-    )

@@ -47,7 +47,12 @@ class DropRecord:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What was estimated, recorded so a table can say exactly what was run."""
+    """What was estimated, recorded so a table can say exactly what was run.
+
+    ``endogenous`` and ``instruments`` are empty except for 2SLS, where they
+    name the instrumented regressor(s) and the excluded instruments as
+    written in the formula's IV part.
+    """
 
     formula: str
     depvar: str
@@ -63,6 +68,8 @@ class ModelSpec:
     formula_input: str = ""
     notes: tuple[str, ...] = ()
     engine: str = ""
+    endogenous: tuple[str, ...] = ()
+    instruments: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the specification as JSON-serialisable data."""
@@ -81,6 +88,8 @@ class ModelSpec:
             "sample": self.sample,
             "notes": list(self.notes),
             "engine": self.engine,
+            "endogenous": list(self.endogenous),
+            "instruments": list(self.instruments),
         }
 
 

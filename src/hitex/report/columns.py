@@ -15,14 +15,17 @@
   and, by kind, ``rel_mK``/``rel_pK`` (dynamic), ``group_G`` or ``time_T``.
 
 Parts of the specification a result does not record (fixed effects, the
-dependent variable, the standard-error type) are left blank in the table.
+dependent variable, the standard-error type) are left blank in the table. A
+2SLS result (a :func:`hitex.panel` formula with an IV part) also gives its
+estimator and first-stage F statistic, which :func:`~hitex.report.tables.regression_table`
+shows in rows of their own.
 Other objects raise a :class:`~hitex.errors.SpecificationError` that says what
 to pass instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +33,8 @@ import numpy as np
 import pandas as pd
 
 from hitex.errors import SpecificationError
+from hitex.report.formatting import fmt
+from hitex.report.model import Row
 
 _SE_METHODS = {"ai2006": "Abadie-Imbens (2006)"}
 
@@ -40,7 +45,9 @@ class Column:
 
     ``fixed_effects`` is None when the result records none (blank cells in the
     fixed-effect rows, rather than "No"); ``depvar`` and ``vcov_label`` are
-    None when unknown.
+    None when unknown. ``estimator`` is the short name of the estimator
+    ("2SLS", "PPML", "OLS") and ``first_stage_f`` the first-stage F statistic
+    of a 2SLS result (None otherwise).
     """
 
     params: pd.Series
@@ -53,6 +60,19 @@ class Column:
     fixed_effects: tuple[str, ...] | None = None
     vcov_label: str | None = None
     notes: tuple[str, ...] = ()
+    estimator: str | None = None
+    first_stage_f: float | None = None
+
+
+def _estimator(spec: Any) -> str | None:
+    """Short estimator name for the table: "2SLS", "PPML", "OLS", or None if unknown."""
+    text = str(_part(spec, "estimator") or "")
+    if _part(spec, "instruments") or "2SLS" in text:
+        return "2SLS"
+    for short in ("PPML", "OLS"):
+        if text.startswith(short):
+            return short
+    return None
 
 
 def _part(spec: Any, name: str) -> Any:
@@ -90,7 +110,16 @@ def _from_contract(result: Any, notes: tuple[str, ...] = ()) -> Column:
         fixed_effects=None if fixed_effects is None else tuple(str(f) for f in fixed_effects),
         vcov_label=None if vcov is None else str(vcov),
         notes=(*(str(n) for n in (_part(spec, "notes") or ())), *notes),
+        estimator=_estimator(spec),
+        first_stage_f=_first_stage_f(result),
     )
+
+
+def _first_stage_f(result: Any) -> float | None:
+    """The first-stage F statistic a 2SLS result records in ``extra``, else None."""
+    extra = getattr(result, "extra", None)
+    value = extra.get("first_stage_f") if isinstance(extra, Mapping) else None
+    return None if value is None else float(value)
 
 
 def _matching_notes(result: Any) -> tuple[str, ...]:
@@ -123,6 +152,8 @@ def _from_estimates(
         fixed_effects=base.fixed_effects,
         vcov_label=base.vcov_label,
         notes=base.notes,
+        estimator=base.estimator,
+        first_stage_f=base.first_stage_f,
     )
 
 
@@ -173,6 +204,24 @@ def _aggregated_att(result: Any) -> Column:
         ),
     )
     return _from_estimates(base, est, names, [("ATT", att, se, p)])
+
+
+def iv_rows(models: Sequence[Column], stat_rows: Sequence[Row], digits: int) -> list[Row]:
+    """Statistic rows with the 2SLS rows added when a model is estimated by 2SLS.
+
+    Adds an "Estimator" row first (2SLS, OLS or PPML per column) and a
+    "First-stage F" row last (blank for columns that are not 2SLS); the
+    model's note names the instrumented regressor, the excluded instruments
+    and which F statistic is shown. Without a 2SLS model, ``stat_rows`` is
+    returned unchanged.
+    """
+    if not any(m.estimator == "2SLS" for m in models):
+        return list(stat_rows)
+    estimator = Row.of(["Estimator", *(m.estimator or "" for m in models)], role="stat",
+                       key="estimator")
+    first_f = Row.of(["First-stage F", *(fmt(m.first_stage_f, digits) for m in models)],
+                     role="stat", key="first_stage_f")
+    return [estimator, *stat_rows, first_f]
 
 
 def as_column(result: Any, position: int) -> Column:
@@ -235,4 +284,4 @@ def as_column(result: Any, position: int) -> Column:
     return column
 
 
-__all__ = ["Column", "as_column"]
+__all__ = ["Column", "as_column", "iv_rows"]

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from hitex.errors import ColumnNotFoundError, NonNumericError, SpecificationError
-from hitex.report.columns import Column, as_column
+from hitex.report.columns import Column, as_column, iv_rows
 from hitex.report.formatting import check_digits, fmt, fmt_threshold, is_whole_column
 from hitex.report.model import _ALIGNS, Align, Cell, Row, Section, Table  # noqa: F401
 
@@ -221,7 +221,8 @@ def regression_table(
     stats : sequence
         From ``"nobs"`` (N, thousands separator), ``"rsquared"``,
         ``"rsquared_within"``, or ``(name, label)`` pairs. Rows with no value are
-        left out.
+        left out. When a model is 2SLS, "Estimator" and "First-stage F" rows
+        are added (:func:`hitex.report.columns.iv_rows`).
     fe_labels : mapping, optional
         Fixed-effect row labels; by default the variable name as written:
         ``"iso3"`` gives ``"iso3 FE"``, ``"exporter^year"`` ``"exporter x year FE"``.
@@ -297,6 +298,7 @@ def regression_table(
             cells = [fmt(v, digits) for v in values]
         if any(cells):
             stat_rows.append(Row.of([label, *cells], role="stat", key=name))
+    stat_rows = iv_rows(models, stat_rows, digits)
 
     header_rows = [Row.of(["", *titles], role="title")] if titles is not None else []
     depvars = ["" if m.depvar is None else labels.get(m.depvar, m.depvar) for m in models]
