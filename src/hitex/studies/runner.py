@@ -391,9 +391,11 @@ def _vcov_slug(vcov: Any) -> str:
 def _cell(coef: float | None, se: float | None, digits: int = 3) -> str:
     if coef is None or (isinstance(coef, float) and np.isnan(coef)):
         return ""
-    text = f"{coef:.{digits}f}"
+    from hitex.report.formatting import fmt
+
+    text = fmt(coef, digits, readable=True)  # -6.67e-05, not -0.000
     if se is not None and not (isinstance(se, float) and np.isnan(se)):
-        text += f" ({se:.{digits}f})"
+        text += f" ({fmt(se, digits, readable=True)})"
     return text
 
 
