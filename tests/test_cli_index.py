@@ -309,3 +309,24 @@ def test_rca_command_by_hand_and_codes_keep_zeros(tmp_path):
     assert got[("A", "0101")] == pytest.approx(0.4)
     assert got[("B", "0101")] == pytest.approx(1 / (5 / 8))
     assert got[("A", "8542")] == pytest.approx((3 / 4) / (3 / 8))
+
+
+def test_hightech_default_groups_follow_the_file(tmp_path):
+    trade = pd.DataFrame({"exporter": ["A", "A"], "year": 2020, "code": ["7924", "0111"],
+                          "value": [1.0, 3.0]})
+    src = write_table_file(trade, tmp_path / "trade.csv")
+    out = tmp_path / "ht.csv"
+    result = runner.invoke(app, ["index", "hightech", str(src), "--out", str(out), "--wide"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    assert list(got["exporter"]) == ["A"] and got.loc[0, "ht_share"] == pytest.approx(25.0)
+
+
+def test_tfi_warns_about_years_without_the_index(tmp_path, data_dir):
+    out = tmp_path / "tfi.csv"
+    result = runner.invoke(app, ["index", "tfi", "--out", str(out), "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    empty = sorted(int(y) for y, n in frame.groupby("year")["TFI"].count().items() if n == 0)
+    assert empty  # the bundle lacks some 2016-17 scores (its SOURCE.md)
+    assert "no economy has the index in" in result.output and str(empty[0]) in result.output

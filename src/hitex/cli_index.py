@@ -116,6 +116,15 @@ def tfi(
         frame = trade_facilitation_index(scores, year_rule=year_rule, min_count=min_count,
                                          index_min_count=index_min_count)
         _done(write_table_file(frame, out), len(frame))
+        filled = frame.groupby("year")["TFI"].count()
+        empty = [int(y) for y, n in filled.items() if n == 0]
+        if empty:
+            typer.secho(
+                f"warning: no economy has the index in {', '.join(map(str, empty))}: fewer than "
+                f"--index-min-count {index_min_count} primary indicators have scores there (see "
+                "--coverage). A lower --index-min-count uses the mean of the primaries present, "
+                "as the built-in trade-facilitation study does with 2.",
+                fg=typer.colors.YELLOW, err=True)
         if coverage:
             cov = tfi_coverage_by_year(frame)
             _done(write_table_file(cov, coverage), len(cov))
@@ -127,9 +136,11 @@ def tfi(
 def composite(
     input_file: Annotated[Path, typer.Argument(help="Indicator values, long (unit, period, "
                                                "indicator, value) or wide.")],
-    spec: Annotated[Path, typer.Option("--spec", help="YAML file: name, primaries "
-                                       "{primary: [secondaries]}, weights, min_count, "
-                                       "normalize, scale.")],
+    spec: Annotated[Path, typer.Option("--spec", help="YAML file with the keys name, primaries "
+                                       "(each primary: a list of its secondaries), "
+                                       "secondary_weights and primary_weights (mean, entropy, "
+                                       "pca, a weight per member, or {method: entropy, shift: "
+                                       "0.01}), min_count, index_min_count, normalize, scale.")],
     out: OutOption,
     unit: Annotated[str, typer.Option(help="Unit column.")] = "unit",
     period: Annotated[str, typer.Option(help="Period column.")] = "period",
@@ -171,8 +182,9 @@ def hightech(
     code_col: Annotated[str, typer.Option(help="Product code column (SITC).")] = "code",
     classification: Annotated[str, typer.Option(help="Classification name (study001_sitc3, "
                                                 "oecd_hightech_sitc3).")] = "study001_sitc3",
-    by: Annotated[str, typer.Option(help="Comma-separated grouping columns.")]
-    = "exporter,importer,year",
+    by: Annotated[str | None, typer.Option(help="Comma-separated grouping columns (default: "
+                                           "exporter,importer,year if the file has an importer "
+                                           "column, else exporter,year).")] = None,
     value: Annotated[str, typer.Option(help="Trade value column.")] = "value",
     level: Annotated[int | None, typer.Option(help="Digits of numeric codes (left-padded "
                                               "with zeros).")] = None,
@@ -189,8 +201,10 @@ def hightech(
     try:
         from hitex.data.files import read_table, write_table_file
 
-        groups = tuple(c.strip() for c in by.split(",") if c.strip())
         trade = read_table(input_file, text_columns=[code_col])
+        if by is None:
+            by = "exporter,importer,year" if "importer" in trade.columns else "exporter,year"
+        groups = tuple(c.strip() for c in by.split(",") if c.strip())
         if rca and not wide:
             raise HitexError("--rca needs --wide (RCA is a column of the wide table).")
         if wide:

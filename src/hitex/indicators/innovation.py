@@ -554,8 +554,8 @@ def policy_instrument(
         provinces = sorted({distances.at[c, "province_en"] for c, z in zip(codes, zero, strict=True) if z})
         raise HitexError(f"The distance from {', '.join(provinces)} to the reference "
                          f"{_reference_point(reference)[2]} is 0, so frequency / distance is undefined. "
-                         "Pass min_distance_km= (e.g. an internal distance, about 122 km for Zhejiang) "
-                         "or drop these rows.")
+                         "Pass min_distance_km= (--min-distance-km on the command line), e.g. an "
+                         "internal distance, about 122 km for Zhejiang, or drop these rows.")
     if min_distance_km is not None:
         distance = distance.clip(lower=min_distance_km)
     out["distance_km"] = distance

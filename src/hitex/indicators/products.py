@@ -440,7 +440,7 @@ def aggregate_by_category(
             hint = (
                 "classify the records first (hitex.indicators.products.classify) or pass code_col="
                 if col == category_col
-                else "pass the right column names as by=/value="
+                else "pass the right column names as by=/value= (--by/--value on the command line)"
             )
             raise ColumnNotFoundError(
                 f"column {col!r} is not in the trade table (columns: {list(trade.columns)}); {hint}"
