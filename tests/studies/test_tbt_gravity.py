@@ -33,7 +33,7 @@ def test_writes_its_tables(tg_run):
     for name in ("table9", "table10", "robustness_lag", "structural_ppml", "table11"):
         assert (tg_run.out_dir / f"{name}.txt").is_file(), name
     assert len(tg_run.results["table10"]) == 2
-    assert len(tg_run.results["structural_ppml"]) == 2
+    assert len(tg_run.results["structural_ppml"]) == 4
 
 
 def test_fta_equals_direct_ols_gravity_on_written_sample(tg_run):
@@ -181,3 +181,14 @@ def test_dyadic_indicator_needs_hightech_with_partner(data_dir):
             del src["partner_col"]
     with pytest.raises(StudySpecError, match="partner_col"):
         parse_study(doc)
+
+
+def test_ppml_lag_and_lead_columns(tg_run):
+    for k, term in ((3, "fta_lag8"), (4, "fta_lead")):
+        col, used = _column(tg_run, "structural_ppml", k)
+        direct = hitex.gravity(col["spec"]["formula"], used, method="ppml")
+        coef = {c["term"]: c for c in col["coefficients"]}
+        np.testing.assert_allclose(coef[term]["estimate"], direct.params[term], rtol=1e-10)
+    _, lags = _column(tg_run, "structural_ppml", 3)
+    _, leads = _column(tg_run, "structural_ppml", 4)
+    assert lags["year"].min() == 1994 and leads["year"].max() == 2002
