@@ -260,6 +260,8 @@ def resolve_provinces(values: Iterable[object]) -> list[int]:
         and Taiwan are not covered); the message lists the values, close names
         and the accepted forms.
     """
+    if isinstance(values, str | numbers.Number):  # one province, not its characters
+        values = [values]
     aliases = _alias_map()
     codes: list[int] = []
     unknown: list[object] = []

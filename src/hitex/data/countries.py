@@ -112,6 +112,8 @@ _ALIASES = {
     "COD": ("DRC", "Democratic Republic of the Congo", "Congo-Kinshasa"),
     "COG": ("Republic of the Congo", "Congo-Brazzaville"), "TWN": ("Chinese Taipei",),
     "BIH": ("Bosnia",), "IRN": ("Islamic Republic of Iran",),
+    "CHN": ("Mainland China", "China, Mainland", "PRC", "中国"), "MAC": ("Macao", "Macao SAR"),
+    "HKG": ("Hong Kong SAR", "中国香港"), "TUR": ("Türkiye", "Turkey"),
 }
 # Short names that mean more than one economy: always reported as ambiguous.
 _AMBIGUOUS = {"Congo": ("COG", "COD"), "Korea": ("KOR", "PRK")}
@@ -204,6 +206,15 @@ def _load(bundle: Path) -> _Tables:
 
     # -- the country table --------------------------------------------------
     conv["ISO2"] = conv["ISO3"].map(_ISO2_FIXES).fillna(conv["ISO2"])
+    # a few ISO2 cells hold country_converter's patterns ("^GB$|^UK$", "^GR$|^EL$"): keep the
+    # ISO code (the first alternative); the others become aliases below
+    patterns = conv["ISO2"].astype("string").str.contains(r"[\^$|]", regex=True).fillna(False)
+    extra_alias = {
+        iso3: tuple(re.findall(r"\^?([A-Z]{2})\$?", str(code)))[1:]
+        for iso3, code in zip(conv.loc[patterns, "ISO3"], conv.loc[patterns, "ISO2"], strict=True)
+    }
+    conv.loc[patterns, "ISO2"] = [re.findall(r"[A-Z]{2}", str(c))[0]
+                                  for c in conv.loc[patterns, "ISO2"]]
     region = wdi.set_index("iso3")["Region"]
     aggregates = wdi.loc[wdi["Region"].isna() & ~wdi["iso3"].isin(conv["ISO3"])]
     table = pd.concat(
@@ -233,6 +244,7 @@ def _load(bundle: Path) -> _Tables:
     pairs += list(zip(bri["name_in_source"], bri["iso3"], strict=True))
     pairs += list(zip(study["name_in_study"], study["iso3"], strict=True))
     pairs += [(alias, code) for code, aliases in _ALIASES.items() for alias in aliases]
+    pairs += [(alias, code) for code, aliases in extra_alias.items() for alias in aliases]
     pairs += [(name, code) for name, codes in _AMBIGUOUS.items() for code in codes]
     names: dict[str, set[str]] = {}
     display: dict[str, str] = {}
@@ -390,6 +402,9 @@ def resolve(codes_or_names: str | Iterable[str], data_dir: PathLike = None) -> l
         If any entry is unknown or ambiguous; the message lists every such entry
         with close matches.
     """
+    if codes_or_names is None:
+        raise HitexError("No countries given; pass ISO3 codes, ISO2 codes or names, e.g. "
+                         "['CHN', 'Korea, Rep.'].")
     t = _tables(data_dir)
     entries = [codes_or_names] if isinstance(codes_or_names, str) else list(codes_or_names)
     out: list[str] = []
@@ -574,6 +589,9 @@ def group_panel(
     """
     t = _tables(data_dir)
     codes = list(dict.fromkeys(resolve(iso3s, data_dir)))
+    if years is None or groups is None:
+        raise HitexError("group_panel needs years (e.g. range(2009, 2018)) and groups (e.g. "
+                         "['oecd', 'income:H']).")
     year_list = [years] if isinstance(years, numbers.Number) else list(years)
     year_list = list(dict.fromkeys(_as_year(y) for y in year_list))
     group_list = [groups] if isinstance(groups, str) else list(groups)

@@ -338,6 +338,7 @@ def read_coding(data_dir: PathLike = None, *, columns: Sequence[str] = ()) -> pd
     """
     bundle = _bundle(data_dir)
     raw = _raw(bundle, "coding")
+    columns = [columns] if isinstance(columns, str) else list(columns)
     unknown = [c for c in columns if c not in raw.columns]
     if unknown:
         raise ColumnNotFoundError(

@@ -39,6 +39,7 @@ that names the indicator, the economy and the edition.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 import warnings
@@ -57,6 +58,7 @@ from hitex.errors import (
     DuplicateKeyError,
     HitexError,
     NonNumericError,
+    SpecificationError,
 )
 
 YearRule = Literal["start", "end"]
@@ -558,9 +560,17 @@ def _to_number(df: pd.DataFrame) -> pd.Series:
 
 
 def _as_list(items: object | Iterable[object] | None) -> list[object] | None:
-    if items is None or isinstance(items, str | int):
-        return None if items is None else [items]
-    return list(items)  # type: ignore[call-overload]
+    """One value (text, a number of any numpy type) or an iterable of them."""
+    if items is None:
+        return None
+    if isinstance(items, str | bytes | numbers.Number):
+        return [items]
+    try:
+        return list(items)  # type: ignore[call-overload]
+    except TypeError:
+        raise SpecificationError(
+            f"{items!r} is neither a value nor a list of values; pass e.g. 2012 or [2012, 2013]."
+        ) from None
 
 
 def _finish(

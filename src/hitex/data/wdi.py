@@ -53,6 +53,7 @@ World Bank API with :func:`hitex.data.wdi_live.fetch_wdi`.
 
 from __future__ import annotations
 
+import numbers
 import os
 import re
 import warnings
@@ -366,6 +367,8 @@ def clear_cache() -> None:
 
 # --------------------------------------------------------------------------- helpers
 def _normalise_indicators(indicators: str | Iterable[str]) -> list[str]:
+    if indicators is None:
+        raise HitexError("No WDI indicator given. Pass a code such as 'TX.VAL.TECH.MF.ZS'.")
     if isinstance(indicators, str):
         indicators = [indicators]
     codes: list[str] = []
@@ -383,11 +386,14 @@ def _normalise_indicators(indicators: str | Iterable[str]) -> list[str]:
 def _normalise_years(years: int | Iterable[int] | None) -> set[int] | None:
     if years is None:
         return None
-    if isinstance(years, int | str):
+    if isinstance(years, str | numbers.Number):
         years = [years]
     try:
-        return {int(y) for y in years}
-    except (TypeError, ValueError) as err:
+        out = {float(y) for y in years}
+        if any(y != int(y) for y in out):
+            raise ValueError("fractional year")
+        return {int(y) for y in out}
+    except (TypeError, ValueError, OverflowError) as err:
         raise HitexError(
             f"years={years!r} is not a year or a list of years; pass e.g. range(1995, 2021)."
         ) from err
@@ -422,6 +428,18 @@ def _select_countries(
     wanted = {OLD_CODES.get(str(c).strip().upper(), str(c).strip().upper()) for c in countries}
     known = set(bundle.cells["iso3"]) | set(bundle.names)
     unknown = sorted(wanted - known)
+    if unknown:  # ISO2 codes and names: resolve those that can be resolved one by one
+        from hitex.data import countries as country_codes
+
+        for entry in [str(c).strip() for c in countries if str(c).strip().upper() in unknown]:
+            try:
+                code = country_codes.resolve([entry])[0]
+            except HitexError:
+                continue
+            if code in known:
+                wanted.discard(entry.upper())
+                wanted.add(code)
+        unknown = sorted(wanted - known)
     if unknown:
         warnings.warn(
             f"Country code(s) {', '.join(unknown)} are not in the WDI bundle (WDI has no Taiwan, "
