@@ -56,18 +56,15 @@ def _write_baci(path: Path, rows: list[tuple]) -> Path:
 def baci_rows() -> list[tuple]:
     rng = random.Random(7)
     codes = ["010121", "300490", "300610", "847130", "851712", "854231", "880240", "090111"]
-    rows = []
-    for _ in range(3000):
-        rows.append(
-            (
-                rng.choice([2018, 2019]),
-                rng.choice([4, 156, 842, 251]),
-                rng.choice([8, 156, 842, 699]),
-                rng.choice(codes),
-                round(rng.uniform(0, 500), 3),
-                "NA",
-            )
-        )
+    # one record per (year, exporter, importer, product), as in BACI
+    rows = [
+        (t, i, j, k, round(rng.uniform(0, 500), 3), "NA")
+        for t in (2018, 2019)
+        for i in (4, 156, 842, 251)
+        for j in (8, 156, 842, 699)
+        for k in codes
+    ]
+    rng.shuffle(rows)
     return rows
 
 
@@ -118,8 +115,8 @@ def test_baci_other_keeps_all_trade(tmp_path, baci_rows):
 
 
 def test_baci_several_files_gzip_and_small_memory(tmp_path, baci_rows):
-    first = _write_baci(tmp_path / "y2018.csv", baci_rows[:1500])
-    text = _write_baci(tmp_path / "tmp.csv", baci_rows[1500:]).read_bytes()
+    first = _write_baci(tmp_path / "y2018.csv", baci_rows[:128])
+    text = _write_baci(tmp_path / "tmp.csv", baci_rows[128:]).read_bytes()
     second = tmp_path / "y2019.csv.gz"
     second.write_bytes(gzip.compress(text))
     out = tf.aggregate_trade(
@@ -343,7 +340,7 @@ def test_text_in_value_column(tmp_path):
 
 def test_missing_value_warns(tmp_path):
     path = tmp_path / "b.csv"
-    path.write_text("t,i,j,k,v,q\n2019,4,8,300490,,1\n2019,4,8,300490,2,1\n", encoding="utf-8")
+    path.write_text("t,i,j,k,v,q\n2019,4,8,300490,,1\n2019,4,8,300410,2,1\n", encoding="utf-8")
     with pytest.warns(DataCoverageWarning, match="1 record"):
         out = tf.aggregate_trade(path, categories=HS_CATEGORIES, code_system="HS")
     assert out["value"].tolist() == [2000.0]

@@ -5,6 +5,10 @@ category excludes a code) and, when the table's nomenclature differs from the
 trade file's, a concordance into the table of product codes and categories
 that :func:`hitex.data.tradeflows.aggregate_trade` joins the trade rows with.
 Each product gets the category of its longest matching code prefix.
+:func:`read_country_codes` reads the numeric country code -> ISO3 table of
+BACI (and of Comtrade files without ISO3 columns). The private helpers at the
+end build the DuckDB SQL that attaches categories and ISO3 codes to the trade
+rows and check the traded records for duplicates and lost leading zeros.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,12 +24,12 @@ import pandas as pd
 from hitex.errors import (
     DataCoverageWarning,
     DataFormatError,
+    DataNotFoundError,
+    DuplicateKeyError,
     SpecificationError,
 )
 
 PathLike = str | os.PathLike[str]
-
-#: Columns of a BACI file, in order.
 
 
 def _clean_codes(col: pd.Series, what: str) -> pd.Series:
@@ -190,3 +195,227 @@ def category_lookup(
     out = pd.DataFrame(rows, columns=["code", "category"])
     out["category"] = out["category"].astype("string")
     return out
+
+
+def read_country_codes(source: PathLike | pd.DataFrame) -> pd.DataFrame:
+    """Read a table of numeric country codes and ISO3 codes.
+
+    Parameters
+    ----------
+    source : path-like or pandas.DataFrame
+        BACI's country file (``country_codes_V202401.csv``: ``country_code``
+        and ``country_iso3``; older releases: ``iso_3digit_alpha``), or a
+        DataFrame with columns ``code`` and ``iso3``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code`` (text, no leading zeros: ``"4"`` for Afghanistan) and
+        ``iso3``; one row per code.
+
+    Raises
+    ------
+    DataNotFoundError, DataFormatError
+        If the file is missing, lacks the columns, or lists a code twice with
+        different ISO3 codes.
+    """
+    if isinstance(source, pd.DataFrame):
+        raw, name = source, "the country-code table"
+        code_col, iso_col = "code", "iso3"
+    else:
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise DataNotFoundError(
+                f"country-code file {str(path)!r} not found; pass BACI's country_codes_V*.csv."
+            )
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        except UnicodeDecodeError:
+            raw = pd.read_csv(
+                path, dtype=str, keep_default_na=False, na_values=[""], encoding="latin-1"
+            )
+        name = path.name
+        raw.columns = [str(c).strip() for c in raw.columns]
+        code_col = "country_code" if "country_code" in raw.columns else "code"
+        iso_col = next(
+            (c for c in ("country_iso3", "iso_3digit_alpha", "iso3") if c in raw.columns), "iso3"
+        )
+    for col in (code_col, iso_col):
+        if col not in raw.columns:
+            raise DataFormatError(
+                f"{name} has no column {col!r} (found {list(raw.columns)}); expected BACI's "
+                "country file (country_code, country_iso3) or a table with 'code' and 'iso3'."
+            )
+    codes = pd.to_numeric(raw[code_col], errors="coerce")
+    if codes.isna().any() or (codes % 1 != 0).any():
+        bad = raw.loc[codes.isna() | (codes % 1 != 0), code_col].tolist()[:5]
+        raise DataFormatError(f"column {code_col!r} of {name} holds non-integer codes: {bad}.")
+    table = pd.DataFrame(
+        {
+            "code": codes.astype("int64").astype(str),
+            "iso3": raw[iso_col].astype("string").str.strip(),
+        }
+    ).dropna()
+    table = table.drop_duplicates()
+    dup = table["code"].duplicated(keep=False)
+    if dup.any():
+        raise DataFormatError(
+            f"{name} gives several ISO3 codes for the codes {sorted(set(table.loc[dup, 'code']))[:5]}"
+            f" (column {iso_col!r}); keep one row per code."
+        )
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- DuckDB helpers
+def _q(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    """Quote an SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _categorised_sql(con: Any, source: str, lookup: pd.DataFrame, other: str | None) -> str:
+    """Attach the longest-prefix category to every source row (chain of hash joins)."""
+    lengths = sorted({len(c) for c in lookup["code"]}, reverse=True)
+    joins, cases = [], []
+    for n in lengths:
+        part = lookup[lookup["code"].str.len() == n].reset_index(drop=True)
+        part = pd.DataFrame(
+            {"code": part["code"].astype(str), "category": part["category"].astype(object)}
+        )
+        con.register(f"cat_{n}", part)
+        joins.append(f"LEFT JOIN cat_{n} AS m{n} ON substr(s.product, 1, {n}) = m{n}.code")
+        cases.append(f"WHEN m{n}.code IS NOT NULL THEN m{n}.category")
+    other_sql = _lit(other) if other is not None else "NULL"
+    case = f"CASE {' '.join(cases)} ELSE NULL END" if cases else "NULL"
+    return (
+        f"SELECT s.*, coalesce({case}, {other_sql}) AS category "
+        f"FROM ({source}) AS s {' '.join(joins)}"
+    )
+
+
+def _keyed_sql(source: str) -> str:
+    """One row per trade record key, with counters of duplicates and restored codes.
+
+    The key is exporter, importer, year, period (Comtrade, when present) and
+    product; the flow is fixed by the filter. ``ndup`` counts the extra rows of
+    a key, ``nconflict`` is 1 when they disagree on the value.
+    """
+    files = (
+        "parse_filename(min(file)) || CASE WHEN min(file) <> max(file) "
+        "THEN ' and ' || parse_filename(max(file)) ELSE '' END"
+    )
+    key = (
+        "'exporter ' || exp || ', importer ' || imp || ', year ' || year || "
+        "coalesce(', period ' || period, '') || ', code ' || product || ' in ' || " + files
+    )
+    return (
+        "SELECT exp, imp, year, product, min(value) AS value, count(*) - 1 AS ndup, "
+        "CAST(count(DISTINCT coalesce(value, -1.0)) > 1 AS INTEGER) AS nconflict, "
+        "count(*) FILTER (WHERE padded) AS npadded, "
+        "min(raw) FILTER (WHERE padded) AS padded_example, "
+        "max(raw) FILTER (WHERE padded) AS padded_example2, "
+        f"CASE WHEN count(*) > 1 THEN {key} END AS dup_example, "
+        f"CASE WHEN count(DISTINCT coalesce(value, -1.0)) > 1 THEN {key} END AS conflict_example "
+        f"FROM ({source}) GROUP BY exp, imp, year, period, product"
+    )
+
+
+def _diagnose(con: Any, table: str, paths: list[Path], code_digits: int | None) -> None:
+    """Raise on conflicting duplicates; warn on dropped duplicates and restored zeros."""
+    ndup, nconflict, npadded, dup, conflict = con.execute(
+        "SELECT coalesce(sum(ndup), 0), coalesce(sum(nconflict), 0), coalesce(sum(npadded), 0), "
+        f"min(dup_example), min(conflict_example) FROM {table}"
+    ).fetchall()[0]
+    if nconflict:
+        raise DuplicateKeyError(
+            f"{int(nconflict)} trade record(s) appear more than once with different values in "
+            f"{', '.join(p.name for p in paths)}, e.g. {conflict}; they are not added up. Pass "
+            "files that do not overlap (one file per reporter, year and classification) or "
+            "remove the conflicting rows."
+        )
+    if ndup:
+        warnings.warn(
+            f"{int(ndup)} duplicate trade record(s) (same exporter, importer, year, code and "
+            f"value) were dropped, e.g. {dup}: the files overlap or repeat rows. Pass each file "
+            "once, and files that do not overlap, to avoid this warning.",
+            DataCoverageWarning,
+            stacklevel=3,
+        )
+    if npadded:
+        _warn_restored_zeros(con, table, int(npadded), code_digits)
+
+
+def _lost_zero_check(con: Any, source: str) -> None:
+    """Warn when, with code_digits=None, a file's codes look stripped of leading zeros."""
+    rows = con.execute(
+        "SELECT parse_filename(file), length(product), bool_or(starts_with(product, '0')), "
+        f"count(*), min(product) FROM ({source}) GROUP BY ALL"
+    ).fetchall()
+    by_file: dict[str, dict[int, tuple[bool, int, str]]] = {}
+    for name, length, zero, n, example in rows:
+        by_file.setdefault(name, {})[int(length)] = (bool(zero), int(n), str(example))
+    for name, lengths in sorted(by_file.items()):
+        longest = max(lengths)
+        if longest - 1 not in lengths or any(z for z, _, _ in lengths.values()):
+            continue
+        _, n, example = lengths[longest - 1]
+        warnings.warn(
+            f"{name}: {n} commodity code(s) have {longest - 1} digits (e.g. {example}) next to "
+            f"{longest}-digit codes and no code starts with 0, so leading zeros look lost (a CSV "
+            f"saved by a spreadsheet); {example} would match the wrong products. Pass "
+            f"code_digits={longest} to restore them, or save the code column as text.",
+            DataCoverageWarning,
+            stacklevel=3,
+        )
+
+
+def _countries(con: Any, table: str, numeric: bool, codes: Any) -> tuple[str, str, str]:
+    """Exporter and importer expressions and joins mapping numeric codes to ISO3."""
+    if codes is None:
+        return "a.exp", "a.imp", ""
+    if not numeric:
+        raise SpecificationError(
+            "country_codes= is only used for files with numeric country codes (BACI, or Comtrade "
+            "files without reporterISO/partnerISO); leave it out for this file."
+        )
+    con.register("country_codes", read_country_codes(codes).astype(object))
+    unmapped = con.execute(
+        f"SELECT DISTINCT code FROM (SELECT exp AS code FROM {table} UNION SELECT imp FROM {table}) "
+        "WHERE code NOT IN (SELECT code FROM country_codes) ORDER BY code LIMIT 10"
+    ).fetchall()
+    if unmapped:
+        warnings.warn(
+            f"country codes {[r[0] for r in unmapped]} are not in the country-code table; they "
+            "are kept as numeric codes. Use the country file of the same BACI release.",
+            DataCoverageWarning,
+            stacklevel=4,
+        )
+    joins = (
+        " LEFT JOIN country_codes ce ON a.exp = ce.code"
+        " LEFT JOIN country_codes ci ON a.imp = ci.code"
+    )
+    return "coalesce(ce.iso3, a.exp)", "coalesce(ci.iso3, a.imp)", joins
+
+
+def _warn_restored_zeros(con: Any, table: str, npadded: int, code_digits: int | None) -> None:
+    """Warn that leading zeros of ``npadded`` Comtrade codes were restored."""
+    examples = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT e FROM (SELECT padded_example AS e FROM {table} UNION ALL "
+            f"SELECT padded_example2 FROM {table}) WHERE e IS NOT NULL ORDER BY 1 LIMIT 5"
+        ).fetchall()
+    ]
+    warnings.warn(
+        f"leading zeros restored: {npadded} commodity code(s) had fewer than "
+        f"code_digits={code_digits} digits, e.g. {examples}, as when a CSV is saved by a "
+        f"spreadsheet that reads codes as numbers; they were left-padded with zeros to "
+        f"{code_digits} digits ({examples[0]} -> {examples[0].zfill(int(code_digits or 0))}). "
+        "Save the code column as text to avoid this warning.",
+        DataCoverageWarning,
+        stacklevel=4,
+    )

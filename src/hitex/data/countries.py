@@ -112,8 +112,10 @@ _ALIASES = {
     "COD": ("DRC", "Democratic Republic of the Congo", "Congo-Kinshasa"),
     "COG": ("Republic of the Congo", "Congo-Brazzaville"), "TWN": ("Chinese Taipei",),
     "BIH": ("Bosnia",), "IRN": ("Islamic Republic of Iran",),
-    "CHN": ("Mainland China", "China, Mainland", "PRC", "中国"), "MAC": ("Macao", "Macao SAR"),
-    "HKG": ("Hong Kong SAR", "中国香港"), "TUR": ("Türkiye", "Turkey"),
+    "CHN": ("Mainland China", "China, Mainland", "PRC", "中国"),
+    "MAC": ("Macao", "Macao SAR"),
+    "HKG": ("Hong Kong SAR", "中国香港"),
+    "TUR": ("Türkiye", "Turkey"),
 }
 # Short names that mean more than one economy: always reported as ambiguous.
 _AMBIGUOUS = {"Congo": ("COG", "COD"), "Korea": ("KOR", "PRK")}
@@ -213,8 +215,9 @@ def _load(bundle: Path) -> _Tables:
         iso3: tuple(re.findall(r"\^?([A-Z]{2})\$?", str(code)))[1:]
         for iso3, code in zip(conv.loc[patterns, "ISO3"], conv.loc[patterns, "ISO2"], strict=True)
     }
-    conv.loc[patterns, "ISO2"] = [re.findall(r"[A-Z]{2}", str(c))[0]
-                                  for c in conv.loc[patterns, "ISO2"]]
+    conv.loc[patterns, "ISO2"] = [
+        re.findall(r"[A-Z]{2}", str(c))[0] for c in conv.loc[patterns, "ISO2"]
+    ]
     region = wdi.set_index("iso3")["Region"]
     aggregates = wdi.loc[wdi["Region"].isna() & ~wdi["iso3"].isin(conv["ISO3"])]
     table = pd.concat(
@@ -403,8 +406,9 @@ def resolve(codes_or_names: str | Iterable[str], data_dir: PathLike = None) -> l
         with close matches.
     """
     if codes_or_names is None:
-        raise HitexError("No countries given; pass ISO3 codes, ISO2 codes or names, e.g. "
-                         "['CHN', 'Korea, Rep.'].")
+        raise HitexError(
+            "No countries given; pass ISO3 codes, ISO2 codes or names, e.g. ['CHN', 'Korea, Rep.']."
+        )
     t = _tables(data_dir)
     entries = [codes_or_names] if isinstance(codes_or_names, str) else list(codes_or_names)
     out: list[str] = []
@@ -590,8 +594,10 @@ def group_panel(
     t = _tables(data_dir)
     codes = list(dict.fromkeys(resolve(iso3s, data_dir)))
     if years is None or groups is None:
-        raise HitexError("group_panel needs years (e.g. range(2009, 2018)) and groups (e.g. "
-                         "['oecd', 'income:H']).")
+        raise HitexError(
+            "group_panel needs years (e.g. range(2009, 2018)) and groups (e.g. "
+            "['oecd', 'income:H'])."
+        )
     year_list = [years] if isinstance(years, numbers.Number) else list(years)
     year_list = list(dict.fromkeys(_as_year(y) for y in year_list))
     group_list = [groups] if isinstance(groups, str) else list(groups)

@@ -17,11 +17,37 @@ Two publishers' layouts are recognised from the header of each file:
     partner2Code, classificationCode, cmdCode, aggrLevel, customsCode,
     motCode, cifvalue, fobvalue, primaryValue, ...``) or the legacy layout
     (``Year, Trade Flow Code, Reporter ISO, Partner ISO, Commodity Code,
-    Trade Value (US$)``, ...). Rows with the partner World (0, ``W00``/``WLD``),
+    Trade Value (US$)``, ...; without ``Trade Flow Code`` the text column
+    ``Trade Flow`` is used). Rows with the partner World (0, ``W00``/``WLD``),
     with a second partner, customs procedure or transport mode other than the
     total (where those columns exist), and commodity codes of another length
     than ``code_digits`` (``TOTAL``, chapters and headings that would double
     count the 6-digit lines) are left out.
+
+    Flows: ``flow="X"`` keeps flow ``X`` (legacy code 2, ``Export``),
+    ``flow="M"`` keeps ``M`` (legacy 1, ``Import``). Re-export and re-import
+    rows (``RX``/``RM``, legacy codes 3/4, ``Re-Export``/``Re-Import``) are
+    always left out. For reporters on the general trade system (e.g. the
+    United States, Hong Kong SAR) Comtrade+ ``X`` already includes re-exports,
+    for special-trade reporters it does not, so exports are not fully
+    comparable across reporters; mirror imports (``flow="M"``) avoid this.
+
+    Leading zeros: a CSV saved by a spreadsheet that read the codes as
+    numbers has ``90111`` for HS ``090111``. With ``code_digits`` given, an
+    all-digit code one digit short of ``code_digits`` (or shorter, when the
+    row's ``aggrLevel``/``Aggregate Level`` equals ``code_digits``) is
+    left-padded with zeros, with a :class:`~hitex.errors.DataCoverageWarning`;
+    codes two or more digits short are headings or chapters and are left out.
+    With ``code_digits=None`` codes are kept as written, and a file whose
+    codes look stripped of leading zeros (some one digit shorter than the
+    longest, none starting with 0) raises a warning.
+
+Duplicates: a record is identified by exporter, importer, year, period
+(Comtrade, where the column exists) and product code, for the chosen flow.
+Rows repeated with the same value, in one file or across the files read
+(overlapping files, a file passed twice), are counted once, with a
+:class:`~hitex.errors.DataCoverageWarning`; rows repeated with different values
+raise :class:`~hitex.errors.DuplicateKeyError` naming the files and a record.
 
 Every loader normalises to ``exporter, importer, year, product, value``
 (``product`` is text with its leading zeros, ``value`` in US$).
@@ -56,11 +82,20 @@ from typing import Any
 import pandas as pd
 
 from hitex.data.categories import (  # noqa: F401 - re-exported
+    _categorised_sql,
     _category_table,
     _clean_codes,
+    _countries,
+    _diagnose,
+    _keyed_sql,
+    _lit,
+    _lost_zero_check,
     _prefix_category,
+    _q,
     _system,
+    _warn_restored_zeros,
     category_lookup,
+    read_country_codes,
 )
 from hitex.errors import (
     DataCoverageWarning,
@@ -77,26 +112,31 @@ BACI_COLUMNS: tuple[str, ...] = ("t", "i", "j", "k", "v", "q")
 #: Columns a Comtrade+ file must have (``reporterISO``/``partnerISO`` may be
 #: replaced by ``reporterCode``/``partnerCode`` with ``country_codes=``).
 COMTRADE_REQUIRED: tuple[str, ...] = ("refYear", "flowCode", "cmdCode")
-#: Columns a legacy Comtrade file must have.
+#: Columns a legacy Comtrade file must have, besides one of
+#: :data:`COMTRADE_LEGACY_FLOW`.
 COMTRADE_LEGACY_REQUIRED: tuple[str, ...] = (
     "Year",
-    "Trade Flow Code",
     "Reporter ISO",
     "Partner ISO",
     "Commodity Code",
     "Trade Value (US$)",
 )
+#: Flow columns of a legacy Comtrade file: the code (1 import, 2 export,
+#: 3 re-export, 4 re-import) or, when it is absent, the text.
+COMTRADE_LEGACY_FLOW: tuple[str, ...] = ("Trade Flow Code", "Trade Flow")
 #: Normalised columns of :func:`read_trade`.
 TRADE_COLUMNS: tuple[str, ...] = ("exporter", "importer", "year", "product", "value")
 #: Columns of :func:`aggregate_trade`.
 AGGREGATE_COLUMNS: tuple[str, ...] = ("exporter", "importer", "year", "category", "value")
 
 _LEGACY_FLOW = {"X": 2, "M": 1}
+_LEGACY_FLOW_TEXT = {"export": "X", "import": "M", "re-export": "RX", "re-import": "RM"}
 _NUMERIC_PAIR = ("reporterCode", "partnerCode")
 
 __all__ = [
     "AGGREGATE_COLUMNS",
     "BACI_COLUMNS",
+    "COMTRADE_LEGACY_FLOW",
     "COMTRADE_LEGACY_REQUIRED",
     "COMTRADE_REQUIRED",
     "TRADE_COLUMNS",
@@ -108,16 +148,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- file headers
-def _q(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    """Quote an SQL string literal."""
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 def _header(path: Path) -> tuple[list[str], str]:
     """Return the column names and the delimiter of a CSV or tab-separated file."""
     if path.suffix.lower() in (".zip", ".7z"):
@@ -166,10 +196,23 @@ def _layout(path: Path, fmt: str, names: list[str]) -> str:
         return "baci"
     if all(c in found for c in COMTRADE_REQUIRED):
         return "comtrade"
-    if all(c in found for c in COMTRADE_LEGACY_REQUIRED):
+    legacy_flow = any(c in found for c in COMTRADE_LEGACY_FLOW)
+    if legacy_flow and all(c in found for c in COMTRADE_LEGACY_REQUIRED):
         return "comtrade_legacy"
     missing_new = [c for c in COMTRADE_REQUIRED if c not in found]
     missing_old = [c for c in COMTRADE_LEGACY_REQUIRED if c not in found]
+    if not legacy_flow:
+        missing_old.append(" or ".join(repr(c) for c in COMTRADE_LEGACY_FLOW))
+    if len(found & {*COMTRADE_LEGACY_REQUIRED, *COMTRADE_LEGACY_FLOW}) > len(
+        found & {*COMTRADE_REQUIRED, "reporterISO", "partnerISO", "primaryValue"}
+    ):
+        raise DataFormatError(
+            f"{path.name} looks like a legacy UN Comtrade file but lacks the columns "
+            f"{missing_old}; a legacy file needs {list(COMTRADE_LEGACY_REQUIRED)} and "
+            f"'Trade Flow Code' (1, 2, 3, 4) or 'Trade Flow' (Import, Export, Re-Export, "
+            f"Re-Import); found {names}. Keep these columns, with their legacy names, when "
+            "saving the file."
+        )
     raise DataFormatError(
         f"{path.name} is not a UN Comtrade file: expected the Comtrade+ columns "
         f"{list(COMTRADE_REQUIRED)} plus reporterISO/partnerISO (or reporterCode/partnerCode) "
@@ -185,7 +228,8 @@ def _read_csv_sql(paths: list[Path], names: list[str], delim: str, types: dict[s
     files = ", ".join(_lit(str(p)) for p in paths)
     return (
         f"read_csv([{files}], header = true, delim = {_lit(delim)}, quote = '\"', "
-        f"auto_detect = false, columns = {{{columns}}}, compression = 'auto')"
+        f"auto_detect = false, columns = {{{columns}}}, compression = 'auto', "
+        "filename = '_hitex_file')"
     )
 
 
@@ -197,8 +241,12 @@ def _source_sql(
     code_digits: int | None,
     value_col: str | None,
 ) -> tuple[str, str, bool]:
-    """SQL yielding ``exp, imp, year, product, value``; also the value column and
-    whether the country identifiers are numeric codes."""
+    """SQL yielding ``exp, imp, year, period, product, value, file, padded, raw``.
+
+    Also returns the value column and whether the country identifiers are
+    numeric codes. ``padded`` marks Comtrade codes whose lost leading zero was
+    restored (``raw`` is the code as written).
+    """
     if fmt not in ("baci", "comtrade"):
         raise SpecificationError(f"fmt={fmt!r} is not supported; use fmt='baci' or 'comtrade'.")
     if flow not in ("X", "M"):
@@ -227,7 +275,8 @@ def _source_sql(
         where = "" if code_digits is None else f" WHERE length(trim(k)) <= {int(code_digits)}"
         sql = (
             "SELECT CAST(i AS VARCHAR) AS exp, CAST(j AS VARCHAR) AS imp, t AS year, "
-            f"{product} AS product, v * 1000.0 AS value FROM {src}{where}"
+            f"NULL::VARCHAR AS period, {product} AS product, v * 1000.0 AS value, "
+            f"_hitex_file AS file, false AS padded, NULL::VARCHAR AS raw FROM {src}{where}"
         )
         return sql, "v", True
 
@@ -243,8 +292,8 @@ def _source_sql(
                 f"{first.name} has neither reporterISO/partnerISO nor reporterCode/partnerCode "
                 f"(found {names}); download the file with the country columns."
             )
-        year, flow_col, code = "refYear", "flowCode", "cmdCode"
-        flow_test = f"trim({_q(flow_col)}) = {_lit(flow)}"
+        year, code, period, level = "refYear", "cmdCode", "period", "aggrLevel"
+        flow_test = f'trim("flowCode") = {_lit(flow)}'
         filters = []
         if "partnerCode" in found:
             filters.append('TRY_CAST(trim("partnerCode") AS INTEGER) IS DISTINCT FROM 0')
@@ -258,8 +307,12 @@ def _source_sql(
     else:
         value = value_col or "Trade Value (US$)"
         rep, par, numeric = "Reporter ISO", "Partner ISO", False
-        year, flow_col, code = "Year", "Trade Flow Code", "Commodity Code"
-        flow_test = f"trim({_q(flow_col)}) = {_lit(str(_LEGACY_FLOW[flow]))}"
+        year, code, period, level = "Year", "Commodity Code", "Period", "Aggregate Level"
+        if "Trade Flow Code" in found:
+            flow_test = f'trim("Trade Flow Code") = {_lit(str(_LEGACY_FLOW[flow]))}'
+        else:  # text only: Export, Import, Re-Export, Re-Import
+            whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in _LEGACY_FLOW_TEXT.items())
+            flow_test = f'(CASE lower(trim("Trade Flow")) {whens} END) = {_lit(flow)}'
         filters = ["coalesce(trim(\"Partner ISO\"), '') NOT IN ('W00', 'WLD')"]
         if "Partner Code" in found:
             filters.append('TRY_CAST(trim("Partner Code") AS INTEGER) IS DISTINCT FROM 0')
@@ -273,85 +326,30 @@ def _source_sql(
     clean_code = f"replace(replace(trim({_q(code)}), '.', ''), ' ', '')"
     filters.append(flow_test)
     filters.append(f"regexp_full_match({clean_code}, '[0-9]+')")
+    product, padded = clean_code, "false"
     if code_digits is not None:
-        filters.append(f"length({clean_code}) = {int(code_digits)}")
+        digits = int(code_digits)
+        # A lost leading zero leaves a code one digit short (HS 090111 -> 90111);
+        # codes two or more digits short are headings or chapters, unless the
+        # aggregation-level column says otherwise.
+        short = f"length({clean_code}) = {digits - 1}"
+        if level in found:
+            short = (
+                f"length({clean_code}) < {digits} AND coalesce(TRY_CAST(trim({_q(level)}) "
+                f"AS INTEGER) = {digits}, {short})"
+            )
+        padded = f"({short})"
+        product = f"CASE WHEN {padded} THEN lpad({clean_code}, {digits}, '0') ELSE {clean_code} END"
+        filters.append(f"length({product}) = {digits}")
+    period_sql = f"CAST(trim({_q(period)}) AS VARCHAR)" if period in found else "NULL::VARCHAR"
     exp, imp = (rep, par) if flow == "X" else (par, rep)
     sql = (
         f"SELECT CAST(trim({_q(exp)}) AS VARCHAR) AS exp, CAST(trim({_q(imp)}) AS VARCHAR) AS imp, "
-        f"{_q(year)} AS year, {clean_code} AS product, {_q(value)} AS value FROM {src} "
-        f"WHERE {' AND '.join(filters)}"
+        f"{_q(year)} AS year, {period_sql} AS period, {product} AS product, "
+        f"{_q(value)} AS value, _hitex_file AS file, {padded} AS padded, {clean_code} AS raw "
+        f"FROM {src} WHERE {' AND '.join(filters)}"
     )
     return sql, value, numeric
-
-
-# --------------------------------------------------------------------------- country codes
-def read_country_codes(source: PathLike | pd.DataFrame) -> pd.DataFrame:
-    """Read a table of numeric country codes and ISO3 codes.
-
-    Parameters
-    ----------
-    source : path-like or pandas.DataFrame
-        BACI's country file (``country_codes_V202401.csv``: ``country_code``
-        and ``country_iso3``; older releases: ``iso_3digit_alpha``), or a
-        DataFrame with columns ``code`` and ``iso3``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``code`` (text, no leading zeros: ``"4"`` for Afghanistan) and
-        ``iso3``; one row per code.
-
-    Raises
-    ------
-    DataNotFoundError, DataFormatError
-        If the file is missing, lacks the columns, or lists a code twice with
-        different ISO3 codes.
-    """
-    if isinstance(source, pd.DataFrame):
-        raw, name = source, "the country-code table"
-        code_col, iso_col = "code", "iso3"
-    else:
-        path = Path(source).expanduser()
-        if not path.is_file():
-            raise DataNotFoundError(
-                f"country-code file {str(path)!r} not found; pass BACI's country_codes_V*.csv."
-            )
-        try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        except UnicodeDecodeError:
-            raw = pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_values=[""], encoding="latin-1"
-            )
-        name = path.name
-        raw.columns = [str(c).strip() for c in raw.columns]
-        code_col = "country_code" if "country_code" in raw.columns else "code"
-        iso_col = next(
-            (c for c in ("country_iso3", "iso_3digit_alpha", "iso3") if c in raw.columns), "iso3"
-        )
-    for col in (code_col, iso_col):
-        if col not in raw.columns:
-            raise DataFormatError(
-                f"{name} has no column {col!r} (found {list(raw.columns)}); expected BACI's "
-                "country file (country_code, country_iso3) or a table with 'code' and 'iso3'."
-            )
-    codes = pd.to_numeric(raw[code_col], errors="coerce")
-    if codes.isna().any() or (codes % 1 != 0).any():
-        bad = raw.loc[codes.isna() | (codes % 1 != 0), code_col].tolist()[:5]
-        raise DataFormatError(f"column {code_col!r} of {name} holds non-integer codes: {bad}.")
-    table = pd.DataFrame(
-        {
-            "code": codes.astype("int64").astype(str),
-            "iso3": raw[iso_col].astype("string").str.strip(),
-        }
-    ).dropna()
-    table = table.drop_duplicates()
-    dup = table["code"].duplicated(keep=False)
-    if dup.any():
-        raise DataFormatError(
-            f"{name} gives several ISO3 codes for the codes {sorted(set(table.loc[dup, 'code']))[:5]}"
-            f" (column {iso_col!r}); keep one row per code."
-        )
-    return table.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- DuckDB
@@ -367,54 +365,6 @@ def _connect(memory_limit: str, temp_directory: PathLike | None, threads: int | 
     if threads is not None:
         con.execute(f"SET threads = {int(threads)}")
     return con
-
-
-def _categorised_sql(con: Any, source: str, lookup: pd.DataFrame, other: str | None) -> str:
-    """Attach the longest-prefix category to every source row (chain of hash joins)."""
-    lengths = sorted({len(c) for c in lookup["code"]}, reverse=True)
-    joins, cases = [], []
-    for n in lengths:
-        part = lookup[lookup["code"].str.len() == n].reset_index(drop=True)
-        part = pd.DataFrame(
-            {"code": part["code"].astype(str), "category": part["category"].astype(object)}
-        )
-        con.register(f"cat_{n}", part)
-        joins.append(f"LEFT JOIN cat_{n} AS m{n} ON substr(s.product, 1, {n}) = m{n}.code")
-        cases.append(f"WHEN m{n}.code IS NOT NULL THEN m{n}.category")
-    other_sql = _lit(other) if other is not None else "NULL"
-    case = f"CASE {' '.join(cases)} ELSE NULL END" if cases else "NULL"
-    return (
-        f"SELECT s.exp, s.imp, s.year, s.value, coalesce({case}, {other_sql}) AS category "
-        f"FROM ({source}) AS s {' '.join(joins)}"
-    )
-
-
-def _countries(con: Any, table: str, numeric: bool, codes: Any) -> tuple[str, str, str]:
-    """Exporter and importer expressions and joins mapping numeric codes to ISO3."""
-    if codes is None:
-        return "a.exp", "a.imp", ""
-    if not numeric:
-        raise SpecificationError(
-            "country_codes= is only used for files with numeric country codes (BACI, or Comtrade "
-            "files without reporterISO/partnerISO); leave it out for this file."
-        )
-    con.register("country_codes", read_country_codes(codes).astype(object))
-    unmapped = con.execute(
-        f"SELECT DISTINCT code FROM (SELECT exp AS code FROM {table} UNION SELECT imp FROM {table}) "
-        "WHERE code NOT IN (SELECT code FROM country_codes) ORDER BY code LIMIT 10"
-    ).fetchall()
-    if unmapped:
-        warnings.warn(
-            f"country codes {[r[0] for r in unmapped]} are not in the country-code table; they "
-            "are kept as numeric codes. Use the country file of the same BACI release.",
-            DataCoverageWarning,
-            stacklevel=4,
-        )
-    joins = (
-        " LEFT JOIN country_codes ce ON a.exp = ce.code"
-        " LEFT JOIN country_codes ci ON a.imp = ci.code"
-    )
-    return "coalesce(ce.iso3, a.exp)", "coalesce(ci.iso3, a.imp)", joins
 
 
 def _run(con: Any, sql: str, paths: list[Path], value_col: str) -> None:
@@ -487,8 +437,16 @@ def read_trade(
     DataFormatError
         For a header of another layout, text or negative numbers in the value
         column.
+    DuplicateKeyError
+        If a record appears more than once with different values.
     EmptySampleError
         If no record is left after the filters.
+
+    Warns
+    -----
+    DataCoverageWarning
+        When duplicate records were dropped, leading zeros restored, codes look
+        stripped of leading zeros or records have no value.
     """
     files = _paths(paths)
     source, value_name, numeric = _source_sql(
@@ -496,7 +454,10 @@ def read_trade(
     )
     con = _connect(memory_limit, None, None)
     try:
-        _run(con, f"CREATE TEMP TABLE rows AS {source}", files, value_name)
+        if code_digits is None and fmt == "comtrade":
+            _lost_zero_check(con, source)
+        _run(con, f"CREATE TEMP TABLE rows AS {_keyed_sql(source)}", files, value_name)
+        _diagnose(con, "rows", files, code_digits)
         _run(
             con,
             "CREATE TEMP VIEW checks AS SELECT exp, imp, year, min(value) AS vmin, "
@@ -559,10 +520,12 @@ def aggregate_trade(
         numeric codes (BACI) are kept as text.
     flow : {"X", "M"}
         Comtrade only: exports reported by the exporter (``"X"``) or imports
-        reported by the importer (``"M"``, mirror data).
+        reported by the importer (``"M"``, mirror data); re-exports and
+        re-imports are always left out.
     code_digits : int or None, default 6
         Comtrade: keep commodity codes of exactly this many digits (5 for SITC
-        files); BACI: drop codes longer than this. ``None`` keeps all.
+        files), after restoring lost leading zeros (see the module notes);
+        BACI: drop codes longer than this. ``None`` keeps all codes as written.
     value_col : str, optional
         Comtrade value column (default ``primaryValue``, legacy
         ``Trade Value (US$)``), e.g. ``"fobvalue"``.
@@ -590,8 +553,15 @@ def aggregate_trade(
         For files of another layout, text in numeric columns, negative values.
     SpecificationError
         For a category table in another nomenclature without a concordance.
+    DuplicateKeyError
+        If a record appears more than once with different values.
     EmptySampleError
         If no record is left after the filters.
+
+    Warns
+    -----
+    DataCoverageWarning
+        As :func:`read_trade`, and when no product matched the category table.
     """
     files = _paths(paths)
     lookup = category_lookup(
@@ -606,15 +576,22 @@ def aggregate_trade(
     )
     con = _connect(memory_limit, temp_directory, threads)
     try:
+        if code_digits is None and fmt == "comtrade":
+            _lost_zero_check(con, source)
         _run(
             con,
             "CREATE TEMP TABLE agg AS SELECT exp, imp, year, category, sum(value) AS value, "
-            "min(value) AS vmin, count(*) - count(value) AS nmissing "
-            f"FROM ({_categorised_sql(con, source, lookup, other)}) "
+            "min(value) AS vmin, count(*) - count(value) AS nmissing, sum(ndup) AS ndup, "
+            "sum(nconflict) AS nconflict, sum(npadded) AS npadded, "
+            "min(padded_example) AS padded_example, max(padded_example2) AS padded_example2, "
+            "min(dup_example) AS dup_example, "
+            "min(conflict_example) AS conflict_example "
+            f"FROM ({_categorised_sql(con, _keyed_sql(source), lookup, other)}) "
             "GROUP BY exp, imp, year, category",
             files,
             value_name,
         )
+        _diagnose(con, "agg", files, code_digits)
         _checks(con, "agg", value_name, files)
         exp, imp, joins = _countries(con, "agg", numeric, country_codes)
         final = (
