@@ -56,23 +56,29 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
     hs = np.unique(rng.integers(10_000, 970_000, size=6_000))
     hs = np.concatenate([hs, [300490, 847130, 851712, 854231, 880240, 901890, 300610]])
     products = np.array([f"{c:06d}" for c in hs])
+    years = np.arange(2017, 2020)
+    # one row per (year, exporter, importer, product), as in BACI: draw distinct keys
+    space = len(years) * len(countries) * len(countries) * len(products)
+    keys = np.sort(rng.choice(space, size=rows, replace=False))
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("t,i,j,k,v,q\n")
-        done = 0
-        while done < rows:
-            n = min(_CHUNK, rows - done)
+        for start in range(0, rows, _CHUNK):
+            key = keys[start:start + _CHUNK]
+            key, k = np.divmod(key, len(products))
+            key, j = np.divmod(key, len(countries))
+            t, i = np.divmod(key, len(countries))
+            n = len(key)
             chunk = pd.DataFrame(
                 {
-                    "t": rng.integers(2017, 2020, size=n),
-                    "i": rng.choice(countries, size=n),
-                    "j": rng.choice(countries, size=n),
-                    "k": rng.choice(products, size=n),
+                    "t": years[t],
+                    "i": countries[i],
+                    "j": countries[j],
+                    "k": products[k],
                     "v": np.round(rng.lognormal(3.0, 2.0, size=n), 3),
                     "q": np.round(rng.lognormal(1.0, 2.0, size=n), 3),
                 }
             )
             chunk.to_csv(fh, header=False, index=False)
-            done += n
 
 
 def run_hitex(path: Path) -> dict:

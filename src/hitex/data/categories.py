@@ -302,51 +302,61 @@ def _keyed_sql(source: str) -> str:
 
     The key is exporter, importer, year, period (Comtrade, when present) and
     product; the flow is fixed by the filter. ``ndup`` counts the extra rows of
-    a key, ``nconflict`` is 1 when they disagree on the value.
+    a key, ``nconflict`` is 1 when they disagree on the value. Only counters are
+    kept here (cheap on tens of millions of rows); examples for the messages are
+    looked up afterwards, and only when something was found.
     """
-    files = (
-        "parse_filename(min(file)) || CASE WHEN min(file) <> max(file) "
-        "THEN ' and ' || parse_filename(max(file)) ELSE '' END"
-    )
-    key = (
-        "'exporter ' || exp || ', importer ' || imp || ', year ' || year || "
-        "coalesce(', period ' || period, '') || ', code ' || product || ' in ' || " + files
-    )
     return (
         "SELECT exp, imp, year, product, min(value) AS value, count(*) - 1 AS ndup, "
-        "CAST(count(DISTINCT coalesce(value, -1.0)) > 1 AS INTEGER) AS nconflict, "
-        "count(*) FILTER (WHERE padded) AS npadded, "
-        "min(raw) FILTER (WHERE padded) AS padded_example, "
-        "max(raw) FILTER (WHERE padded) AS padded_example2, "
-        f"CASE WHEN count(*) > 1 THEN {key} END AS dup_example, "
-        f"CASE WHEN count(DISTINCT coalesce(value, -1.0)) > 1 THEN {key} END AS conflict_example "
+        "CAST(count(*) > 1 AND (max(value) IS DISTINCT FROM min(value) "
+        "OR count(value) NOT IN (0, count(*))) AS INTEGER) AS nconflict, "
+        "sum(CAST(padded AS INTEGER)) AS npadded "
         f"FROM ({source}) GROUP BY exp, imp, year, period, product"
     )
 
 
-def _diagnose(con: Any, table: str, paths: list[Path], code_digits: int | None) -> None:
+def _duplicate_example(con: Any, source: str) -> tuple[str, bool]:
+    """A repeated record of ``source`` as text (conflicting ones first), and whether it conflicts."""
+    row = con.execute(
+        "SELECT exp, imp, year, period, product, string_agg(DISTINCT parse_filename(file), "
+        "' and ' ORDER BY parse_filename(file)), max(value) IS DISTINCT FROM min(value) OR count(value) NOT IN (0, count(*)) "
+        f"AS differ FROM ({source}) GROUP BY exp, imp, year, period, product "
+        "HAVING count(*) > 1 ORDER BY differ DESC LIMIT 1"
+    ).fetchall()
+    if not row:
+        return "", False
+    exp, imp, year, period, product, files, differ = row[0]
+    when = f", period {period}" if period is not None and str(period) != str(year) else ""
+    return (f"exporter {exp}, importer {imp}, year {year}{when}, code {product} in {files}",
+            bool(differ))
+
+
+def _diagnose(con: Any, table: str, paths: list[Path], code_digits: int | None,
+              source: str) -> None:
     """Raise on conflicting duplicates; warn on dropped duplicates and restored zeros."""
-    ndup, nconflict, npadded, dup, conflict = con.execute(
-        "SELECT coalesce(sum(ndup), 0), coalesce(sum(nconflict), 0), coalesce(sum(npadded), 0), "
-        f"min(dup_example), min(conflict_example) FROM {table}"
+    ndup, nconflict, npadded = con.execute(
+        "SELECT coalesce(sum(ndup), 0), coalesce(sum(nconflict), 0), coalesce(sum(npadded), 0) "
+        f"FROM {table}"
     ).fetchall()[0]
     if nconflict:
+        example, _ = _duplicate_example(con, source)
         raise DuplicateKeyError(
             f"{int(nconflict)} trade record(s) appear more than once with different values in "
-            f"{', '.join(p.name for p in paths)}, e.g. {conflict}; they are not added up. Pass "
+            f"{', '.join(p.name for p in paths)}, e.g. {example}; they are not added up. Pass "
             "files that do not overlap (one file per reporter, year and classification) or "
             "remove the conflicting rows."
         )
     if ndup:
+        example, _ = _duplicate_example(con, source)
         warnings.warn(
             f"{int(ndup)} duplicate trade record(s) (same exporter, importer, year, code and "
-            f"value) were dropped, e.g. {dup}: the files overlap or repeat rows. Pass each file "
-            "once, and files that do not overlap, to avoid this warning.",
+            f"value) were dropped, e.g. {example}: the files overlap or repeat rows. Pass each "
+            "file once, and files that do not overlap, to avoid this warning.",
             DataCoverageWarning,
             stacklevel=3,
         )
     if npadded:
-        _warn_restored_zeros(con, table, int(npadded), code_digits)
+        _warn_restored_zeros(con, source, int(npadded), code_digits)
 
 
 def _lost_zero_check(con: Any, source: str) -> None:
@@ -401,13 +411,12 @@ def _countries(con: Any, table: str, numeric: bool, codes: Any) -> tuple[str, st
     return "coalesce(ce.iso3, a.exp)", "coalesce(ci.iso3, a.imp)", joins
 
 
-def _warn_restored_zeros(con: Any, table: str, npadded: int, code_digits: int | None) -> None:
+def _warn_restored_zeros(con: Any, source: str, npadded: int, code_digits: int | None) -> None:
     """Warn that leading zeros of ``npadded`` Comtrade codes were restored."""
     examples = [
         r[0]
         for r in con.execute(
-            f"SELECT DISTINCT e FROM (SELECT padded_example AS e FROM {table} UNION ALL "
-            f"SELECT padded_example2 FROM {table}) WHERE e IS NOT NULL ORDER BY 1 LIMIT 5"
+            f"SELECT DISTINCT raw FROM ({source}) WHERE padded ORDER BY 1 LIMIT 5"
         ).fetchall()
     ]
     warnings.warn(

@@ -457,7 +457,7 @@ def read_trade(
         if code_digits is None and fmt == "comtrade":
             _lost_zero_check(con, source)
         _run(con, f"CREATE TEMP TABLE rows AS {_keyed_sql(source)}", files, value_name)
-        _diagnose(con, "rows", files, code_digits)
+        _diagnose(con, "rows", files, code_digits, source)
         _run(
             con,
             "CREATE TEMP VIEW checks AS SELECT exp, imp, year, min(value) AS vmin, "
@@ -582,16 +582,13 @@ def aggregate_trade(
             con,
             "CREATE TEMP TABLE agg AS SELECT exp, imp, year, category, sum(value) AS value, "
             "min(value) AS vmin, count(*) - count(value) AS nmissing, sum(ndup) AS ndup, "
-            "sum(nconflict) AS nconflict, sum(npadded) AS npadded, "
-            "min(padded_example) AS padded_example, max(padded_example2) AS padded_example2, "
-            "min(dup_example) AS dup_example, "
-            "min(conflict_example) AS conflict_example "
+            "sum(nconflict) AS nconflict, sum(npadded) AS npadded "
             f"FROM ({_categorised_sql(con, _keyed_sql(source), lookup, other)}) "
             "GROUP BY exp, imp, year, category",
             files,
             value_name,
         )
-        _diagnose(con, "agg", files, code_digits)
+        _diagnose(con, "agg", files, code_digits, source)
         _checks(con, "agg", value_name, files)
         exp, imp, joins = _countries(con, "agg", numeric, country_codes)
         final = (
