@@ -34,7 +34,7 @@ _LAZY = {
     "psm": ("hitex.models.matching", "psm"),
     "placebo": ("hitex.models.placebo", "placebo"),
     "att_gt": ("hitex.models.did", "att_gt"),
-    "psm_did": ("hitex.models.did", "psm_did"),
+    "psm_did": ("hitex.models.psm_did", "psm_did"),
     "twfe_did": ("hitex.models.did", "twfe_did"),
     "event_study": ("hitex.models.event", "event_study"),
     "sun_abraham": ("hitex.models.event", "sun_abraham"),

@@ -253,7 +253,7 @@ def _complete(data: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 
 def _psm_did(tspec: TableSpec, data: pd.DataFrame, ctx: Context) -> PolicyOutput:
-    from hitex.models.did import psm_did
+    from hitex.models.psm_did import psm_did
     from hitex.report.tables import frame_table, regression_table
     from hitex.studies.expr import evaluate
 
