@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from hitex.data import wdi as wdi_bundle
+from hitex.data import wdi as wdi_local
 from hitex.data.store import Store
 from hitex.errors import DataCoverageWarning, DataFormatError, EmptySampleError, HitexError
 
@@ -98,9 +98,9 @@ def store_key(
     str
         E.g. ``"wdi_live/NY.GDP.PCAP.KD+SP.POP.TOTL/CHN+USA/2000-2020"``.
     """
-    codes = sorted(wdi_bundle._normalise_indicators(list(indicators)))
+    codes = sorted(wdi_local._normalise_indicators(list(indicators)))
     econ = _normalise_countries(countries)
-    yrs = sorted(wdi_bundle._normalise_years(years)) if years is not None else None
+    yrs = sorted(wdi_local._normalise_years(years)) if years is not None else None
     return f"wdi_live/{'+'.join(codes)}/{'+'.join(econ) if econ else 'all'}/{_years_text(yrs)}"
 
 
@@ -183,13 +183,13 @@ def rows_to_frame(
     )
     df["vintage"] = vintage
     df["source_file"] = LIVE_SOURCE
-    return df[wdi_bundle.LONG_COLUMNS]
+    return df[wdi_local.LONG_COLUMNS]
 
 
 def _bundle_names(data_dir: str | os.PathLike[str] | None) -> dict[str, str]:
     try:
-        folder = wdi_bundle._wdi_folder(data_dir)
-        return dict(wdi_bundle._load_bundle(str(folder.resolve())).names)
+        folder = wdi_local._wdi_folder(data_dir)
+        return dict(wdi_local._load_bundle(str(folder.resolve())).names)
     except HitexError:
         return {}
 
@@ -261,9 +261,9 @@ def fetch_wdi(
     EmptySampleError
         If the API answers but has no value for the request.
     """
-    codes = wdi_bundle._normalise_indicators(indicators)
+    codes = wdi_local._normalise_indicators(indicators)
     econ = _normalise_countries(countries)
-    year_set = wdi_bundle._normalise_years(years)
+    year_set = wdi_local._normalise_years(years)
     yrs = sorted(year_set) if year_set is not None else None
     if retries < 0 or backoff < 0:
         raise HitexError(f"retries={retries} and backoff={backoff} must be >= 0.")
@@ -342,7 +342,7 @@ def fetch_wdi(
         return _sorted(cached, codes)
 
     try:
-        df = wdi_bundle.wdi_long(
+        df = wdi_local.wdi_long(
             codes,
             countries=econ,
             years=yrs,
