@@ -56,11 +56,20 @@ def _main(
 
 
 @app.command()
-def studies() -> None:
-    """List the built-in studies."""
+def studies(
+    kinds: Annotated[bool, typer.Option("--kinds", help="List the panel, source, indicator and "
+                                        "table kinds a study file can use.")] = False,
+) -> None:
+    """List the built-in studies (or, with --kinds, what a study file can use)."""
     import yaml
 
     from hitex.studies.registry import builtin_studies
+
+    if kinds:
+        from hitex.studies.kinds import kinds_markdown
+
+        typer.echo(kinds_markdown(), nl=False)
+        return
 
     for name, path in builtin_studies().items():
         with path.open(encoding="utf-8") as fh:

@@ -206,7 +206,8 @@ def _tiny_trade_panel(path) -> None:
 def test_tbt_depth_step_turns_coverage_warnings_into_notes(tmp_path, data_dir):
     import yaml
 
-    from hitex.studies.gravity_data import build_dyadic, tbt_pairs
+    from hitex.studies.gravity_data import tbt_pairs
+    from hitex.studies.kinds import PANELS
     from hitex.studies.registry import builtin_studies
     from hitex.studies.spec import parse_study
 
@@ -224,7 +225,7 @@ def test_tbt_depth_step_turns_coverage_warnings_into_notes(tmp_path, data_dir):
     spec = parse_study(doc)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataCoverageWarning)  # none may escape the step
-        built = build_dyadic(spec.data, data_dir, None)
+        built = PANELS.get("dyadic").build(spec.data, data_dir, None)
     notes = [n for n in built.notes if n.startswith("DESTA coverage: ")]
     assert notes == [f"DESTA coverage: {m}" for m in expected]  # one line per distinct warning
     rows = built.data.set_index(["exporter", "importer", "year"])

@@ -11,19 +11,17 @@ import pandas as pd
 import pytest
 
 import hitex
+from hitex.data.pilot_zones import pilot_zone_cities
 from hitex.errors import StudySpecError
 from hitex.models.placebo import placebo
-from hitex.studies.policy_steps import MINORITY_PROVINCES, pilot_zone_cities
 from hitex.studies.runner import run_study
+from hitex.studies.sources.city_panel import MINORITY_PROVINCES
 from hitex.studies.spec import load_study, parse_study
 
 
 @pytest.fixture(scope="module")
-def pz_run(tmp_path_factory, data_dir):
-    out = tmp_path_factory.mktemp("pz")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return run_study("pilot-zones", out, data_dir=data_dir)
+def pz_run(builtin_run):
+    return builtin_run("pilot-zones")
 
 
 def test_writes_tables_and_figures(pz_run):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +23,8 @@ from hitex.studies.spec import parse_study
 
 
 @pytest.fixture(scope="module")
-def tf_run(tmp_path_factory, data_dir):
-    out = tmp_path_factory.mktemp("tf")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return run_study("trade-facilitation", out, data_dir=data_dir)
+def tf_run(builtin_run):
+    return builtin_run("trade-facilitation")
 
 
 def test_trade_facilitation_writes_every_output(tf_run):

@@ -59,11 +59,24 @@ def _mutated(path: list, value=None, delete=False) -> dict:
     (["tables", 0, "models", 0, "sample"], "x.__class__", False, r"sample.*not allowed"),
     (["data", "transforms", "bad"], "__import__('os')", False, r"transforms\.bad"),
     (["data", "sources", 0, "kind"], "sql", False, r"data\.sources\.0"),
-    (["tables", 0, "kind"], "descriptive", False, r"needs 'variables'"),
+    (["tables", 0, "kind"], "descriptive", False,
+     r"tables\.0\.models: unknown key.*'descriptive' table has the keys .*variables"),
+    (["tables", 0, "kind"], "regresion", False,
+     r"unknown table kind 'regresion'.*Did you mean 'regression'"),
+    (["data", "kind"], "dyadc", False, r"unknown panel kind 'dyadc'.*Did you mean 'dyadic'"),
+    (["data", "sources", 0, "kind"], "wdii", False,
+     r"data\.sources\.0: unknown source kind 'wdii'.*Did you mean 'wdi'"),
 ])
 def test_schema_errors_name_the_key(path, value, delete, expected):
     with pytest.raises(StudySpecError, match=expected):
         parse_study(_mutated(path, value, delete))
+
+
+def test_a_descriptive_table_needs_variables():
+    doc = copy.deepcopy(MINIMAL)
+    doc["tables"] = [{"name": "d", "kind": "descriptive"}]
+    with pytest.raises(StudySpecError, match="needs 'variables'"):
+        parse_study(doc)
 
 
 def test_unsafe_yaml_tags_rejected(tmp_path: Path):

@@ -17,9 +17,8 @@ from hitex.studies.spec import parse_study
 
 
 @pytest.fixture(scope="module")
-def tg_run(tmp_path_factory, data_dir, reference_dir):
-    out = tmp_path_factory.mktemp("tbt-gravity")
-    return run_study("tbt-gravity", out, data_dir=data_dir)
+def tg_run(builtin_run, reference_dir):
+    return builtin_run("tbt-gravity")
 
 
 def _column(run, table: str, k: int) -> tuple[dict, pd.DataFrame]:

@@ -36,10 +36,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hitex.errors import EmptySampleError, HitexWarning
+from hitex.errors import HitexWarning
 from hitex.studies.build import BuiltPanel, build_panel
-from hitex.studies.expr import evaluate
-from hitex.studies.spec import ComparisonSpec, StudySpec, TableSpec, load_study
+from hitex.studies.kinds import PANELS, TABLES
+from hitex.studies.spec import ComparisonSpec, StudySpec, load_study
+from hitex.studies.tables.base import (
+    TableContext,
+    TableKind,
+    TableOutput,
+    check_columns,
+    collected,
+    missing_requirements,
+    note_table,
+)
 
 DEPENDENCIES = ("pyfixest", "pandas", "numpy", "scipy", "statsmodels", "pydantic", "duckdb",
                 "pyarrow", "pyyaml", "typer", "rich", "openpyxl")
@@ -64,42 +73,6 @@ class StudyRun:
     figures: dict[str, Any] = field(default_factory=dict)
 
 
-_BEFORE_AFTER_NOTE = (
-    "Entry year: first panel year with the agreement in force. Means over the panel years "
-    "before and from that year; change = after/before - 1 (%); growth = average annual growth "
-    "between the first and last year of each window (%).",
-)
-
-
-def _without_missing(formula: str, missing: set[str]) -> tuple[str | None, list[str]]:
-    """Drop right-hand terms that use missing optional inputs.
-
-    Returns ``(None, names)`` when the outcome itself is missing, else the
-    formula without those terms and the names of the terms left out.
-    """
-    if not missing:
-        return formula, []
-    from hitex.studies.expr import Expression
-
-    def uses(text: str) -> list[str]:
-        try:
-            names = Expression(text.strip()).names
-        except Exception:  # noqa: BLE001 - fixest-only syntax: fall back to a token match
-            names = text.replace("(", " ").replace(")", " ").split()
-        return [n for n in names if n in missing]
-
-    lhs, rest = formula.split("~", 1)
-    if uses(lhs):
-        return None, uses(lhs)
-    rhs, sep, fes = rest.partition("|")
-    terms = [t.strip() for t in rhs.split("+") if t.strip()]
-    kept = [t for t in terms if not uses(t)]
-    left = [t for t in terms if uses(t)]
-    if not left:
-        return formula, []
-    return f"{lhs.strip()} ~ {' + '.join(kept)}{' | ' + fes.strip() if sep else ''}", left
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -120,64 +93,6 @@ def _version(dist: str) -> str:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "not installed"
-
-
-def _filter(panel: pd.DataFrame, text: str | None, where: str, unit: str, tcol: str) -> pd.DataFrame:
-    if not text:
-        return panel
-    mask = evaluate(text, panel, where=where, unit=unit, time=tcol).fillna(False).astype(bool)
-    out = panel.loc[mask]
-    if out.empty:
-        raise EmptySampleError(f"{where}: the sample filter {text!r} keeps no observations.")
-    return out
-
-
-def _check_columns(tspec: TableSpec, data: pd.DataFrame, missing: set[str]) -> None:
-    """Every column a policy table names exists, or is a declared optional input."""
-    import difflib
-
-    from hitex.errors import StudySpecError
-
-    fields: dict[str, list[str]] = {
-        "outcome": [tspec.outcome] if tspec.outcome else [],
-        "treatment": [tspec.treatment] if tspec.kind in ("psm_did", "placebo", "staggered",
-                                                         "mechanism") else [],
-        "group": [tspec.group] if tspec.kind == "staggered" else [],
-        "controls": list(tspec.controls), "covariates": list(tspec.covariates),
-        "variables": list(tspec.variables), "mediators": list(tspec.mediators),
-    }
-    declared = set(missing) | set(tspec.requires)
-    for key, names in fields.items():
-        for name in names:
-            if name in data.columns or name in declared:
-                continue
-            close = difflib.get_close_matches(name, [str(c) for c in data.columns], n=3)
-            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise StudySpecError(
-                f"tables.{tspec.name}.{key}: column '{name}' is not in the study data.{hint} "
-                "Columns come from the sources and transforms of the 'data' section.")
-
-
-def _both(table: str | None, model: str | None) -> str | None:
-    """A model's sample filter applies within its table's filter."""
-    if table and model:
-        return f"({table}) & ({model})"
-    return table or model
-
-
-def _sample_notes(tspec: TableSpec, positions: list[int]) -> list[str]:
-    """Say which sample filters the columns of a table use."""
-    notes = [f"Sample: {tspec.sample}."] if tspec.sample else []
-    own = [(k, tspec.models[k - 1].sample) for k in positions if tspec.models[k - 1].sample]
-    notes += [f"Column ({k}) also: {text}." for k, text in own]
-    return notes
-
-
-POLICY_KINDS = ("correlation", "psm_did", "placebo", "staggered", "mechanism")
-
-
-def _column_count(spec: TableSpec) -> int:
-    return len(spec.models) if spec.kind == "regression" else 1
 
 
 def run_study(
@@ -209,9 +124,7 @@ def run_study(
     -------
     StudyRun
     """
-    from hitex.models.gravity import gravity
-    from hitex.models.panel import panel as estimate
-    from hitex.report.tables import descriptive_table, frame_table, regression_table
+    from hitex.report.tables import frame_table
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -227,9 +140,7 @@ def run_study(
         warnings.simplefilter("always")
         built: BuiltPanel = build_panel(spec.data, data_dir, base_dir=base_dir)
     data = built.data
-    unit, tcol = spec.data.unit, spec.data.time
-    if spec.data.kind == "dyadic":
-        unit = spec.data.pair
+    unit, tcol = PANELS.get(spec.data.kind).unit(spec.data), spec.data.time
     run = StudyRun(spec=spec, panel=data, notes=list(spec.notes) + built.notes)
     for w in caught:  # warnings of the data and indicator steps go to the study's warnings
         if issubclass(w.category, HitexWarning):
@@ -240,122 +151,34 @@ def run_study(
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     run.warnings += [f"data: {w}" for w in built.warnings]
     labels = dict(spec.labels)
-    total = sum(_column_count(t) for t in spec.tables)
+    kinds = [TABLES.get(t.kind) for t in spec.tables]
+    total = sum(kind.count(t) for kind, t in zip(kinds, spec.tables, strict=True))
     done = 0
+
+    def advance(label: str | None, n: int) -> None:
+        nonlocal done
+        done += n
+        if label is not None and progress:
+            progress(label, done, total)
+
     usage = pd.DataFrame(index=data.index)
-    for tspec in spec.tables:
-        title = tspec.title or tspec.name
-        if tspec.kind in POLICY_KINDS or (tspec.requires and any(
-                c not in data.columns or data[c].isna().all() for c in tspec.requires)):
-            from hitex.studies.policy_steps import Context, run_policy_table
-
-            _check_columns(tspec, data, built.missing)
-            sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
-            ctx = Context(unit=unit, time=tcol, labels=labels, seed=spec.seed, title=title)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                step = run_policy_table(tspec, sub, ctx)
-            for w in caught:
-                msg = f"{tspec.name}: {w.message}"
-                if msg not in run.warnings:
-                    run.warnings.append(msg)
-            run.tables.update(step.tables)
-            run.results.update(step.results)
-            run.figures.update(step.figures)
-            run.frames.update(step.frames)
-            run.notes += step.notes
-            for col, flags in step.usage.items():
-                usage[col] = flags.reindex(data.index, fill_value=0).astype(int)
-            done += _column_count(tspec)
-            if progress:
-                progress(tspec.name, done, total)
-            continue
-        if tspec.kind == "descriptive":
-            sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
-            run.tables[tspec.name] = descriptive_table(
-                sub, list(tspec.variables), labels=labels, title=title
-            )
-        elif tspec.kind == "before_after":
-            from hitex.studies.gravity_data import before_after
-
-            sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
-            frame = before_after(sub, tspec.exporter, value=tspec.value, policy=tspec.policy,
-                                 exporter_col=spec.data.exporter, importer_col=spec.data.importer,
-                                 time=tcol)
-            run.tables[tspec.name] = dataclasses.replace(
-                frame_table(frame, title=title), notes=tuple(tspec.notes) + _BEFORE_AFTER_NOTE)
-            run.frames[tspec.name] = frame
-        elif tspec.kind == "coverage":
-            for key, frame in built.coverage.items():
-                run.tables[f"{tspec.name}" if len(built.coverage) == 1 else f"{tspec.name}_{key}"] = (
-                    frame_table(frame, title=title)
-                )
-        else:
-            results = []
-            models = []
-            positions: list[int] = []
-            table_notes = list(tspec.notes)
-            for i, model in enumerate(tspec.models, start=1):
-                where = f"tables.{tspec.name}.models.{i}"
-                formula, left_out = _without_missing(model.formula, built.missing)
-                label = model.title or f"({i})"
-                if formula is None:
-                    run.notes.append(f"{tspec.name}: column {label} left out (its outcome needs "
-                                     f"the missing input(s) {', '.join(left_out)}).")
-                    done += 1
-                    continue
-                if left_out:
-                    table_notes.append(f"Left out for lack of input data: {', '.join(left_out)}.")
-                filt = _both(tspec.sample, model.sample)
-                sub = _filter(data, tspec.sample, f"tables.{tspec.name}.sample", unit, tcol)
-                sub = _filter(sub, model.sample, where + ".sample", unit, tcol)
-                vcov = model.vcov if model.vcov is not None else tspec.vcov
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    if tspec.estimator == "gravity":
-                        res = gravity(formula, sub, method=model.method or tspec.method,
-                                      vcov=vcov, sample=filt)
-                    else:
-                        res = estimate(formula, sub, vcov=vcov, sample=filt)
-                for w in caught:
-                    msg = f"{tspec.name} ({i}): {w.message}"
-                    if msg not in run.warnings:
-                        run.warnings.append(msg)
-                results.append(res)
-                models.append(model)
-                positions.append(i)
-                usage[f"in_{tspec.name}_{i}"] = data.index.isin(res.sample_index).astype(int)
-                done += 1
-                if progress:
-                    progress(f"{tspec.name} ({i})", done, total)
-            if not results:
-                continue
-            run.results[tspec.name] = results
-            run.positions[tspec.name] = positions
-            table_notes += [n for n in _sample_notes(tspec, positions) if n not in table_notes]
-            if len(results) < len(tspec.models):  # keep the study's column numbers visible
-                titles = [m.title or f"model ({i})" for m, i in zip(models, positions, strict=True)]
-            else:
-                titles = [m.title or "" for m in models] if any(m.title for m in models) else None
-            fe_labels = {k: v for k, v in labels.items()
-                         if any(k in r.spec.fixed_effects for r in results)}
-            run.tables[tspec.name] = regression_table(
-                results, titles=titles, labels=labels, fe_labels=fe_labels or None, title=title,
-                notes=table_notes or None,
-            )
-            for extra in tspec.also_vcov:
-                alt = [r.with_vcov(extra) for r in results]
-                label = _vcov_slug(extra)
-                run.results[f"{tspec.name}_{label}"] = alt
-                run.tables[f"{tspec.name}_{label}"] = regression_table(
-                    alt, titles=titles, labels=labels, fe_labels=fe_labels or None,
-                    title=f"{title} [{alt[0].spec.vcov_label} SE]",
-                    notes=table_notes or None,
-                )
-            continue
-        done += 1
-        if progress:
-            progress(tspec.name, done, total)
+    for tspec, kind in zip(spec.tables, kinds, strict=True):
+        ctx = TableContext(data=data, built=built, spec=spec.data, unit=unit, time=tcol,
+                           labels=labels, seed=spec.seed, title=tspec.title or tspec.name,
+                           progress=advance)
+        target = done + kind.count(tspec)
+        out = _run_table(tspec, kind, ctx)
+        run.tables.update(out.tables)
+        run.results.update(out.results)
+        run.positions.update(out.positions)
+        run.figures.update(out.figures)
+        run.frames.update(out.frames)
+        run.notes += out.notes
+        run.warnings += [w for w in out.warnings if w not in run.warnings]
+        for col, flags in out.usage.items():
+            usage[col] = flags.reindex(data.index, fill_value=0).astype(int)
+        if done < target:
+            advance(tspec.name, target - done)
     for comp in spec.comparisons:
         table = frame_table(comparison_frame(comp, run, labels),
                             title=f"{comp.source} (paper) vs hitex")
@@ -373,19 +196,30 @@ def run_study(
     return run
 
 
+def _run_table(tspec: Any, kind: TableKind, ctx: TableContext) -> TableOutput:
+    """Check a table's columns and run it, or write a note when a required column is absent."""
+    absent = missing_requirements(kind.required(tspec), ctx.data)
+    if kind.checks_columns or absent:
+        check_columns(tspec, kind.columns(tspec), ctx.data, ctx.built.missing)
+    if absent:
+        ctx.table_sample(tspec)
+        text = (f"Not estimated: the data have no {', '.join(absent)} "
+                f"({tspec.kind} table). Supply them with a 'file' source in the study.")
+        return TableOutput(tables={tspec.name: note_table(ctx.title, text)},
+                           notes=[f"{tspec.name}: {text}"])
+    caught: list[str] = []
+    with collected(caught, tspec.name):
+        out = kind.run(tspec, ctx)
+    out.warnings += [w for w in caught if w not in out.warnings]
+    return out
+
+
 def _positions(run: StudyRun, name: str, n: int) -> list[int]:
     """The study's column numbers of a table's results (models left out skipped)."""
     for base, pos in run.positions.items():
         if (name == base or name.startswith(f"{base}_")) and len(pos) == n:
             return pos
     return list(range(1, n + 1))
-
-
-def _vcov_slug(vcov: Any) -> str:
-    if isinstance(vcov, str):
-        return vcov
-    kind, by = next(iter(vcov.items()))
-    return f"{kind.lower()}_{by.replace('+', '_')}"
 
 
 def _cell(coef: float | None, se: float | None, digits: int = 3) -> str:
@@ -531,13 +365,7 @@ def _summary(run: StudyRun, built: BuiltPanel) -> str:
         lines += [f"Source study: {spec.source}", ""]
     if spec.description:
         lines += [spec.description.strip(), ""]
-    d = spec.data
-    if d.kind == "dyadic":
-        size = (f"- Panel: {run.panel[d.pair].nunique()} exporter-importer pairs x years "
-                f"{d.years[0]}-{d.years[1]} ({len(run.panel)} rows).")
-    else:
-        size = (f"- Panel: {run.panel[d.unit].nunique()} units x years {d.years[0]}-{d.years[1]} "
-                f"({len(run.panel)} rows).")
+    size = PANELS.get(spec.data.kind).size_line(spec.data, run.panel)
     lines += ["## Data", "", size]
     for note in run.notes:
         lines.append(f"- {note}")

@@ -21,6 +21,12 @@ A study file has four parts (see ``studies/builtin/trade-facilitation.yaml``)::
           - {formula: "tech_export ~ tfi | iso3 + year"}
     comparisons: [...]          # printed numbers of the source study, to compare
 
+Every ``kind`` names a registered kind (:mod:`hitex.studies.kinds`): the panel
+kinds of :mod:`hitex.studies.panels`, the source kinds of
+:mod:`hitex.studies.sources` and the table kinds of :mod:`hitex.studies.tables`,
+each module holding its kind's schema and documenting its keys. An unknown kind
+is an error that lists the known ones.
+
 YAML is loaded with ``yaml.safe_load``; the schema (pydantic) rejects unknown
 keys, and errors name the offending key (``tables.1.models.0.formula``).
 Formulas, transforms and filters may only use a fixed set of functions
@@ -32,388 +38,46 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
 
-from hitex.errors import HitexError, StudySpecError
-from hitex.models.formula import check_functions
-from hitex.studies.expr import Expression
+from hitex.errors import StudySpecError
+from hitex.studies.data_spec import CountrySelection, DataSpec
+from hitex.studies.kinds import SOURCES, TABLES, StrictModel
 from hitex.studies.registry import builtin_studies
+from hitex.studies.tables import schemas as table_schemas
+from hitex.studies.tables.base import TableBase
+from hitex.studies.tables.regression import ModelColumn
 
-VcovSpec = str | dict[str, str]
+__all__ = ["ComparisonSpec", "CountrySelection", "DataSpec", "ModelColumn", "PrintedColumn",
+           "PrintedEstimate", "StudySpec", "TableBase", "TableSpec", "load_study", "parse_study"]
 
 
-def _check_expression(text: str, where: str) -> None:
-    try:
-        Expression(text, where=where)
-    except HitexError as err:
-        raise ValueError(str(err)) from err
+def _table_kind(value: Any) -> str:
+    """The kind of a table entry (``regression`` when the file names none)."""
+    if isinstance(value, dict):
+        return str(value.get("kind", "regression"))
+    return str(getattr(value, "kind", "regression"))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+#: One entry of ``tables``: the schema of its kind (:data:`hitex.studies.kinds.TABLES`).
+TableSpec = Annotated[
+    Union[tuple(Annotated[schema, Tag(name)]  # type: ignore[valid-type]  # noqa: UP007
+                for name, schema in table_schemas().items())],
+    Discriminator(_table_kind),
+]
 
 
-class CountrySelection(_Strict):
-    """Countries of the study: an explicit ISO3 list and/or a named group."""
-
-    group: str | None = None
-    iso3: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def _one(self) -> CountrySelection:
-        if not self.group and not self.iso3:
-            raise ValueError("give a 'group' (e.g. study000, oecd) or an 'iso3' list")
-        return self
-
-
-class WdiSource(_Strict):
-    """World Bank WDI indicators from the bundle: {code: column name}."""
-
-    kind: Literal["wdi"]
-    indicators: dict[str, str]
-
-
-class TfiSource(_Strict):
-    """The trade facilitation index of study 000 from WEF GCR scores."""
-
-    kind: Literal["tfi"]
-    year_rule: Literal["start", "end"] = "start"
-    min_count: int = Field(1, ge=1)
-    index_min_count: int = Field(4, ge=1, le=4)
-    columns: dict[str, str] = Field(
-        default_factory=lambda: {"TFI": "tfi", "PE": "pe", "RE": "re", "CE": "ce", "EB": "eb"}
-    )
-    path: str | None = None
-
-
-class GroupsSource(_Strict):
-    """0/1 membership columns by year (oecd, eu, wto, income:H, study000_emerging ...)."""
-
-    kind: Literal["groups"]
-    groups: tuple[str, ...]
-
-
-class CsvSource(_Strict):
-    """A user file (CSV, Excel or Parquet) with the unit and time columns.
-
-    In a dyadic study the file is merged on the keys it has among exporter,
-    importer and year (e.g. importer-year TBT notification stocks, or
-    exporter-importer-year high-tech exports). ``optional: true`` lets the
-    study run without it: ``provides`` names the columns the file would add,
-    and transforms and model terms that use them are left out with a note
-    (``description`` says what the file is, for that note).
-    """
-
-    kind: Literal["file"]
-    path: str
-    columns: dict[str, str] | None = None
-    optional: bool = False
-    provides: tuple[str, ...] = ()
-    description: str = ""
-
-    @model_validator(mode="after")
-    def _provides(self) -> CsvSource:
-        if self.optional and not self.provides:
-            raise ValueError("an optional file source needs 'provides' (the columns it adds)")
-        return self
-
-
-class TradePanelSource(_Strict):
-    """The bilateral trade panel of a dyadic study (defines its rows).
-
-    ``dataset: agtpa_4yr`` is the manufacturing trade panel of Yotov,
-    Piermartini, Monteiro and Larch (2016), *An Advanced Guide to Trade Policy
-    Analysis* (69 countries, 1986-2006 every 4 years, intra-national flows
-    included), read from the reference data folder (``HITEX_REFERENCE_DIR``,
-    sub-folder ``yotov2016_agtpa_gravity``) unless ``path`` is given.
-    """
-
-    kind: Literal["trade_panel"]
-    dataset: Literal["agtpa_4yr"] = "agtpa_4yr"
-    path: str | None = None
-
-
-class TbtDepthSource(_Strict):
-    """DESTA FTA dummy and TBT depth by exporter-importer-year (study 001, Tables 4-5)."""
-
-    kind: Literal["tbt_depth"]
-    missing: Literal["report", "zero_if_no_provision"] = "zero_if_no_provision"
-
-
-class DistanceSource(_Strict):
-    """CEPII GeoDist bilateral distance (km) from the bundle, as column ``name``."""
-
-    kind: Literal["distance"]
-    measure: Literal["dist", "distw", "distcap", "distwces"] = "distw"
-    name: str = "dist"
-
-
-class IndicatorSource(_Strict):
-    """An indicator computed from a user file and merged on unit and year.
-
-    ``name`` is one of :data:`hitex.studies.build.INDICATOR_STEPS`; ``options``
-    are the indicator's own parameters:
-
-    - ``composite``: ``primaries``, ``secondary_weights``, ... (see
-      :class:`hitex.indicators.CompositeSpec`);
-    - ``dti``: ``population_unit``, ``patents_col``, ...;
-    - ``expy``: ``gdp_path`` (GDP per capita by exporter and year, for
-      PRODY), ``product``, ``value``, ``gdp``;
-    - ``hightech``: ``classification`` (``study001_sitc3``,
-      ``oecd_hightech_sitc3``), ``code``, ``value``, ``level``, ``prefix``,
-      ``rca`` (see :func:`hitex.indicators.hightech_exports`); in a dyadic
-      study ``partner_col`` names the file's importer column and
-      ``fill_zero: true`` sets the high-tech columns of pairs absent from the
-      file to 0 where the exporter has exports in the file that year;
-    - ``dti_iv``: ``keywords`` (a list, or a file with one per line),
-      ``text_col``, ``language``, ``segmenter``, ``reference``,
-      ``min_distance_km`` (see :func:`hitex.indicators.policy_instrument`).
-
-    ``unit_col``/``time_col`` name the file's unit and year columns;
-    ``columns`` renames output columns (output name: study name) and selects
-    them. ``optional``, ``provides`` and ``description`` work as for a
-    ``file`` source: without the file the study runs and leaves out what uses
-    the columns named in ``provides``, with a note.
-    """
-
-    kind: Literal["indicator"]
-    name: Literal["composite", "dti", "expy", "hightech", "dti_iv"]
-    path: str
-    unit_col: str
-    time_col: str = "year"
-    partner_col: str | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
-    columns: dict[str, str] | None = None
-    optional: bool = False
-    provides: tuple[str, ...] = ()
-    description: str = ""
-
-    @model_validator(mode="after")
-    def _partner(self) -> IndicatorSource:
-        if self.partner_col is not None and self.name != "hightech":
-            raise ValueError(f"'partner_col' applies to the 'hightech' indicator, not '{self.name}'")
-        if self.optional and not self.provides:
-            raise ValueError("an optional indicator source needs 'provides' (the columns it adds)")
-        return self
-
-
-class CityPanelSource(_Strict):
-    """China's prefecture-city panel with a city-level policy (``data.kind: city_year``).
-
-    Rows and columns come from :func:`hitex.data.china.read_city_panel`;
-    ``zones: bigdata_pilot_zones`` adds ``treat`` (pilot-zone city), ``post``
-    (from the first policy year of any pilot zone in the panel for controls,
-    the city's own policy year for treated cities), ``treat_post`` (the DiD
-    regressor, 1 from the city's policy year on) and ``first_treat`` (policy
-    year, 0 for never treated); see
-    :func:`hitex.studies.policy_steps.pilot_zone_cities`. ``expy_path``
-    optionally names a file of provincial export sophistication
-    (``province_code``, ``year``, ``expy``): with it the study outcome
-    ``ln_esf = ln(tertiary share x EXPY)`` of study 003 is built.
-    """
-
-    kind: Literal["city_panel"]
-    zones: Literal["bigdata_pilot_zones"] = "bigdata_pilot_zones"
-    expy_path: str | None = None
-
-
-Source = Annotated[WdiSource | TfiSource | GroupsSource | CsvSource | IndicatorSource
-                   | TradePanelSource | TbtDepthSource | DistanceSource | CityPanelSource,
-                   Field(discriminator="kind")]
-_DYADIC_ONLY = (TradePanelSource, TbtDepthSource, DistanceSource)
-
-
-class DataSpec(_Strict):
-    """How the study panel is built.
-
-    ``kind: country_year`` (default) builds one row per unit and year;
-    ``kind: city_year`` one row per Chinese prefecture city and year from a
-    ``city_panel`` source (unit ``city_code``).
-    ``kind: dyadic`` builds one row per exporter, importer and year from a
-    ``trade_panel`` source; WDI and group sources then add each column twice,
-    for the exporter (suffix ``_o``) and the importer (suffix ``_d``), and
-    ``pair`` names a directed pair column (``EXP_IMP``) that ``lag()`` and
-    ``lead()`` shift within.
-    """
-
-    kind: Literal["country_year", "dyadic", "city_year"] = "country_year"
-    unit: str = "iso3"
-    time: str = "year"
-    exporter: str = "exporter"
-    importer: str = "importer"
-    pair: str = "pair"
-    countries: CountrySelection | None = None
-    years: tuple[int, int]
-    sources: tuple[Source, ...]
-    transforms: dict[str, str] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _units(self) -> DataSpec:
-        panels = [s for s in self.sources if isinstance(s, TradePanelSource)]
-        cities = [s for s in self.sources if isinstance(s, CityPanelSource)]
-        if self.kind == "city_year":
-            others = [s for s in self.sources if not isinstance(s, CityPanelSource | CsvSource)]
-            if len(cities) != 1 or others:
-                raise ValueError("a city_year study needs exactly one 'city_panel' source and "
-                                 "may add 'file' sources (merged on city_code and year)")
-            return self
-        if cities:
-            raise ValueError("a 'city_panel' source needs 'kind: city_year' in the data section")
-        if self.kind == "dyadic":
-            if len(panels) != 1:
-                raise ValueError("a dyadic study needs exactly one 'trade_panel' source")
-            for src in self.sources:
-                if isinstance(src, IndicatorSource) and (src.name != "hightech"
-                                                         or src.partner_col is None):
-                    raise ValueError(
-                        "in a dyadic study an 'indicator' source must be 'hightech' with "
-                        "'partner_col' (the file's importer column); merge other indicators "
-                        "as a 'file' source on exporter, importer and/or year"
-                    )
-            return self
-        partnered = [s for s in self.sources
-                     if isinstance(s, IndicatorSource) and s.partner_col is not None]
-        if partnered:
-            raise ValueError("'partner_col' needs 'kind: dyadic' in the data section (a "
-                             "country_year study has one row per unit and year)")
-        if any(isinstance(s, _DYADIC_ONLY) for s in self.sources):
-            raise ValueError("'trade_panel', 'tbt_depth' and 'distance' sources need "
-                             "'kind: dyadic' in the data section")
-        if self.countries is None and not any(
-            isinstance(src, CsvSource | IndicatorSource) for src in self.sources
-        ):
-            raise ValueError(
-                "give 'countries' (a group or an iso3 list), or a 'file' or 'indicator' source "
-                "whose units (e.g. provinces) define the panel"
-            )
-        return self
-
-    @field_validator("years")
-    @classmethod
-    def _years(cls, v: tuple[int, int]) -> tuple[int, int]:
-        if v[0] > v[1]:
-            raise ValueError(f"first year {v[0]} is after last year {v[1]}")
-        return v
-
-    @field_validator("transforms")
-    @classmethod
-    def _transforms(cls, v: dict[str, str]) -> dict[str, str]:
-        for name, text in v.items():
-            _check_expression(text, f"data.transforms.{name}")
-        return v
-
-
-class ModelColumn(_Strict):
-    """One column of a regression table."""
-
-    formula: str
-    title: str | None = None
-    sample: str | None = None
-    vcov: VcovSpec | None = None
-    method: Literal["ppml", "ols"] | None = None
-
-    @field_validator("formula")
-    @classmethod
-    def _formula(cls, v: str) -> str:
-        try:
-            check_functions(v)
-        except HitexError as err:
-            raise ValueError(str(err)) from err
-        return v
-
-    @field_validator("sample")
-    @classmethod
-    def _sample(cls, v: str | None) -> str | None:
-        if v is not None:
-            _check_expression(v, "sample")
-        return v
-
-
-class TableSpec(_Strict):
-    """A named output table.
-
-    ``estimator: gravity`` estimates the model columns with
-    :func:`hitex.gravity` (``method: ols`` on log flows or ``ppml`` on levels;
-    a column's own ``method`` wins), ``panel`` (default) with
-    :func:`hitex.panel`. ``kind: before_after`` (dyadic studies) tabulates
-    ``value`` of ``exporter`` to each partner before and after the ``policy``
-    dummy switches on (study 001, Table 11).
-
-    Policy-evaluation kinds (:mod:`hitex.studies.policy_steps`):
-    ``correlation`` (Pearson matrix of ``variables`` with stars),
-    ``psm_did`` (PSM-DiD of ``outcome`` on ``treatment``, matching on
-    ``covariates``, columns without and with ``controls`` and with the
-    ``exclude`` filter's rows dropped), ``placebo`` (``draws`` permutations,
-    summary table and density figure), ``staggered`` (Callaway-Sant'Anna
-    beside TWFE with an event-study figure; ``group`` names the first
-    treated year), ``mechanism`` (each mediator on the treatment, then the
-    outcome in the high and low median halves of each mediator). ``requires``
-    lists columns a table needs: when one is not in the panel the table is
-    written as a note that says so, instead of failing.
-    """
-
-    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
-    title: str | None = None
-    kind: Literal["regression", "descriptive", "coverage", "before_after", "correlation",
-                  "psm_did", "placebo", "staggered", "mechanism"] = "regression"
-    estimator: Literal["panel", "gravity"] = "panel"
-    method: Literal["ppml", "ols"] = "ols"
-    exporter: str = "CHN"
-    value: str = "trade"
-    policy: str = "fta"
-    models: tuple[ModelColumn, ...] = ()
-    variables: tuple[str, ...] = ()
-    sample: str | None = None
-    vcov: VcovSpec | None = None
-    also_vcov: tuple[VcovSpec, ...] = ()
-    notes: tuple[str, ...] = ()
-    outcome: str | None = None
-    treatment: str = "treat_post"
-    controls: tuple[str, ...] = ()
-    covariates: tuple[str, ...] = ()
-    exclude: str | None = None
-    exclude_title: str = "Excluding"
-    group: str = "first_treat"
-    draws: int = Field(500, ge=1)
-    mediators: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
-
-    @field_validator("exclude")
-    @classmethod
-    def _exclude(cls, v: str | None) -> str | None:
-        if v is not None:
-            _check_expression(v, "exclude")
-        return v
-
-    @model_validator(mode="after")
-    def _content(self) -> TableSpec:
-        policy = ("psm_did", "placebo", "staggered", "mechanism")
-        if self.kind in policy and not self.outcome:
-            raise ValueError(f"{self.kind} table '{self.name}' needs 'outcome'")
-        if self.kind == "psm_did" and not self.covariates:
-            raise ValueError(f"psm_did table '{self.name}' needs 'covariates' (matching variables)")
-        if self.kind == "mechanism" and not self.mediators:
-            raise ValueError(f"mechanism table '{self.name}' needs 'mediators'")
-        if self.kind == "correlation" and len(self.variables) < 2:
-            raise ValueError(f"correlation table '{self.name}' needs at least two 'variables'")
-        if self.kind == "regression" and not self.models:
-            raise ValueError(f"regression table '{self.name}' needs at least one entry in 'models'")
-        if self.kind == "descriptive" and not self.variables:
-            raise ValueError(f"descriptive table '{self.name}' needs 'variables'")
-        return self
-
-
-class PrintedEstimate(_Strict):
+class PrintedEstimate(StrictModel):
     """A number printed in the source study (a target, never used in computation)."""
 
     coef: float
     se: float | None = None
 
 
-class PrintedColumn(_Strict):
+class PrintedColumn(StrictModel):
     """One printed column of the source study's table."""
 
     column: int = Field(ge=1)
@@ -422,7 +86,7 @@ class PrintedColumn(_Strict):
     estimates: dict[str, PrintedEstimate] = Field(default_factory=dict)
 
 
-class ComparisonSpec(_Strict):
+class ComparisonSpec(StrictModel):
     """Compare a hitex table with the numbers the source study printed."""
 
     table: str
@@ -431,7 +95,7 @@ class ComparisonSpec(_Strict):
     reasons: tuple[str, ...] = ()
 
 
-class StudySpec(_Strict):
+class StudySpec(StrictModel):
     """A complete study."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
@@ -441,7 +105,7 @@ class StudySpec(_Strict):
     seed: int = 20240101
     data: DataSpec
     labels: dict[str, str] = Field(default_factory=dict)
-    tables: tuple[TableSpec, ...]
+    tables: tuple[TableSpec, ...]  # type: ignore[valid-type]
     comparisons: tuple[ComparisonSpec, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -460,13 +124,44 @@ class StudySpec(_Strict):
         return self
 
 
+def _location(loc: tuple[Any, ...]) -> str:
+    """``tables.1.models.0.formula``: pydantic's path without the kind tags it inserts."""
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        text = str(part)
+        if text.startswith("function-"):
+            continue
+        tagged = i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] in ("sources", "tables")
+        if tagged and text in (SOURCES if loc[i - 2] == "sources" else TABLES):
+            continue
+        parts.append(text)
+    return ".".join(parts)
+
+
+def _keys_of_kind(loc: tuple[Any, ...]) -> str:
+    """For a key a source or table kind does not have: the kind and the keys it has."""
+    for i in range(2, len(loc) - 1):
+        if isinstance(loc[i - 1], int) and loc[i - 2] in ("sources", "tables"):
+            registry = SOURCES if loc[i - 2] == "sources" else TABLES
+            if loc[i] in registry:
+                keys = [k for k in registry.get(str(loc[i])).schema.model_fields if k != "kind"]
+                what = "source" if registry is SOURCES else "table"
+                return f"; a '{loc[i]}' {what} has the keys {', '.join(keys)}"
+    return ""
+
+
 def _format_errors(err: ValidationError, origin: str) -> str:
     lines = [f"{origin} does not satisfy the study schema:"]
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+        loc = _location(e["loc"])
         msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key (check its spelling and indentation)"
+        if e["type"] == "union_tag_invalid":  # an unknown source or table kind
+            registry = TABLES if e["loc"][:1] == ("tables",) else SOURCES
+            msg = registry.unknown(e.get("ctx", {}).get("tag", ""))
+        elif e["type"] == "union_tag_not_found":
+            msg = "give its 'kind' (" + ", ".join(SOURCES.names()) + ")"
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling and indentation)" + _keys_of_kind(e["loc"])
         elif e["type"] == "missing":
             msg = "required key is missing"
         elif loc.endswith("years") and e["type"] in ("tuple_type", "too_short", "too_long"):
