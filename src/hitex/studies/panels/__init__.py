@@ -1,9 +1,13 @@
 """Panel kinds of a study's ``data.kind``, one module each, registered by name.
 
-Importing this package registers every built-in panel kind in
+Importing this package imports each of its modules, which registers every built-in panel kind in
 :data:`hitex.studies.kinds.PANELS`.
 """
 
 from __future__ import annotations
 
-from hitex.studies.panels import city_year, country_year, dyadic  # noqa: F401 - they register
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):  # each module registers its kind
+    importlib.import_module(f"{__name__}.{_module.name}")

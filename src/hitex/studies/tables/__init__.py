@@ -1,24 +1,19 @@
 """Table kinds of a study's ``tables``, one module each, registered by name.
 
-Importing this package registers every built-in table kind in
+Importing this package imports each of its modules, which registers every built-in table kind in
 :data:`hitex.studies.kinds.TABLES`; :func:`schemas` gives their schemas for the
 study file's ``tables`` list.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from hitex.studies.kinds import TABLES
-from hitex.studies.tables import (  # noqa: F401 - each module registers its kind
-    before_after,
-    correlation,
-    coverage,
-    descriptive,
-    mechanism,
-    placebo,
-    psm_did,
-    regression,
-    staggered,
-)
+
+for _module in pkgutil.iter_modules(__path__):  # each module registers its kind
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def schemas() -> dict[str, type]:
