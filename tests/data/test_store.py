@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from hitex import _paths
+from hitex import _paths, fileio
 from hitex.data import store as store_mod
 from hitex.data.store import Store
 from hitex.errors import DataCoverageWarning, DataFormatError, HitexError
@@ -84,7 +84,7 @@ def test_crash_mid_write_keeps_old_value(tmp_path, monkeypatch, old_df, new_df):
         fh.write(data[: len(data) // 2])
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(store_mod, "_write_chunks", write_half_then_fail)
+    monkeypatch.setattr(fileio, "write_chunks", write_half_then_fail)
     with pytest.raises(OSError, match="simulated"):
         store.put("k", new_df)
     monkeypatch.undo()
@@ -97,7 +97,7 @@ def test_crash_mid_write_keeps_old_value(tmp_path, monkeypatch, old_df, new_df):
 def test_crash_while_writing_index_keeps_old_value(tmp_path, monkeypatch, old_df, new_df):
     store = Store(tmp_path)
     store.put("k", old_df)
-    real = store_mod._write_chunks
+    real = fileio.write_chunks
     calls = {"n": 0}
 
     def fail_on_second_file(fh, data):  # 1st: the Parquet file, 2nd: the index
@@ -107,7 +107,7 @@ def test_crash_while_writing_index_keeps_old_value(tmp_path, monkeypatch, old_df
             raise OSError("power cut (simulated)")
         real(fh, data)
 
-    monkeypatch.setattr(store_mod, "_write_chunks", fail_on_second_file)
+    monkeypatch.setattr(fileio, "write_chunks", fail_on_second_file)
     with pytest.raises(OSError, match="power cut"):
         store.put("k", new_df)
     monkeypatch.undo()

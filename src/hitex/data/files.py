@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from hitex.errors import DataFormatError, DataNotFoundError
+from hitex.fileio import atomic_path
 
 READABLE = (".csv", ".csv.gz", ".txt", ".tsv", ".xlsx", ".xls", ".parquet")
 
@@ -110,14 +111,14 @@ def write_table_file(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     ext = _suffix(p)
-    if ext in (".csv", ".csv.gz", ".txt"):
-        frame.to_csv(p, index=False)
-    elif ext == ".tsv":
-        frame.to_csv(p, sep="\t", index=False)
-    elif ext == ".xlsx":
-        frame.to_excel(p, index=False)
-    elif ext == ".parquet":
-        frame.to_parquet(p, index=False)
-    else:
+    writers = {".csv": lambda t: frame.to_csv(t, index=False),
+               ".csv.gz": lambda t: frame.to_csv(t, index=False),
+               ".txt": lambda t: frame.to_csv(t, index=False),
+               ".tsv": lambda t: frame.to_csv(t, sep="\t", index=False),
+               ".xlsx": lambda t: frame.to_excel(t, index=False),
+               ".parquet": lambda t: frame.to_parquet(t, index=False)}
+    if ext not in writers:
         raise DataFormatError(f"{p}: cannot write {ext!r}; use .csv, .tsv, .xlsx or .parquet.")
+    with atomic_path(p, suffix=ext) as tmp:  # whole or not at all; a link is replaced
+        writers[ext](tmp)
     return p

@@ -39,7 +39,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -50,60 +49,14 @@ import pandas as pd
 
 from hitex import _paths
 from hitex.errors import DataCoverageWarning, DataFormatError, HitexError
+from hitex.fileio import TMP_PREFIX, atomic_write_bytes, inside, open_lock
 
 INDEX_NAME = "index.json"
-TMP_PREFIX = ".tmp-"
-_CHUNK = 1 << 16
 _INDEX_VERSION = 1
+#: The names of the data files the store writes (``<slug>-<key hash>-<sha256>.parquet``).
+_OWN_FILE = re.compile(r"[A-Za-z0-9._-]+-[0-9a-f]{12}-[0-9a-f]{16}\.parquet")
 
 __all__ = ["Store", "default_store"]
-
-
-def _write_chunks(fh: io.BufferedWriter, data: bytes) -> None:
-    """Write ``data`` to ``fh`` in chunks (a separate function so tests can fail it)."""
-    for start in range(0, len(data), _CHUNK):
-        fh.write(data[start : start + _CHUNK])
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Flush a directory entry to disk where the platform allows it."""
-    if os.name != "posix":  # pragma: no cover - Windows has no directory fsync
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` so that readers never see a partial file.
-
-    The bytes go to a temporary file in the same folder, which is flushed,
-    ``fsync``-ed and then moved over ``target`` with :func:`os.replace`. If
-    anything fails, the temporary file is removed and ``target`` is unchanged.
-
-    Parameters
-    ----------
-    target : pathlib.Path
-        Final path of the file.
-    data : bytes
-        Full content of the file.
-    """
-    target = Path(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_chunks(fh, data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(target.parent)
 
 
 @contextlib.contextmanager
@@ -114,12 +67,12 @@ def _locked(path: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    with open_lock(path) as fd:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _slug(key: str) -> str:
@@ -304,7 +257,9 @@ class Store:
         entry = self._read_index().get(key)
         if entry is None:
             return None
-        path = self.root / entry["file"]
+        path = self._entry_path(key, entry)
+        if path is None:
+            return None
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -350,17 +305,40 @@ class Store:
             for path in self.root.iterdir():
                 stray_tmp = path.name.startswith(TMP_PREFIX)
                 stray_parquet = path.suffix == ".parquet" and path.name not in referenced
-                if path.is_file() and (stray_tmp or stray_parquet):
+                if not path.is_symlink() and path.is_file() and (stray_tmp or stray_parquet):
                     with contextlib.suppress(OSError):
                         path.unlink()
                         removed.append(path)
         return removed
 
+    def _entry_path(self, key: str, entry: Any) -> Path | None:
+        """The data file of an index entry, or ``None`` (with a warning) if it is not the store's.
+
+        Only a plain file name of the store's own form, in the store folder and
+        not a link, is accepted: a tampered index (``"../x"``, an absolute path,
+        a link) is reported and ignored, never read, replaced or deleted.
+        """
+        name = entry.get("file") if isinstance(entry, dict) else None
+        path = inside(self.root, name) if _OWN_FILE.fullmatch(str(name)) else None
+        if path is None or path.parent != self.root:
+            warnings.warn(
+                f"Store entry {key!r} in {self.index_path} names the file {name!r}, which is not "
+                "a data file of this store (a path outside it, or a link); it is ignored and "
+                "left alone. Store.delete(key) removes the entry.",
+                DataCoverageWarning,
+                stacklevel=3,
+            )
+            return None
+        return path
+
     def _remove_unreferenced(self, filename: str | None, entries: Mapping[str, Any]) -> None:
         if not filename or any(e.get("file") == filename for e in entries.values()):
             return
+        path = inside(self.root, filename) if _OWN_FILE.fullmatch(str(filename)) else None
+        if path is None or path.parent != self.root or not path.is_file():
+            return  # not a file of this store: never deleted
         with contextlib.suppress(OSError):
-            (self.root / filename).unlink()
+            path.unlink()
 
 
 def default_store() -> Store:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hitex.errors import HitexError
+from hitex.fileio import atomic_write_text
 from hitex.report.tables import Cell, Row, Table
 
 GAP = 2
@@ -286,7 +287,7 @@ def write_table(
     for fmt in formats:
         key = fmt.lower().lstrip(".")
         target = stem.with_name(f"{stem.name}.{key}")
-        target.write_text(WRITERS[key](table), encoding="utf-8")
+        atomic_write_text(target, WRITERS[key](table))  # replaces a link, never follows it
         written.append(target)
     return written
 

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from hitex.errors import HitexWarning
+from hitex.fileio import atomic_path, atomic_write_text, inside, refuse_link
 from hitex.studies.build import BuiltPanel, build_panel
 from hitex.studies.kinds import PANELS, TABLES
 from hitex.studies.spec import ComparisonSpec, StudySpec, load_study
@@ -278,20 +279,22 @@ def comparison_frame(comp: ComparisonSpec, run: StudyRun,
 def _remove_previous_outputs(out: Path) -> None:
     """Delete the files an earlier run listed in its manifest, so no stale table survives.
 
-    Only files named in ``manifest.json`` are removed; anything else in the
-    folder is left alone.
+    Only plain relative names listed in ``manifest.json`` are removed, and only
+    regular files inside ``out`` reached without following a link; anything
+    else in the folder is left alone.
     """
     manifest = out / "manifest.json"
-    if not manifest.is_file():
+    if manifest.is_symlink() or not manifest.is_file():
         return
     try:
         listed = json.loads(manifest.read_text(encoding="utf-8")).get("outputs", [])
     except (OSError, ValueError, AttributeError):
         return
-    root = out.resolve()
+    if not isinstance(listed, list):
+        return
     for name in listed:
-        path = (out / str(name)).resolve()
-        if path.is_file() and root in path.parents:
+        path = inside(out, name)
+        if path is not None and path.is_file():
             path.unlink()
     manifest.unlink()
 
@@ -312,14 +315,17 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
     if run.figures:
         import matplotlib.pyplot as plt
 
+        refuse_link(out / "figures", "the figures folder")
         (out / "figures").mkdir(exist_ok=True)
         for name, fig in run.figures.items():
             path = out / "figures" / f"{name}.png"
-            fig.savefig(path, dpi=150)
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, dpi=150)
             plt.close(fig)
             files.append(path)
     sample = out / "sample.csv"
-    run.panel.to_csv(sample, index=False)
+    with atomic_path(sample) as tmp:
+        run.panel.to_csv(tmp, index=False)
     files.append(sample)
     results = {
         "study": run.spec.name,
@@ -331,10 +337,10 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
         "warnings": run.warnings,
     }
     res_path = out / "results.json"
-    res_path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    atomic_write_text(res_path, json.dumps(results, indent=2, default=str))
     files.append(res_path)
     summary = out / "summary.md"
-    summary.write_text(_summary(run, built), encoding="utf-8")
+    atomic_write_text(summary, _summary(run, built))
     files.append(summary)
     manifest = {
         "study": run.spec.name,
@@ -352,7 +358,7 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
         "outputs": [p.relative_to(out).as_posix() for p in files],
     }
     man_path = out / "manifest.json"
-    man_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    atomic_write_text(man_path, json.dumps(manifest, indent=2))
     files.append(man_path)
     run.out_dir = out
     run.files = files
