@@ -25,6 +25,10 @@ from hitex.errors import DataFormatError, DataNotFoundError
 WDI_FOLDER = "wdi"
 HIGHTECH_FILE = "wdi_hightech_2026vintage_long.csv.gz"
 RECENT_FILE = "wdi_recent_long.csv.gz"
+#: Single-series files of later vintages: the official exchange rate (LCU per US$, period
+#: average) and internet users (% of population).
+EXCHANGE_RATE_FILE = "wdi_pa_nus_fcrf_2025vintage_long.csv.gz"
+INTERNET_FILE = "wdi_it_net_user_zs_2026vintage_long.csv.gz"
 VINTAGE2013_FILE = "wdi_2013vintage_long.csv.gz"
 METADATA_FILE = "wdi_country_metadata.csv"
 PROVENANCE_FILE = "wdi_recent_provenance.csv"
@@ -37,7 +41,7 @@ SITC_SUFFIX = ".SITC3"
 BASE2005_SUFFIX = ".2005"
 
 #: Data files in priority order (used only to break ties between equal vintages).
-DATA_FILES = (HIGHTECH_FILE, RECENT_FILE, VINTAGE2013_FILE)
+DATA_FILES = (INTERNET_FILE, EXCHANGE_RATE_FILE, HIGHTECH_FILE, RECENT_FILE, VINTAGE2013_FILE)
 
 #: WDI country codes used in 2013 that were changed later.
 OLD_CODES = {
