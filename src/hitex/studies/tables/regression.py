@@ -1,8 +1,14 @@
 """``kind: regression`` (the default): model columns side by side.
 
 Each entry of ``models`` is a column: a formula in fixest's syntax, with its
-own ``title``, ``sample`` (applied within the table's), ``vcov`` and, for
-gravity, ``method``. ``estimator: gravity`` estimates the columns with
+own ``title``, ``sample`` (applied within the table's), ``vcov``,
+``winsorize`` and, for gravity, ``method``. Columns can also be declared at
+once: ``stepwise`` (a base formula and steps that each add regressors or fixed
+effects, as fixest's ``csw0()``: no controls; controls; plus year effects;
+plus unit effects) and ``variations`` of a ``base`` model (another outcome,
+another regressor, a sample exclusion, lagged or winsorised variables, another
+clustering), each a column whose title says what changed; ``models``,
+``stepwise`` and ``variations`` columns come in that order. ``estimator: gravity`` estimates the columns with
 :func:`hitex.gravity` (``method: ols`` on log flows or ``ppml`` on levels; a
 column's own ``method`` wins), ``panel`` (default) with :func:`hitex.panel`.
 ``also_vcov`` adds the same table with other standard errors (``[iid]``: the
@@ -15,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from hitex.errors import HitexError
 from hitex.models.formula import check_functions
@@ -32,13 +38,28 @@ from hitex.studies.tables.base import (
 
 
 class ModelColumn(StrictModel):
-    """One column of a regression table."""
+    """One column of a regression table.
+
+    ``winsorize`` names variables winsorised in this column's sample before
+    estimation, at the ``winsorize_at`` percentiles (Stata ``winsor2 ...,
+    cuts(1 99)``: each variable's percentiles over the column's sample rows
+    where it is not missing, Stata's default percentile definition).
+    """
 
     formula: str
     title: str | None = None
     sample: str | None = None
     vcov: VcovSpec | None = None
     method: Literal["ppml", "ols"] | None = None
+    winsorize: tuple[str, ...] = ()
+    winsorize_at: tuple[float, float] = (1.0, 99.0)
+
+    @field_validator("winsorize_at")
+    @classmethod
+    def _cuts(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= v[0] < v[1] <= 100:
+            raise ValueError(f"winsorize_at needs two percentiles 0 <= low < high <= 100, got {v}")
+        return v
 
     @field_validator("formula")
     @classmethod
@@ -57,6 +78,60 @@ class ModelColumn(StrictModel):
         return v
 
 
+class Step(StrictModel):
+    """One step of a stepwise table: regressors (``"a + b"``) or fixed effects (``"| fe"``)."""
+
+    add: str
+    title: str | None = None
+
+
+class Stepwise(StrictModel):
+    """Columns that each add to the one before (fixest's ``csw0()``).
+
+    ``formula`` is the first column (``"export ~ dti"``); each of ``steps``
+    adds regressors (``"exr + gdp"``) or, written ``"| year"``, fixed effects.
+    A step is a text or ``{add: ..., title: ...}``; without a title the column
+    is headed by what it adds ("+ controls" for more than two regressors,
+    "+ year FE").
+    """
+
+    formula: str
+    steps: tuple[str | Step, ...]
+    title: str | None = None
+
+    @field_validator("formula")
+    @classmethod
+    def _formula(cls, v: str) -> str:
+        try:
+            check_functions(v)
+        except HitexError as err:
+            raise ValueError(str(err)) from err
+        return v
+
+
+class Variation(StrictModel):
+    """A robustness column: the ``base`` model with what is named here changed.
+
+    ``outcome`` replaces the dependent variable; ``replace`` maps terms to other
+    terms (``{dti: dtig}``; also in the IV part); ``add``/``drop`` add or remove
+    regressors; ``fixed_effects`` replaces the fixed-effects part (``""`` for
+    none); ``sample`` filters rows (``"municipality == 0"``); ``vcov`` clusters
+    otherwise; ``winsorize`` winsorises variables at ``winsorize_at``
+    (lag a regressor by replacing it with a lagged column of the transforms).
+    """
+
+    title: str
+    outcome: str | None = None
+    replace: dict[str, str] = Field(default_factory=dict)
+    add: str | None = None
+    drop: tuple[str, ...] = ()
+    fixed_effects: str | None = None
+    sample: str | None = None
+    vcov: VcovSpec | None = None
+    winsorize: tuple[str, ...] = ()
+    winsorize_at: tuple[float, float] = (1.0, 99.0)
+
+
 class RegressionTable(TableBase):
     """A regression table (see the module docstring)."""
 
@@ -64,14 +139,134 @@ class RegressionTable(TableBase):
     estimator: Literal["panel", "gravity"] = "panel"
     method: Literal["ppml", "ols"] = "ols"
     models: tuple[ModelColumn, ...] = ()
+    stepwise: Stepwise | None = None
+    base: str | None = None
+    base_title: str | None = "Baseline"
+    variations: tuple[Variation, ...] = ()
     vcov: VcovSpec | None = None
     also_vcov: tuple[VcovSpec, ...] = ()
 
     @model_validator(mode="after")
     def _models(self) -> RegressionTable:
-        if not self.models:
-            raise ValueError(f"regression table '{self.name}' needs at least one entry in 'models'")
+        if self.variations and not self.base:
+            raise ValueError(f"regression table '{self.name}' has 'variations' but no 'base' "
+                             "model (the formula they vary)")
+        try:
+            columns = self.columns()
+        except HitexError as err:
+            raise ValueError(f"regression table '{self.name}': {err}") from err
+        if not columns:
+            raise ValueError(f"regression table '{self.name}' needs at least one entry in "
+                             "'models' (or 'stepwise', or a 'base' with 'variations')")
         return self
+
+    def columns(self) -> tuple[ModelColumn, ...]:
+        """Every column: ``models``, then the ``stepwise`` columns, then the base and variations."""
+        out = list(self.models)
+        if self.stepwise is not None:
+            out += stepwise_columns(self.stepwise)
+        if self.base:
+            out.append(ModelColumn(formula=self.base, title=self.base_title))
+            out += [vary(self.base, v) for v in self.variations]
+        return tuple(out)
+
+
+def _parts(formula: str) -> tuple[str, list[str], str | None, str | None]:
+    """``y ~ a + b | fe | iv`` -> ("y", ["a", "b"], "fe", "iv")."""
+    from hitex.models.formula import split_top
+
+    if "~" not in formula:
+        raise HitexError(f"formula {formula!r} has no '~'")
+    lhs, rest = formula.split("~", 1)
+    pieces = split_top(rest, "|")
+    terms = [t.strip() for t in split_top(pieces[0], "+") if t.strip()]
+    rest_parts = [p.strip() for p in pieces[1:]]
+    iv = next((p for p in rest_parts if "~" in p), None)
+    fes = next((p for p in rest_parts if "~" not in p), None)
+    return lhs.strip(), terms, fes or None, iv
+
+
+def _join(lhs: str, terms: list[str], fes: str | None, iv: str | None) -> str:
+    text = f"{lhs} ~ {' + '.join(terms) if terms else '1'}"
+    if fes:
+        text += f" | {fes}"
+    if iv:
+        text += f" | {iv}"
+    return text
+
+
+def stepwise_columns(spec: Stepwise) -> list[ModelColumn]:
+    """The columns of a stepwise declaration, each adding its step to the one before."""
+    lhs, terms, fes, iv = _parts(spec.formula)
+    columns = [ModelColumn(formula=spec.formula, title=spec.title or "")]
+    for step in spec.steps:
+        add, title = (step, None) if isinstance(step, str) else (step.add, step.title)
+        add = add.strip()
+        if add.startswith("|"):
+            new = [f.strip() for f in add[1:].split("+") if f.strip()]
+            fes = " + ".join([*([fes] if fes else []), *new])
+            default = "+ " + " + ".join(f"{f} FE" for f in new)
+        else:
+            new = [t.strip() for t in add.split("+") if t.strip()]
+            terms = [*terms, *new]
+            default = "+ controls" if len(new) > 2 else "+ " + " + ".join(new)
+        columns.append(ModelColumn(formula=_join(lhs, terms, fes, iv), title=title or default))
+    return columns
+
+
+def vary(base: str, v: Variation) -> ModelColumn:
+    """The base formula with a variation's changes."""
+    import re
+
+    lhs, terms, fes, iv = _parts(base)
+    if v.outcome:
+        lhs = v.outcome
+    for old, new in v.replace.items():
+        hit = re.compile(rf"(?<![\w.]){re.escape(old)}(?![\w(])")
+        if not any(hit.search(t) for t in terms) and not (iv and hit.search(iv)) \
+                and lhs != old:
+            raise HitexError(f"variation '{v.title}': replace names '{old}', which is not a term "
+                             f"of the base model {base!r}")
+        terms = [hit.sub(new, t) for t in terms]
+        iv = hit.sub(new, iv) if iv else iv
+        lhs = new if lhs == old else lhs
+    missing = [d for d in v.drop if d not in terms]
+    if missing:
+        raise HitexError(f"variation '{v.title}': drop names {missing}, not terms of the base "
+                         f"model ({', '.join(terms)})")
+    terms = [t for t in terms if t not in v.drop]
+    if v.add:
+        terms += [t.strip() for t in v.add.split("+") if t.strip()]
+    if v.fixed_effects is not None:
+        fes = v.fixed_effects.strip() or None
+    return ModelColumn(formula=_join(lhs, terms, fes, iv), title=v.title, sample=v.sample,
+                       vcov=v.vcov, winsorize=v.winsorize, winsorize_at=v.winsorize_at)
+
+
+def winsorize(data: pd.DataFrame, columns: tuple[str, ...], cuts: tuple[float, float],
+              where: str) -> pd.DataFrame:
+    """Winsorise ``columns`` at the ``cuts`` percentiles (Stata ``winsor2``, replace).
+
+    Percentiles follow Stata's default definition (``_pctile``, Hyndman-Fan
+    type 2: the average of the two order statistics where ``n p / 100`` is a
+    whole number), over the rows where the variable is not missing.
+    """
+    import numpy as np
+
+    from hitex.errors import ColumnNotFoundError
+
+    out = data.copy()
+    for col in columns:
+        if col not in out.columns:
+            raise ColumnNotFoundError(f"{where}: winsorize names '{col}', which is not in the "
+                                      "study data.")
+        values = pd.to_numeric(out[col], errors="coerce")
+        have = values.dropna().to_numpy(dtype="float64")
+        if have.size == 0:
+            continue
+        low, high = np.percentile(have, list(cuts), method="averaged_inverted_cdf")
+        out[col] = values.clip(lower=low, upper=high)
+    return out
 
 
 def without_missing(formula: str, missing: set[str]) -> tuple[str | None, list[str]]:
@@ -109,10 +304,11 @@ def _both(table: str | None, model: str | None) -> str | None:
     return table or model
 
 
-def _sample_notes(tspec: RegressionTable, positions: list[int]) -> list[str]:
+def _sample_notes(tspec: RegressionTable, columns: tuple[ModelColumn, ...],
+                  positions: list[int]) -> list[str]:
     """Say which sample filters the columns of a table use."""
     notes = [f"Sample: {tspec.sample}."] if tspec.sample else []
-    own = [(k, tspec.models[k - 1].sample) for k in positions if tspec.models[k - 1].sample]
+    own = [(k, columns[k - 1].sample) for k in positions if columns[k - 1].sample]
     notes += [f"Column ({k}) also: {text}." for k, text in own]
     return notes
 
@@ -129,7 +325,7 @@ class Regression(TableKind):
     schema = RegressionTable
 
     def count(self, tspec: RegressionTable) -> int:
-        return len(tspec.models)
+        return len(tspec.columns())
 
     def run(self, tspec: RegressionTable, ctx: TableContext) -> TableOutput:
         from hitex.models.gravity import gravity
@@ -140,7 +336,8 @@ class Regression(TableKind):
         data, labels, title = ctx.data, ctx.labels, ctx.title
         results, models, positions = [], [], []
         table_notes = list(tspec.notes)
-        for i, model in enumerate(tspec.models, start=1):
+        columns = tspec.columns()
+        for i, model in enumerate(columns, start=1):
             where = f"tables.{tspec.name}.models.{i}"
             formula, left_out = without_missing(model.formula, ctx.built.missing)
             label = model.title or f"({i})"
@@ -154,6 +351,11 @@ class Regression(TableKind):
             filt = _both(tspec.sample, model.sample)
             sub = ctx.table_sample(tspec)
             sub = ctx.sample(sub, model.sample, where + ".sample")
+            if model.winsorize:
+                sub = winsorize(sub, model.winsorize, model.winsorize_at, where)
+                table_notes.append(f"Column ({i}): {', '.join(model.winsorize)} winsorised at "
+                                   f"the {model.winsorize_at[0]:g}th and "
+                                   f"{model.winsorize_at[1]:g}th percentiles.")
             vcov = model.vcov if model.vcov is not None else tspec.vcov
             with collected(out.warnings, f"{tspec.name} ({i})"):
                 if tspec.estimator == "gravity":
@@ -171,8 +373,9 @@ class Regression(TableKind):
             return out
         out.results[tspec.name] = results
         out.positions[tspec.name] = positions
-        table_notes += [n for n in _sample_notes(tspec, positions) if n not in table_notes]
-        if len(results) < len(tspec.models):  # keep the study's column numbers visible
+        table_notes += [n for n in _sample_notes(tspec, columns, positions)
+                        if n not in table_notes]
+        if len(results) < len(columns):  # keep the study's column numbers visible
             titles = [m.title or f"model ({i})" for m, i in zip(models, positions, strict=True)]
         else:
             titles = [m.title or "" for m in models] if any(m.title for m in models) else None

@@ -1,0 +1,103 @@
+"""Columns declared at once: stepwise steps, variations of a base model, winsorised variables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hitex
+from hitex.errors import StudySpecError
+from hitex.models.formula import normalise_formula
+from hitex.studies.spec import parse_study
+from hitex.studies.tables.regression import winsorize
+
+
+def _data(tmp_path) -> str:
+    rng = np.random.default_rng(7)
+    units, years = [f"U{i:02d}" for i in range(20)], range(2000, 2010)
+    frame = pd.DataFrame([(u, y) for u in units for y in years], columns=["iso3", "year"])
+    n = len(frame)
+    frame["x"] = rng.normal(size=n)
+    frame["x2"] = frame["x"] + rng.normal(scale=0.5, size=n)
+    frame["c1"], frame["c2"], frame["c3"] = rng.normal(size=(3, n))
+    frame["y"] = 0.5 * frame["x"] + 0.2 * frame["c1"] + rng.normal(size=n)
+    frame["y"] += frame.groupby("iso3")["x"].transform("mean")
+    frame["g"] = (frame["iso3"] < "U10").astype(int)
+    path = tmp_path / "d.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def _doc(path: str, table: dict) -> dict:
+    return {"name": "cols", "title": "Columns",
+            "data": {"years": [2000, 2009], "sources": [{"kind": "file", "path": path}]},
+            "tables": [{"name": "t", "vcov": {"CRV1": "iso3"}, **table}]}
+
+
+def test_stepwise_columns_equal_the_models_written_out(tmp_path, data_dir):
+    path = _data(tmp_path)
+    doc = _doc(path, {"stepwise": {"formula": "y ~ x", "steps": [
+        "c1 + c2 + c3", "| year", {"add": "| iso3", "title": "Country FE"}]}})
+    run = hitex.run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    frame = pd.read_csv(path)
+    expected = ["y ~ x", "y ~ x + c1 + c2 + c3", "y ~ x + c1 + c2 + c3 | year",
+                "y ~ x + c1 + c2 + c3 | year + iso3"]
+    got = run.results["t"]
+    assert [r.spec.formula for r in got] == [normalise_formula(f) for f in expected]
+    for res, formula in zip(got, expected, strict=True):
+        direct = hitex.panel(formula, frame, vcov={"CRV1": "iso3"})
+        assert res.params["x"] == pytest.approx(direct.params["x"], rel=1e-10)
+        assert res.std_errors["x"] == pytest.approx(direct.std_errors["x"], rel=1e-10)
+    text = (run.out_dir / "t.txt").read_text(encoding="utf-8")
+    assert "+ controls" in text and "+ year FE" in text and "Country FE" in text
+
+
+def test_variations_of_a_base_model(tmp_path, data_dir):
+    path = _data(tmp_path)
+    doc = _doc(path, {"base": "y ~ x + c1 | iso3 + year", "variations": [
+        {"title": "Other regressor", "replace": {"x": "x2"}},
+        {"title": "Excluding group 1", "sample": "g == 0"},
+        {"title": "Clustered by year", "vcov": {"CRV1": "year"}},
+        {"title": "Winsorised", "winsorize": ["y", "x"]},
+        {"title": "Fewer controls", "drop": ["c1"], "add": "c2"}]})
+    run = hitex.run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    base, other, excl, byyear, wins, fewer = run.results["t"]
+    frame = pd.read_csv(path)
+    assert other.spec.formula == normalise_formula("y ~ x2 + c1 | iso3 + year")
+    assert excl.nobs == int((frame["g"] == 0).sum())
+    assert byyear.params["x"] == pytest.approx(base.params["x"], rel=1e-12)
+    assert byyear.std_errors["x"] != pytest.approx(base.std_errors["x"])
+    cut = winsorize(frame, ("y", "x"), (1.0, 99.0), "test")
+    direct = hitex.panel("y ~ x + c1 | iso3 + year", cut, vcov={"CRV1": "iso3"})
+    assert wins.params["x"] == pytest.approx(direct.params["x"], rel=1e-10)
+    assert fewer.spec.formula == normalise_formula("y ~ x + c2 | iso3 + year")
+    text = (run.out_dir / "t.txt").read_text(encoding="utf-8")
+    for title in ("Baseline", "Other regressor", "Excluding group 1", "Winsorised"):
+        assert title in text
+    assert "winsorised at the 1th and 99th percentiles" in text.replace("\n", " ")
+
+
+def test_winsorize_uses_statas_percentile_definition():
+    frame = pd.DataFrame({"v": [float(i) for i in range(1, 11)] + [np.nan]})
+    # n = 10: the 10th percentile falls on an order statistic (n p / 100 = 1): Stata averages
+    # the 1st and 2nd values (1.5); the 90th averages the 9th and 10th (9.5).
+    out = winsorize(frame, ("v",), (10.0, 90.0), "test")
+    assert out["v"].iloc[0] == 1.5 and out["v"].iloc[9] == 9.5 and np.isnan(out["v"].iloc[10])
+    # the 5th percentile (n p / 100 = 0.5) is the 1st value: nothing changes below
+    out = winsorize(frame, ("v",), (5.0, 95.0), "test")
+    assert out["v"].iloc[0] == 1.0 and out["v"].iloc[9] == 10.0
+
+
+def test_declaration_mistakes_are_named(tmp_path):
+    path = _data(tmp_path)
+    with pytest.raises(StudySpecError, match="replace names 'z'"):
+        parse_study(_doc(path, {"base": "y ~ x", "variations": [
+            {"title": "t", "replace": {"z": "x2"}}]}))
+    with pytest.raises(StudySpecError, match="'variations' but no 'base'"):
+        parse_study(_doc(path, {"variations": [{"title": "t", "outcome": "x"}]}))
+    with pytest.raises(StudySpecError, match="winsorize_at"):
+        parse_study(_doc(path, {"models": [{"formula": "y ~ x", "winsorize": ["y"],
+                                            "winsorize_at": [99, 1]}]}))
+    with pytest.raises(StudySpecError, match="needs at least one entry in 'models'"):
+        parse_study(_doc(path, {}))
