@@ -101,3 +101,24 @@ def test_declaration_mistakes_are_named(tmp_path):
                                             "winsorize_at": [99, 1]}]}))
     with pytest.raises(StudySpecError, match="needs at least one entry in 'models'"):
         parse_study(_doc(path, {}))
+
+
+def test_by_gives_one_column_per_group(tmp_path, data_dir):
+    path = _data(tmp_path)
+    doc = _doc(path, {"by": "g", "by_values": [1, 0],
+                      "models": [{"formula": "y ~ x + c1 | iso3 + year"}]})
+    run = hitex.run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    frame = pd.read_csv(path)
+    for res, value in zip(run.results["t"], (1, 0), strict=True):
+        direct = hitex.panel("y ~ x + c1 | iso3 + year", frame[frame["g"] == value],
+                             vcov={"CRV1": "iso3"})
+        assert res.params["x"] == pytest.approx(direct.params["x"], rel=1e-10)
+        assert res.nobs == direct.nobs
+    text = (run.out_dir / "t.txt").read_text(encoding="utf-8")
+    assert "One column per value of g: 1, 0." in text.replace("\n", " ")
+    doc = _doc(path, {"by": "g", "by_values": [2], "models": [{"formula": "y ~ x"}]})
+    with pytest.raises(StudySpecError, match=r"by_values: \[2\] do not occur"):
+        hitex.run_study(parse_study(doc), tmp_path / "o2", data_dir=data_dir)
+    doc = _doc(path, {"by": "nope", "models": [{"formula": "y ~ x"}]})
+    with pytest.raises(StudySpecError, match="'nope' is not in the study data"):
+        hitex.run_study(parse_study(doc), tmp_path / "o3", data_dir=data_dir)

@@ -145,6 +145,8 @@ class RegressionTable(TableBase):
     variations: tuple[Variation, ...] = ()
     vcov: VcovSpec | None = None
     also_vcov: tuple[VcovSpec, ...] = ()
+    by: str | None = None
+    by_values: tuple[str | int | float, ...] = ()
 
     @model_validator(mode="after")
     def _models(self) -> RegressionTable:
@@ -160,8 +162,26 @@ class RegressionTable(TableBase):
                              "'models' (or 'stepwise', or a 'base' with 'variations')")
         return self
 
-    def columns(self) -> tuple[ModelColumn, ...]:
-        """Every column: ``models``, then the ``stepwise`` columns, then the base and variations."""
+    def columns(self, groups: tuple[Any, ...] = ()) -> tuple[ModelColumn, ...]:
+        """Every column: ``models``, then the ``stepwise`` columns, then the base and variations.
+
+        With ``by``, each of them once per group of ``groups`` (the values of
+        the ``by`` column), its sample restricted to the group.
+        """
+        out = self._declared()
+        if not self.by or not groups:
+            return out
+        split = []
+        for model in out:
+            for value in groups:
+                cond = f"{self.by} == {value!r}"
+                title = str(value) if len(out) == 1 else f"{model.title or model.formula}: {value}"
+                split.append(model.model_copy(update={
+                    "title": title,
+                    "sample": f"({model.sample}) & ({cond})" if model.sample else cond}))
+        return tuple(split)
+
+    def _declared(self) -> tuple[ModelColumn, ...]:
         out = list(self.models)
         if self.stepwise is not None:
             out += stepwise_columns(self.stepwise)
@@ -304,11 +324,11 @@ def _both(table: str | None, model: str | None) -> str | None:
     return table or model
 
 
-def _sample_notes(tspec: RegressionTable, columns: tuple[ModelColumn, ...],
+def _sample_notes(tspec: RegressionTable, samples: list[str | None],
                   positions: list[int]) -> list[str]:
-    """Say which sample filters the columns of a table use."""
+    """Say which sample filters (besides the groups of ``by``) the columns of a table use."""
     notes = [f"Sample: {tspec.sample}."] if tspec.sample else []
-    own = [(k, columns[k - 1].sample) for k in positions if columns[k - 1].sample]
+    own = [(k, samples[k - 1]) for k in positions if samples[k - 1]]
     notes += [f"Column ({k}) also: {text}." for k, text in own]
     return notes
 
@@ -321,11 +341,35 @@ def vcov_slug(vcov: Any) -> str:
     return f"{kind.lower()}_{by.replace('+', '_')}"
 
 
+def _groups(tspec: RegressionTable, ctx: TableContext) -> tuple[Any, ...]:
+    """The groups of ``by``: ``by_values`` in their order, else the values in the table sample."""
+    from hitex.errors import StudySpecError
+
+    if not tspec.by:
+        return ()
+    data = ctx.table_sample(tspec)
+    if tspec.by not in data.columns:
+        raise StudySpecError(f"tables.{tspec.name}.by: column '{tspec.by}' is not in the study "
+                             "data; name a group column such as region.")
+    present = [v.item() if hasattr(v, "item") else v for v in data[tspec.by].dropna().unique()]
+    if tspec.by_values:
+        absent = [v for v in tspec.by_values if v not in present]
+        if absent:
+            raise StudySpecError(f"tables.{tspec.name}.by_values: {absent} do not occur in "
+                                 f"column '{tspec.by}' (it has {sorted(present, key=str)}).")
+        return tuple(tspec.by_values)
+    if len(present) < 2:
+        raise StudySpecError(f"tables.{tspec.name}.by: column '{tspec.by}' has "
+                             f"{len(present)} group(s) in the sample; subsample columns need two "
+                             "or more.")
+    return tuple(sorted(present, key=str))
+
+
 class Regression(TableKind):
     schema = RegressionTable
 
     def count(self, tspec: RegressionTable) -> int:
-        return len(tspec.columns())
+        return len(tspec.columns(tspec.by_values))
 
     def run(self, tspec: RegressionTable, ctx: TableContext) -> TableOutput:
         from hitex.models.gravity import gravity
@@ -336,7 +380,9 @@ class Regression(TableKind):
         data, labels, title = ctx.data, ctx.labels, ctx.title
         results, models, positions = [], [], []
         table_notes = list(tspec.notes)
-        columns = tspec.columns()
+        groups = _groups(tspec, ctx)
+        columns = tspec.columns(groups)
+        declared = [m.sample for m in tspec.columns() for _ in (groups or (None,))]
         for i, model in enumerate(columns, start=1):
             where = f"tables.{tspec.name}.models.{i}"
             formula, left_out = without_missing(model.formula, ctx.built.missing)
@@ -373,7 +419,10 @@ class Regression(TableKind):
             return out
         out.results[tspec.name] = results
         out.positions[tspec.name] = positions
-        table_notes += [n for n in _sample_notes(tspec, columns, positions)
+        if groups:
+            table_notes.append(f"One column per value of {tspec.by}: "
+                               f"{', '.join(map(str, groups))}.")
+        table_notes += [n for n in _sample_notes(tspec, declared, positions)
                         if n not in table_notes]
         if len(results) < len(columns):  # keep the study's column numbers visible
             titles = [m.title or f"model ({i})" for m, i in zip(models, positions, strict=True)]
