@@ -115,7 +115,8 @@ def indicator_frame(source: IndicatorSource, builder: PanelBuilder, unit: str,
     renames = {source.unit_col: unit, source.time_col: time}
     if source.partner_col and partner:
         renames[source.partner_col] = partner
-    out = out.rename(columns=renames)
+    clash = [new for old, new in renames.items() if new != old and new in out.columns]
+    out = out.drop(columns=clash).rename(columns=renames)  # e.g. codes beside the file's names
     keys = [unit, *([partner] if source.partner_col and partner else []), time]
     if source.columns:
         missing = [c for c in source.columns if c not in out.columns]

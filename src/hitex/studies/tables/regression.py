@@ -40,8 +40,9 @@ from hitex.studies.tables.base import (
 class ModelColumn(StrictModel):
     """One column of a regression table.
 
-    ``winsorize`` names variables winsorised in this column's sample before
-    estimation, at the ``winsorize_at`` percentiles (Stata ``winsor2 ...,
+    ``requires`` names optional inputs without which the column is left out
+    (instead of dropping the terms that use them). ``winsorize`` names
+    variables winsorised in this column's sample before estimation, at the ``winsorize_at`` percentiles (Stata ``winsor2 ...,
     cuts(1 99)``: each variable's percentiles over the column's sample rows
     where it is not missing, Stata's default percentile definition).
     """
@@ -53,6 +54,7 @@ class ModelColumn(StrictModel):
     method: Literal["ppml", "ols"] | None = None
     winsorize: tuple[str, ...] = ()
     winsorize_at: tuple[float, float] = (1.0, 99.0)
+    requires: tuple[str, ...] = ()
 
     @field_validator("winsorize_at")
     @classmethod
@@ -79,10 +81,15 @@ class ModelColumn(StrictModel):
 
 
 class Step(StrictModel):
-    """One step of a stepwise table: regressors (``"a + b"``) or fixed effects (``"| fe"``)."""
+    """One step of a stepwise table: regressors (``"a + b"``) or fixed effects (``"| fe"``).
+
+    ``drop`` removes regressors from this step on (e.g. a national series once
+    year effects absorb it).
+    """
 
     add: str
     title: str | None = None
+    drop: tuple[str, ...] = ()
 
 
 class Stepwise(StrictModel):
@@ -221,6 +228,12 @@ def stepwise_columns(spec: Stepwise) -> list[ModelColumn]:
     columns = [ModelColumn(formula=spec.formula, title=spec.title or "")]
     for step in spec.steps:
         add, title = (step, None) if isinstance(step, str) else (step.add, step.title)
+        drop = () if isinstance(step, str) else step.drop
+        absent = [d for d in drop if d not in terms]
+        if absent:
+            raise HitexError(f"a stepwise step drops {absent}, which the columns before do not "
+                             f"have ({', '.join(terms)})")
+        terms = [t for t in terms if t not in drop]
         add = add.strip()
         if add.startswith("|"):
             new = [f.strip() for f in add[1:].split("+") if f.strip()]
@@ -292,8 +305,9 @@ def winsorize(data: pd.DataFrame, columns: tuple[str, ...], cuts: tuple[float, f
 def without_missing(formula: str, missing: set[str]) -> tuple[str | None, list[str]]:
     """Drop right-hand terms that use missing optional inputs.
 
-    Returns ``(None, names)`` when the outcome itself is missing, else the
-    formula without those terms and the names of the terms left out.
+    Returns ``(None, names)`` when the outcome itself, an endogenous regressor
+    or an instrument is missing (the column is left out), else the formula
+    without those terms and the names of the terms left out.
     """
     if not missing:
         return formula, []
@@ -309,6 +323,9 @@ def without_missing(formula: str, missing: set[str]) -> tuple[str | None, list[s
     if uses(lhs):
         return None, uses(lhs)
     rhs, sep, fes = rest.partition("|")
+    instrumented = [p for p in fes.split("|") if "~" in p]
+    if any(uses(p.replace("~", "+")) for p in instrumented):  # an instrument cannot be dropped
+        return None, [n for p in instrumented for n in uses(p.replace("~", "+"))]
     terms = [t.strip() for t in rhs.split("+") if t.strip()]
     kept = [t for t in terms if not uses(t)]
     left = [t for t in terms if uses(t)]
@@ -386,10 +403,13 @@ class Regression(TableKind):
         for i, model in enumerate(columns, start=1):
             where = f"tables.{tspec.name}.models.{i}"
             formula, left_out = without_missing(model.formula, ctx.built.missing)
+            needed = [c for c in model.requires if c in ctx.built.missing]
+            if needed:
+                formula, left_out = None, needed
             label = model.title or f"({i})"
             if formula is None:
-                out.notes.append(f"{tspec.name}: column {label} left out (its outcome needs "
-                                 f"the missing input(s) {', '.join(left_out)}).")
+                out.notes.append(f"{tspec.name}: column {label} left out (its outcome or "
+                                 f"instruments need the missing input(s) {', '.join(left_out)}).")
                 ctx.progress(None, 1)
                 continue
             if left_out:
