@@ -16,7 +16,7 @@ import pytest
 
 from hitex.data.files import write_table_file
 from hitex.data.store import Store
-from hitex.errors import DataCoverageWarning, HitexError
+from hitex.errors import DataCoverageWarning, HitexError, OutputFolderError
 from hitex.fileio import atomic_path, atomic_write_text, inside, plain_relative
 from hitex.report.tables import frame_table
 from hitex.report.writers import write_table
@@ -51,35 +51,50 @@ def _study(tmp_path):
 
 @pytest.mark.parametrize("name", ["t1.txt", "t1.md", "sample.csv", "results.json", "summary.md",
                                   "manifest.json"])
-def test_a_link_under_an_output_name_is_replaced_not_followed(tmp_path, victim, data_dir, name):
+def test_a_link_under_an_output_name_is_never_followed(tmp_path, victim, data_dir, name):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / name).symlink_to(victim)
-    run_study(_study(tmp_path), out, data_dir=data_dir)
-    assert _unchanged(victim)
-    assert not (out / name).is_symlink() and (out / name).is_file()
+    run_study(_study(tmp_path), out, data_dir=data_dir)  # a folder of hitex's own
+    (out / name).unlink()
+    (out / name).symlink_to(victim)  # planted under an output's name
+    for force in (False, True):
+        with pytest.raises(OutputFolderError, match="did not write"):
+            run_study(_study(tmp_path), out, data_dir=data_dir, force=force)
+    assert _unchanged(victim) and (out / name).is_symlink()
 
 
-def test_a_tampered_manifest_deletes_nothing_outside_the_folder(tmp_path, victim, data_dir):
+def test_a_foreign_manifest_is_never_acted_on(tmp_path, victim, data_dir):
     out = tmp_path / "out"
     out.mkdir()
     (out / "link.txt").symlink_to(victim)
     (out / "manifest.json").write_text(json.dumps(
-        {"outputs": ["../elsewhere/precious.txt", str(victim), "link.txt", "t1.txt"]}),
-        encoding="utf-8")
-    run_study(_study(tmp_path), out, data_dir=data_dir)
+        {"outputs": ["../elsewhere/precious.txt", str(victim), "link.txt", "t1.txt"],
+         "output_checksums": {"link.txt": "0"}}), encoding="utf-8")
+    with pytest.raises(OutputFolderError, match="did not write"):
+        run_study(_study(tmp_path), out, data_dir=data_dir)
+    with pytest.raises(OutputFolderError, match=r"under the names of its outputs \(manifest"):
+        run_study(_study(tmp_path), out, data_dir=data_dir, force=True)
     assert _unchanged(victim)
-    assert (out / "link.txt").is_symlink()  # a link hitex did not make stays
+    assert (out / "link.txt").is_symlink() and sorted(p.name for p in out.iterdir()) == [
+        "link.txt", "manifest.json"]
 
 
-def test_a_manifest_whose_outputs_is_not_a_list_is_ignored(tmp_path, data_dir):
+def test_force_writes_beside_the_users_files_and_keeps_them(tmp_path, data_dir):
     out = tmp_path / "out"
     out.mkdir()
     keep = out / "notes.txt"
     keep.write_text("mine", encoding="utf-8")
-    (out / "manifest.json").write_text(json.dumps({"outputs": "notes.txt"}), encoding="utf-8")
+    run_study(_study(tmp_path), out, data_dir=data_dir, force=True)
+    run_study(_study(tmp_path), out, data_dir=data_dir, force=True)
+    assert keep.read_text(encoding="utf-8") == "mine" and (out / "t1.txt").is_file()
+
+
+def test_an_output_the_user_changed_is_kept_and_reported(tmp_path, data_dir):
+    out = tmp_path / "out"
     run_study(_study(tmp_path), out, data_dir=data_dir)
-    assert keep.read_text(encoding="utf-8") == "mine"
+    (out / "t1.txt").write_text("edited by hand", encoding="utf-8")
+    with pytest.raises(OutputFolderError, match=r"t1\.txt"):
+        run_study(_study(tmp_path), out, data_dir=data_dir)
+    assert (out / "t1.txt").read_text(encoding="utf-8") == "edited by hand"
 
 
 def test_a_linked_figures_folder_is_refused(tmp_path):

@@ -83,6 +83,9 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder "
                                              "(default: hitex-output/<study>).")] = None,
     data_dir: DataDirOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that holds files "
+                                        "hitex did not write (they are kept, never "
+                                        "replaced).")] = False,
 ) -> None:
     """Run a study: build its data, estimate its models, write its tables."""
     from rich.console import Console
@@ -102,7 +105,7 @@ def run(
             def progress(label: str, done: int, total: int) -> None:
                 bar.update(task, description=f"estimating {label}", completed=done, total=total)
 
-            result = run_study(study, out, data_dir=data_dir, progress=progress)
+            result = run_study(study, out, data_dir=data_dir, progress=progress, force=force)
             bar.update(task, description="done")
     except HitexError as err:
         _fail(err)

@@ -53,6 +53,10 @@ class StudySpecError(HitexError):
     """A study YAML file does not satisfy the study schema."""
 
 
+class OutputFolderError(HitexError):
+    """An output folder cannot be written safely (a file, foreign files, another run, a link)."""
+
+
 class EstimationError(HitexError):
     """The estimator could not produce a result for the given data."""
 
@@ -86,6 +90,7 @@ __all__ = [
     "NonNumericError",
     "EmptySampleError",
     "SpecificationError",
+    "OutputFolderError",
     "StudySpecError",
     "EstimationError",
     "HitexWarning",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hitex.errors import ColumnNotFoundError, StudySpecError
+from hitex.errors import ColumnNotFoundError, OutputFolderError, StudySpecError
 from hitex.studies.runner import run_study
 from hitex.studies.spec import parse_study
 
@@ -67,7 +67,7 @@ def test_out_is_a_file(tmp_path, data_dir):
     target = tmp_path / "out.txt"
     target.write_text("x", encoding="utf-8")
     doc = _doc(path, [{"name": "t", "models": [{"formula": "y ~ x | iso3 + year"}]}])
-    with pytest.raises(StudySpecError, match="is a file"):
+    with pytest.raises(OutputFolderError, match="is a file"):
         run_study(parse_study(doc), target, data_dir=data_dir)
 
 
@@ -76,10 +76,15 @@ def test_rerun_removes_the_previous_runs_tables_only(tmp_path, data_dir):
     out = tmp_path / "out"
     doc = _doc(path, [{"name": "old", "models": [{"formula": "y ~ x | iso3 + year"}]}])
     run_study(parse_study(doc), out, data_dir=data_dir)
-    (out / "mine.txt").write_text("my own notes", encoding="utf-8")
     doc["tables"][0]["name"] = "new"
     run_study(parse_study(copy.deepcopy(doc)), out, data_dir=data_dir)
     assert not (out / "old.txt").exists() and (out / "new.txt").is_file()
+    (out / "mine.txt").write_text("my own notes", encoding="utf-8")
+    with pytest.raises(OutputFolderError, match=r"did not write.*mine\.txt.*--force"):
+        run_study(parse_study(copy.deepcopy(doc)), out, data_dir=data_dir)
+    doc["tables"][0]["name"] = "newer"
+    run_study(parse_study(copy.deepcopy(doc)), out, data_dir=data_dir, force=True)
+    assert not (out / "new.txt").exists() and (out / "newer.txt").is_file()
     assert (out / "mine.txt").read_text(encoding="utf-8") == "my own notes"
 
 

@@ -19,7 +19,6 @@ folder:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import platform
@@ -37,9 +36,10 @@ import numpy as np
 import pandas as pd
 
 from hitex.errors import HitexWarning
-from hitex.fileio import atomic_path, atomic_write_text, inside, refuse_link
+from hitex.fileio import atomic_path, atomic_write_text
 from hitex.studies.build import BuiltPanel, build_panel
 from hitex.studies.kinds import PANELS, TABLES
+from hitex.studies.output import MANIFEST, MANIFEST_FORMAT, publish, sha256
 from hitex.studies.spec import ComparisonSpec, StudySpec, load_study
 from hitex.studies.tables.base import (
     TableContext,
@@ -74,14 +74,6 @@ class StudyRun:
     figures: dict[str, Any] = field(default_factory=dict)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _versions() -> dict[str, str]:
     out = {"hitex": _version("hitex"), "python": platform.python_version()}
     for dep in DEPENDENCIES:
@@ -103,6 +95,7 @@ def run_study(
     data_dir: str | os.PathLike[str] | None = None,
     progress: ProgressCallback | None = None,
     write: bool = True,
+    force: bool = False,
 ) -> StudyRun:
     """Run a study and write its outputs.
 
@@ -120,6 +113,10 @@ def run_study(
         ``progress(label, done, total)`` called after each model.
     write : bool, default True
         Write the files; ``False`` only computes.
+    force : bool, default False
+        Write into an output folder that holds files hitex did not write
+        (they are kept and never replaced); without it such a folder is
+        refused. See :mod:`hitex.studies.output`.
 
     Returns
     -------
@@ -193,7 +190,7 @@ def run_study(
     run.panel = pd.concat([data, usage], axis=1)
     if write:
         out = Path(out_dir) if out_dir else Path.cwd() / "hitex-output" / spec.name
-        _write(run, out, built, started, time.perf_counter() - t0)
+        _write(run, out, built, started, time.perf_counter() - t0, force=force)
     return run
 
 
@@ -276,46 +273,28 @@ def comparison_frame(comp: ComparisonSpec, run: StudyRun,
     return pd.DataFrame(rows)
 
 
-def _remove_previous_outputs(out: Path) -> None:
-    """Delete the files an earlier run listed in its manifest, so no stale table survives.
+def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, seconds: float,
+           force: bool = False) -> None:
+    """Write every output through a staging folder (:func:`hitex.studies.output.publish`)."""
 
-    Only plain relative names listed in ``manifest.json`` are removed, and only
-    regular files inside ``out`` reached without following a link; anything
-    else in the folder is left alone.
-    """
-    manifest = out / "manifest.json"
-    if manifest.is_symlink() or not manifest.is_file():
-        return
-    try:
-        listed = json.loads(manifest.read_text(encoding="utf-8")).get("outputs", [])
-    except (OSError, ValueError, AttributeError):
-        return
-    if not isinstance(listed, list):
-        return
-    for name in listed:
-        path = inside(out, name)
-        if path is not None and path.is_file():
-            path.unlink()
-    manifest.unlink()
+    def build(stage: Path) -> list[Path]:
+        return _write_into(stage, run, built, started, seconds)
+
+    run.files = publish(out, build, force=force, describe=f"study {run.spec.name}")
+    run.out_dir = out.resolve() if out.is_symlink() else out
 
 
-def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, seconds: float) -> None:
+def _write_into(out: Path, run: StudyRun, built: BuiltPanel, started: datetime,
+                seconds: float) -> list[Path]:
+    """Write the outputs into the (staging) folder ``out``; the manifest last."""
     from hitex.report.writers import write_table
 
-    if out.exists() and not out.is_dir():
-        from hitex.errors import StudySpecError
-
-        raise StudySpecError(f"the output folder {out} is a file; give a folder name with "
-                             "--out (it is created if needed).")
-    out.mkdir(parents=True, exist_ok=True)
-    _remove_previous_outputs(out)
     files: list[Path] = []
     for name, table in run.tables.items():
         files += write_table(table, out / name, formats=("txt", "md"))
     if run.figures:
         import matplotlib.pyplot as plt
 
-        refuse_link(out / "figures", "the figures folder")
         (out / "figures").mkdir(exist_ok=True)
         for name, fig in run.figures.items():
             path = out / "figures" / f"{name}.png"
@@ -342,7 +321,9 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
     summary = out / "summary.md"
     atomic_write_text(summary, _summary(run, built))
     files.append(summary)
+    names = [p.relative_to(out).as_posix() for p in files]
     manifest = {
+        "format": MANIFEST_FORMAT,
         "study": run.spec.name,
         "title": run.spec.title,
         "started_utc": started.isoformat(timespec="seconds"),
@@ -352,16 +333,16 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
         "platform": platform.platform(),
         "versions": _versions(),
         "data_files": [
-            {"path": str(p), "sha256": _sha256(p), "bytes": p.stat().st_size}
+            {"path": str(p), "sha256": sha256(p), "bytes": p.stat().st_size}
             for p in built.files if p.is_file()
         ],
-        "outputs": [p.relative_to(out).as_posix() for p in files],
+        "outputs": names,
+        "output_checksums": {n: sha256(p) for n, p in zip(names, files, strict=True)},
     }
-    man_path = out / "manifest.json"
+    man_path = out / MANIFEST
     atomic_write_text(man_path, json.dumps(manifest, indent=2))
     files.append(man_path)
-    run.out_dir = out
-    run.files = files
+    return files
 
 
 def _summary(run: StudyRun, built: BuiltPanel) -> str:

@@ -408,8 +408,11 @@ class Regression(TableKind):
                 formula, left_out = None, needed
             label = model.title or f"({i})"
             if formula is None:
-                out.notes.append(f"{tspec.name}: column {label} left out (its outcome or "
-                                 f"instruments need the missing input(s) {', '.join(left_out)}).")
+                outcome = model.formula.split("~", 1)[0]
+                what = ("its outcome needs" if any(n in outcome for n in left_out)
+                        else "it needs")
+                out.notes.append(f"{tspec.name}: column {label} left out ({what} the missing "
+                                 f"input(s) {', '.join(left_out)}).")
                 ctx.progress(None, 1)
                 continue
             if left_out:
