@@ -278,15 +278,18 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
     """Write every output through a staging folder (:func:`hitex.studies.output.publish`)."""
 
     def build(stage: Path) -> list[Path]:
-        return _write_into(stage, run, built, started, seconds)
+        return write_outputs(stage, run, built, started, seconds)
 
     run.files = publish(out, build, force=force, describe=f"study {run.spec.name}")
     run.out_dir = out.resolve() if out.is_symlink() else out
 
 
-def _write_into(out: Path, run: StudyRun, built: BuiltPanel, started: datetime,
-                seconds: float) -> list[Path]:
-    """Write the outputs into the (staging) folder ``out``; the manifest last."""
+def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime,
+                  seconds: float) -> list[Path]:
+    """Write a run's outputs into the folder ``out``, the manifest last; return the files.
+
+    :func:`run_study` calls it on a staging folder (:func:`hitex.studies.output.publish`).
+    """
     from hitex.report.writers import write_table
 
     files: list[Path] = []
