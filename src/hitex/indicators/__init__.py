@@ -15,6 +15,9 @@ function                       what
 ``digital_innovation``         study 004's DTI = ln(1 + patents per million inhabitants)
 ``keyword_frequency``          keyword occurrences per word of a text (Chinese or English)
 ``policy_instrument``          study 004's instrument: frequency / distance to Hangzhou
+``monitor``                    level, growth, CAGR, share, rank, gaps, overtaking (monitoring)
+``reconcile``                  conflicts between sources of one value, chosen by a stated rule
+``convert``, ``harmonize``     amounts between units and currencies, each conversion stated
 =============================  ==============================================================
 
 Names are imported on first use, so ``import hitex.indicators`` stays cheap.
@@ -51,6 +54,15 @@ _WHERE = {
     "keyword_counts": "innovation",
     "great_circle_km": "innovation",
     "policy_instrument": "innovation",
+    "monitor": "monitoring",
+    "Monitoring": "monitoring",
+    "reconcile": "conflicts",
+    "Reconciled": "conflicts",
+    "ConflictingSourcesError": "conflicts",
+    "Unit": "units",
+    "as_unit": "units",
+    "convert": "units",
+    "harmonize": "units",
 }
 
 __all__ = sorted(_WHERE)
