@@ -344,3 +344,13 @@ def test_complete_provinces_keep_integer_codes_and_unknown_ones_still_raise() ->
     assert out["province_code"].dtype == np.int64
     with pytest.raises(HitexError, match="Unknown Chinese province"):
         policy_instrument(frame.assign(prov=["Atlantis"]), "prov")
+
+
+def test_years_as_text_in_a_string_column_are_years() -> None:
+    # pandas 3 stores text columns with dtype str (not object); "2020年" is still a year
+    pat = pd.DataFrame({"province_code": [33, 11], "year": pd.Series(["2020年", "2020"], dtype="str"),
+                        "patents": [999.0, 99.0]})
+    pop = pd.DataFrame({"province_code": [33, 11], "year": [2020, 2020],
+                        "population": [100.0, 100.0]})
+    out = digital_innovation(pat, pop, population_unit="10k_persons")
+    assert out["dti"].tolist() == pytest.approx([math.log(1000.0), math.log(100.0)])

@@ -228,7 +228,7 @@ def year_numbers(frame: pd.DataFrame, col: str, id_col: str, table: str) -> pd.S
     values = frame[col]
     if isinstance(values.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.year.astype("float64")
-    if values.dtype == object:
+    if values.dtype == object or pd.api.types.is_string_dtype(values):  # pandas 3: dtype str
         values = pd.Series([_object_year(v) for v in values], index=values.index, dtype=object)
     if pd.api.types.is_bool_dtype(values):
         raise NonNumericError(f"{table} column {col!r} holds True/False values, not years.")
