@@ -346,11 +346,10 @@ def test_complete_provinces_keep_integer_codes_and_unknown_ones_still_raise() ->
         policy_instrument(frame.assign(prov=["Atlantis"]), "prov")
 
 
-def test_years_as_text_in_a_string_column_are_years() -> None:
-    # pandas 3 stores text columns with dtype str (not object); "2020年" is still a year
-    pat = pd.DataFrame({"province_code": [33, 11], "year": pd.Series(["2020年", "2020"], dtype="str"),
-                        "patents": [999.0, 99.0]})
-    pop = pd.DataFrame({"province_code": [33, 11], "year": [2020, 2020],
-                        "population": [100.0, 100.0]})
-    out = digital_innovation(pat, pop, population_unit="10k_persons")
-    assert out["dti"].tolist() == pytest.approx([math.log(1000.0), math.log(100.0)])
+def test_entry_into_force_as_text_in_a_string_column() -> None:
+    # pandas 3 stores text columns with dtype str (not object); "2015年" is still a year
+    agreements = pd.DataFrame({"agreement_id": [1, 2], "depth": [3, 5]})
+    dyads = pd.DataFrame({"agreement_id": [1, 2], "iso3_1": ["AAA", "AAA"], "iso3_2": ["BBB", "BBB"],
+                          "entry_into_force": pd.Series(["2015年", "2016"], dtype="str")})
+    got = _panel(agreements, dyads)
+    assert got["fta"].tolist() == [0, 1, 1, 1]
