@@ -17,10 +17,10 @@ STUDIES = ROOT / "src" / "hitex" / "studies"
 def test_every_kind_is_registered_by_its_modules():
     assert set(PANELS.names()) == {"country_year", "dyadic", "city_year", "province_year"}
     assert {"wdi", "tfi", "groups", "file", "indicator", "trade_panel", "tbt_depth", "distance",
-            "city_panel", "china_provincial"} == set(SOURCES.names())
+            "city_panel", "china_provincial", "printed"} == set(SOURCES.names())
     assert {"composite", "dti", "expy", "hightech", "dti_iv"} == set(INDICATORS.names())
     assert {"regression", "descriptive", "coverage", "before_after", "correlation", "psm_did",
-            "placebo", "staggered", "mechanism"} == set(TABLES.names())
+            "placebo", "staggered", "mechanism", "monitoring"} == set(TABLES.names())
     for _, kind in SOURCES.items():  # a source kind's schema names it
         assert kind.schema.model_fields["kind"].annotation.__args__[0] in SOURCES
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -49,8 +50,8 @@ def _whole(out: Path) -> str | None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format"] == MANIFEST_FORMAT
     assert set(manifest["outputs"]) == set(owned) - {"manifest.json"}
-    tags = {name.rstrip("0123456789.txtmd") for name in manifest["outputs"]
-            if name.endswith(".txt") and name[0] in "ab"}
+    tags = {re.sub(r"\d+\.txt$", "", name) for name in manifest["outputs"]
+            if re.fullmatch(r"[ab]\d+\.txt", name)}
     assert len(tags) == 1
     return tags.pop()
 
@@ -125,9 +126,11 @@ def test_an_interrupted_exchange_is_undone_by_the_next_run(tmp_path):
     old = tmp_path / ".out.hitex-old"
     old.mkdir()
     (old / "t.txt").write_text("previous", encoding="utf-8")
-    stale = tmp_path / ".out.hitex-new-123"
+    stale = tmp_path / ".out.hitex-new-0123456789ab"
     stale.mkdir()
-    (stale / ".hitex-staging").write_text("x", encoding="utf-8")
+    (stale / "t.txt").write_text("half", encoding="utf-8")
+    other = tmp_path / ".out.hitex-new-mine"  # not a name hitex gives: left alone
+    other.mkdir()
     seen: list[str] = []
 
     def build(stage: Path) -> list[Path]:
@@ -137,4 +140,4 @@ def test_an_interrupted_exchange_is_undone_by_the_next_run(tmp_path):
     with pytest.raises(OutputFolderError, match="did not write"):  # restored, and not hitex's
         publish(out, build)
     assert (out / "t.txt").read_text(encoding="utf-8") == "previous"
-    assert not stale.exists() and not old.exists()
+    assert not stale.exists() and not old.exists() and other.is_dir()

@@ -26,6 +26,7 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,7 +39,6 @@ from hitex.fileio import open_lock
 #: The format marker of hitex's manifest.
 MANIFEST_FORMAT = "hitex-study-output/1"
 MANIFEST = "manifest.json"
-_STAGING_MARK = ".hitex-staging"
 
 __all__ = ["MANIFEST", "MANIFEST_FORMAT", "OutputFolderError", "owned_files", "publish", "sha256"]
 
@@ -147,8 +147,9 @@ def _recover(out: Path) -> None:
             os.replace(old, out)  # killed between the two renames: the previous outputs return
         else:
             shutil.rmtree(old)
-    for path in out.parent.glob(f".{out.name}.hitex-new-*"):
-        if path.is_dir() and not path.is_symlink() and (path / _STAGING_MARK).is_file():
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.hitex-new-[0-9a-f]{{12}}")
+    for path in out.parent.glob(f".{out.name}.hitex-new-*"):  # staging folders (held lock: ours)
+        if pattern.fullmatch(path.name) and path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
 
 
@@ -204,10 +205,8 @@ def publish(out: Path, build: Callable[[Path], list[Path]], *, force: bool = Fal
                 "or pass --force to write beside them (hitex never replaces them).")
         staging = out.parent / f".{out.name}.hitex-new-{uuid.uuid4().hex[:12]}"
         staging.mkdir()
-        (staging / _STAGING_MARK).write_text(describe, encoding="utf-8")
         try:
             files = [Path(f).relative_to(staging).as_posix() for f in build(staging)]
-            (staging / _STAGING_MARK).unlink()
             if not foreign:
                 _swap(out, staging)
             else:
