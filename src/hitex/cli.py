@@ -119,6 +119,55 @@ def run(
         typer.echo(f"  {path.name}")
 
 
+@app.command()
+def monitor(
+    region: Annotated[str, typer.Argument(help="A Chinese province (37, Shandong, 山东) or a "
+                                          "country (CHN, China).")],
+    peers: Annotated[str | None, typer.Option("--peers", help="Comma-separated units ranked "
+                                              "against each other (default: all).")] = None,
+    years: Annotated[str | None, typer.Option("--years", help="Year range A-B (default: the "
+                                              "years of the bundle's series).")] = None,
+    source: Annotated[Path | None, typer.Option("--source", help="Your own values as a second "
+                                                "source (columns: unit, year, value); conflicts "
+                                                "with the bundle are reported.")] = None,
+    source_unit: Annotated[str | None, typer.Option("--source-unit", help="Unit of --source "
+                                                    "(default: the bundle's).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: "
+                                             "hitex-output/monitor-REGION).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the tables: en or zh.")] = "en",
+    data_dir: DataDirOption = None,
+) -> None:
+    """One page on a province's or a country's high-tech exports: level, growth, rank, gaps."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    try:
+        if lang not in ("en", "zh"):
+            raise HitexError(f"--lang {lang!r}: use en or zh.")
+        from hitex.studies.monitor_study import monitor_study
+        from hitex.studies.runner import run_study
+        from hitex.studies.spec import parse_study
+
+        doc = monitor_study(region, peers=[p.strip() for p in peers.split(",") if p.strip()]
+                            if peers else None, years=years, source=source,
+                            source_unit=source_unit, lang=lang, data_dir=data_dir)
+        slug = "".join(ch if ch.isalnum() else "-" for ch in region).strip("-") or "region"
+        result = run_study(parse_study(doc, origin="hitex monitor"),
+                           out or Path("hitex-output") / f"monitor-{slug}", data_dir=data_dir)
+    except HitexError as err:
+        _fail(err)
+        return
+    from hitex.report.writers import to_text
+
+    typer.echo(to_text(result.tables["monitor"]))
+    for name in result.tables:
+        if name.endswith("_conflicts"):
+            typer.echo(to_text(result.tables[name]))
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
+    typer.echo(f"Results written to {result.out_dir}")
+
+
 @data_app.command("list")
 def data_list(data_dir: DataDirOption = None) -> None:
     """List the datasets of the bundle."""

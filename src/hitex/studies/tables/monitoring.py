@@ -54,6 +54,8 @@ class MonitoringTable(TableBase):
     show: tuple[str, ...] = ()
     printed_growth: str | None = None
     digits: int = 2
+    to_unit: str | None = None
+    lang: Literal["en", "zh"] = "en"
 
     @model_validator(mode="after")
     def _sources(self) -> MonitoringTable:
@@ -134,6 +136,7 @@ class Monitoring(TableKind):
             long = long.merge(data[[unit, time, tspec.total]], on=[unit, time], how="left")
         result = monitor(long, unit, time, "value", unit_of_value=tspec.unit_of_value,
                          total=tspec.total, unit_of_total=tspec.unit_of_total,
+                         to_unit=tspec.to_unit,
                          peers=list(tspec.peers) or None, window=tspec.window,
                          focus=list(tspec.focus) or None, reference=tspec.reference)
         table = result.table.merge(long[[unit, time, "source"]], on=[unit, time], how="left")
@@ -164,34 +167,51 @@ class Monitoring(TableKind):
                  unit_label: str) -> pd.DataFrame:
         label = ctx.labels.get
         d = tspec.digits
+        w = WORDS[tspec.lang]
+        names = _names(tspec, ctx)
         rows = pd.DataFrame({
-            label(ctx.unit, ctx.unit): (table[ctx.unit].map(ctx.data.drop_duplicates(ctx.unit)
-                                                            .set_index(ctx.unit)[tspec.names])
-                                        if tspec.names else table[ctx.unit]),
-            label(ctx.time, ctx.time): table[ctx.time].astype(int),
-            f"Level ({unit_label})": [_fmt(v, d) for v in table["level"]],
-            "Source": table["source"].fillna(""),
-            "Growth (%)": [_fmt(v, d) for v in table["growth_pct"]],
+            label(ctx.unit, w["unit"]): [names.get(str(u), u) for u in table[ctx.unit]],
+            label(ctx.time, w["year"]): table[ctx.time].astype(int),
+            f"{w['level']} ({unit_label})": [_fmt(v, d) for v in table["level"]],
+            w["source"]: table["source"].fillna(""),
+            w["growth"]: [_fmt(v, d) for v in table["growth_pct"]],
         })
         if "share_pct" in table:
-            rows["Share (%)"] = [_fmt(v, d) for v in table["share_pct"]]
-            rows["Share change (pp)"] = [_fmt(v, d) for v in table["share_change_pp"]]
+            rows[w["share"]] = [_fmt(v, d) for v in table["share_pct"]]
+            rows[w["share_change"]] = [_fmt(v, d) for v in table["share_change_pp"]]
         if "rank" in table:
-            rows["Rank"] = [f"{int(r)} of {int(n)}{' (tie)' if t else ''}" if pd.notna(r) else ""
-                            for r, n, t in zip(table["rank"], table["n_ranked"],
-                                               table["rank_tied"], strict=True)]
-            rows["Gap to leader"] = [_fmt(v, d) for v in table["gap_to_leader"]]
-            names = _names(tspec, ctx)
-            rows["Overtaken by"] = [_rename(v, names) for v in table["overtaken_by"]]
+            rows[w["rank"]] = [w["rank_of"].format(r=int(r), n=int(n)) + (w["tie"] if t else "")
+                               if pd.notna(r) else ""
+                               for r, n, t in zip(table["rank"], table["n_ranked"],
+                                                  table["rank_tied"], strict=True)]
+            rows[w["gap_leader"]] = [_fmt(v, d) for v in table["gap_to_leader"]]
+            rows[w["overtaken"]] = [_rename(v, names) for v in table["overtaken_by"]]
         if "gap_to_reference" in table:
-            rows["Gap to reference"] = [_fmt(v, d) for v in table["gap_to_reference"]]
+            rows[w["gap_reference"]] = [_fmt(v, d) for v in table["gap_to_reference"]]
         for col in tspec.show:
             rows[label(col, col)] = [_fmt(v, d) for v in table[col]]
         if tspec.printed_growth:
             printed = pd.to_numeric(table[tspec.printed_growth], errors="coerce")
-            rows["Growth printed (%)"] = [_fmt(v, d) for v in printed]
-            rows["Recomputed - printed (pp)"] = [_fmt(v, d) for v in table["growth_pct"] - printed]
+            rows[w["printed"]] = [_fmt(v, d) for v in printed]
+            rows[w["difference"]] = [_fmt(v, d) for v in table["growth_pct"] - printed]
         return rows
+
+
+#: Column headings of the monitoring table, in English and Chinese.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"unit": "Unit", "year": "Year", "level": "Level", "source": "Source",
+           "growth": "Growth (%)", "share": "Share (%)", "share_change": "Share change (pp)",
+           "rank": "Rank", "rank_of": "{r} of {n}", "tie": " (tie)",
+           "gap_leader": "Gap to leader", "overtaken": "Overtaken by",
+           "gap_reference": "Gap to reference", "printed": "Growth printed (%)",
+           "difference": "Recomputed - printed (pp)"},
+    "zh": {"unit": "地区", "year": "年份", "level": "出口额", "source": "数据来源",
+           "growth": "增长率（%）", "share": "占比（%）", "share_change": "占比变化（百分点）",
+           "rank": "排名", "rank_of": "{n}个中第{r}", "tie": "（并列）",
+           "gap_leader": "与首位差距", "overtaken": "被超越",
+           "gap_reference": "与参照地区差距", "printed": "原文增长率（%）",
+           "difference": "重算减原文（百分点）"},
+}
 
 
 TABLES.register("monitoring")(Monitoring())
