@@ -113,6 +113,15 @@ class Monitoring(TableKind):
         frames = {s.source: data[[unit, time, s.column]].rename(columns={s.column: "value"})
                   .dropna(subset=["value"]) for s in tspec.sources}
         notes = list(tspec.notes)
+        if all(frame.empty for frame in frames.values()):
+            from hitex.errors import EmptySampleError
+
+            years = sorted(set(data[time].dropna().astype(int)))
+            span = f"{years[0]}-{years[-1]}" if years else "the study's years"
+            raise EmptySampleError(
+                f"tables.{tspec.name}: no source ({', '.join(s.column for s in tspec.sources)}) "
+                f"has a value in {span}; choose years the data cover (the study's summary lists "
+                "each series' years).")
         if len(frames) > 1:
             rec = reconcile(frames, [unit, time], "value", rule=tspec.rule,
                             tolerance=tspec.tolerance)
