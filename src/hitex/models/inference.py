@@ -2,7 +2,7 @@
 
 :func:`_build` turns a pyfixest fit into a :class:`~hitex.models.results.RegressionResult`:
 it undoes the rescaling of the regressors, applies the small-sample convention
-to clustered variances (:func:`_cluster_adjustment`), refuses variances that
+to clustered variances (:func:`hitex.models.small_sample.cluster_adjustment`), refuses variances that
 are negative or undefined, notes clusterings with few clusters
 (:func:`hitex.models.checks.few_clusters_message`) and, for 2SLS, records the
 instruments and the first-stage F statistic (:mod:`hitex.models.iv`).
@@ -19,24 +19,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hitex.errors import EstimationError, FewClustersWarning, SpecificationError
-from hitex.models import checks, iv
+from hitex.errors import (
+    AbsorbedRegressorWarning,
+    EstimationError,
+    FewClustersWarning,
+    SpecificationError,
+)
+from hitex.models import checks, iv, iv_design
 from hitex.models.results import DropRecord, ModelSpec, RegressionResult
+from hitex.models.small_sample import (  # noqa: F401 - SSC_CONVENTIONS re-exported
+    SSC_CONVENTIONS,
+    cluster_adjustment,
+    engine_ssc,
+    is_nested,
+    redundant_levels,
+)
 
-#: pyfixest small-sample settings for each named convention.
-SSC_CONVENTIONS: dict[str, dict[str, Any]] = {
-    "reghdfe": {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"},
-    "fixest": {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"},
-    "none": {"k_adj": False, "k_fixef": "none", "G_adj": False, "G_df": "min"},
-}
-
+# Former private names, kept for the estimators that import them from here
+# (panel, gravity); new code uses the public names of hitex.models.small_sample.
+_engine_ssc = engine_ssc
+_is_nested = is_nested
+_redundant_levels = redundant_levels
+_cluster_adjustment = cluster_adjustment
 
 _VCOV_NAMES = {"iid": "Conventional", "hetero": "Heteroskedasticity-robust (HC1)",
                "HC1": "Heteroskedasticity-robust (HC1)", "HC2": "Heteroskedasticity-robust (HC2)",
                "HC3": "Heteroskedasticity-robust (HC3)"}
 
 
-def _normalise_vcov(vcov: Any) -> tuple[str | dict[str, str], str, tuple[str, ...]]:
+def normalise_vcov(vcov: Any) -> tuple[str | dict[str, str], str, tuple[str, ...]]:
     """Validate ``vcov``; return (pyfixest vcov, type label, cluster columns)."""
     if isinstance(vcov, str):
         if vcov not in _VCOV_NAMES:
@@ -59,99 +70,13 @@ def _normalise_vcov(vcov: Any) -> tuple[str | dict[str, str], str, tuple[str, ..
     )
 
 
+_normalise_vcov = normalise_vcov  # former private name, kept for panel and gravity
+
+
 def _vcov_label(kind: str, cluster: tuple[str, ...]) -> str:
     if cluster:
         return f"Clustered ({' & '.join(cluster)})"
     return _VCOV_NAMES.get(kind, kind)
-
-
-
-def _engine_ssc(vcov: Any, ssc: str) -> dict[str, Any]:
-    """Small-sample settings handed to pyfixest.
-
-    For clustered errors hitex asks pyfixest for the *unadjusted* sandwich and
-    applies the convention itself (:func:`_cluster_adjustment`): pyfixest
-    0.60's detection of fixed effects nested in the clusters compares rows of
-    two differently ordered arrays in some runs, so the same model could get
-    ``K`` = 3 in one process and 10 in the next.
-    """
-    if isinstance(vcov, Mapping):
-        return {"k_adj": False, "k_fixef": "none", "G_adj": False, "G_df": "min"}
-    return SSC_CONVENTIONS[ssc]
-
-
-def _is_nested(data: pd.DataFrame, fe: str, cluster: Sequence[str]) -> bool:
-    """True if every level of fixed effect ``fe`` lies within one cluster."""
-    cols = fe.split("^")
-    for col in cluster:
-        if col == fe:
-            return True
-        counts = data.groupby(cols, observed=True, sort=False)[col].nunique(dropna=False)
-        if int(counts.max()) <= 1:
-            return True
-    return False
-
-
-def _redundant_levels(sample: pd.DataFrame, fixed_effects: Sequence[str]) -> int:
-    """Fixed-effect levels that are not identified (collinear with the others).
-
-    Between the first two fixed effects the count is exact: the number of
-    connected components ("mobility groups") of the bipartite graph linking
-    their levels, as reghdfe computes it. With ``exporter^year +
-    importer^year`` that is one per year, not one in all. Each further fixed
-    effect adds one (at least one of its levels is collinear with the others);
-    more redundancy there is possible and then ``K`` is conservative, as in
-    reghdfe.
-    """
-    if len(fixed_effects) < 2:
-        return 0
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    codes = [sample.groupby(fe.split("^"), observed=True, sort=False).ngroup().to_numpy()
-             for fe in fixed_effects[:2]]
-    n_a, n_b = int(codes[0].max()) + 1, int(codes[1].max()) + 1
-    graph = coo_matrix((np.ones(len(codes[0])), (codes[0], codes[1] + n_a)),
-                       shape=(n_a + n_b, n_a + n_b))
-    n_components, _ = connected_components(graph, directed=False)
-    return int(n_components) + len(fixed_effects) - 2
-
-
-def _cluster_adjustment(fit: Any, spec: ModelSpec, sample: pd.DataFrame) -> tuple[float, int]:
-    """Return (variance multiplier, K) for clustered errors under ``spec.ssc``.
-
-    ``G/(G-1) * (N-1)/(N-K)`` with ``G`` the smallest number of clusters and
-    ``K`` = coefficients + fixed-effect levels - redundant levels (see
-    :func:`_redundant_levels`) - levels of fixed effects nested in a cluster +
-    one per nested fixed effect: Stata reghdfe's count (fixest's
-    ``fixef.K = "nested"`` for two connected fixed effects).
-    """
-    conv = SSC_CONVENTIONS[spec.ssc]
-    n = int(fit._N)
-    g = int(np.min(np.atleast_1d(np.asarray(fit._G))))
-    k = len(fit._coefnames)
-    if spec.fixed_effects:
-        levels = {fe: int(sample.groupby(fe.split("^"), observed=True, sort=False).ngroups)
-                  for fe in spec.fixed_effects}
-        k_fe_adj = sum(levels.values()) - _redundant_levels(sample, spec.fixed_effects)
-        nested = [fe for fe in spec.fixed_effects if _is_nested(sample, fe, spec.cluster)]
-        k += k_fe_adj - sum(levels[fe] for fe in nested) + len(nested)
-    if conv["k_adj"] and n <= k:
-        raise EstimationError(
-            f"{n} observations for {k} parameters (coefficients and fixed effects): the "
-            "small-sample adjustment (N-1)/(N-K) is undefined. Use fewer regressors or fixed "
-            "effects, or more data."
-        )
-    if g < 2:
-        raise SpecificationError(
-            f"only {g} cluster(s): clustered standard errors need at least 2 clusters."
-        )
-    factor = 1.0
-    if conv["k_adj"]:
-        factor *= (n - 1) / (n - k)
-    if conv["G_adj"]:
-        factor *= g / (g - 1)
-    return factor, k
 
 
 def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
@@ -187,7 +112,7 @@ def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
         for col, n in zip(spec.cluster, g, strict=False):
             clusters[col] = int(n)
         frame = fit._data if sample is None else sample
-        factor, _ = _cluster_adjustment(fit, spec, frame)
+        factor, _ = cluster_adjustment(fit, spec, frame)
         vcov = vcov * factor
         df_resid = float(np.min(g) - 1)
     variance = np.diag(vcov)
@@ -204,15 +129,16 @@ def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
     vc = pd.DataFrame(vcov, index=names, columns=names)
     r2_within = getattr(fit, "_r2_within", None)
     r2_within = float(r2_within) if spec.fixed_effects and r2_within is not None else None
-    spec, extra = _derived_notes(fit, spec, sample, clusters, cluster_names)
+    spec, extra = _derived_notes(fit, spec, sample, clusters, cluster_names,
+                                 x_scale=x_scale, y_scale=y_scale)
 
     def refit(new_vcov: Any) -> RegressionResult:
-        pf_vcov, kind, cluster = _normalise_vcov(new_vcov)
+        pf_vcov, kind, cluster = normalise_vcov(new_vcov)
         if cluster and sample is not None:
             checks.require_cluster_columns(sample, cluster, new_vcov, in_model=True)
         clone = copy.copy(fit)
         try:
-            clone._ssc_dict = _engine_ssc(pf_vcov, spec.ssc)
+            clone._ssc_dict = engine_ssc(pf_vcov, spec.ssc)
             clone.vcov(pf_vcov)
         except Exception as err:
             raise EstimationError(f"could not compute vcov={new_vcov!r}: {err}") from err
@@ -242,15 +168,21 @@ def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
 
 
 def _derived_notes(fit: Any, spec: ModelSpec, sample: pd.DataFrame | None,
-                   clusters: Mapping[str, int], cluster_names: Sequence[str] | None
+                   clusters: Mapping[str, int], cluster_names: Sequence[str] | None, *,
+                   x_scale: Mapping[str, float] | None = None, y_scale: float = 1.0,
                    ) -> tuple[ModelSpec, dict[str, Any]]:
     """``spec`` with the notes that depend on the variance renewed, and the 2SLS statistics.
+
+    For 2SLS, ``extra`` holds the first-stage F (:func:`hitex.models.iv.first_stage`)
+    and, under ``"iv_design"``, the partialled data the IV diagnostics need
+    (:class:`hitex.models.iv_design.IVDesign`).
 
     Warns :class:`~hitex.errors.FewClustersWarning` when a clustering variable
     has fewer than :data:`hitex.models.checks.MIN_CLUSTERS` clusters.
     """
     notes = [n for n in spec.notes
-             if not n.startswith((checks.FEW_CLUSTERS_PREFIX, iv.NOTE_PREFIX))]
+             if not n.startswith((checks.FEW_CLUSTERS_PREFIX, iv.NOTE_PREFIX,
+                                  iv.DROPPED_INSTRUMENT_PREFIX))]
     shown = dict(zip(cluster_names or tuple(clusters), clusters.values(), strict=False))
     few = checks.few_clusters_message(shown)
     if few:
@@ -258,8 +190,16 @@ def _derived_notes(fit: Any, spec: ModelSpec, sample: pd.DataFrame | None,
         notes.append(few)
     extra: dict[str, Any] = {}
     if getattr(fit, "_is_iv", False):
+        design = iv_design.design_from_fit(fit, sample, x_scale=x_scale, y_scale=y_scale)
+        dropped = iv_design.check_instruments(spec.instruments, design, spec.fixed_effects,
+                                              spec.endogenous, allow_absorbed=True)
         extra = iv.first_stage(fit, spec, sample)
         notes.append(iv.note(extra))
+        for name in dropped:
+            text = iv.dropped_instrument_note(name)
+            warnings.warn(AbsorbedRegressorWarning(text), stacklevel=4)
+            notes.append(text)
+        extra["iv_design"] = design
     return dataclasses.replace(spec, notes=tuple(notes)), extra
 
 

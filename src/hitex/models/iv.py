@@ -11,7 +11,7 @@ module describes such a fit for results and tables:
   regression (endogenous regressor on the instruments, the exogenous
   regressors and the fixed effects), divided by the number of excluded
   instruments. It uses the variance type of the model and hitex's
-  small-sample convention (:func:`hitex.models.inference._cluster_adjustment`),
+  small-sample convention (:func:`hitex.models.small_sample.cluster_adjustment`),
   so it follows the model through :meth:`~hitex.models.results.RegressionResult.with_vcov`.
   With conventional errors it is the classical F test of the excluded
   instruments; with one endogenous regressor it corresponds to the
@@ -31,9 +31,13 @@ import pandas as pd
 
 from hitex.errors import EstimationError
 from hitex.models.formula import split_top
+from hitex.models.small_sample import cluster_adjustment, engine_ssc
 
 #: Start of the note a 2SLS result carries (recomputed when the variance changes).
 NOTE_PREFIX = "2SLS: "
+
+#: Start of the note on an instrument the fixed effects absorbed.
+DROPPED_INSTRUMENT_PREFIX = "Instrument dropped: "
 
 _F_KINDS = {
     "iid": ("conventional first-stage F of the excluded instruments "
@@ -85,8 +89,6 @@ def first_stage(fit: Any, spec: Any, sample: pd.DataFrame | None) -> dict[str, A
         denominator degrees of freedom), ``first_stage_f_type`` (which F, in
         words), ``endogenous`` and ``instruments`` (excluded instruments).
     """
-    from hitex.models.inference import _cluster_adjustment, _engine_ssc
-
     model = getattr(fit, "_model_1st_stage", None)
     if model is None:  # pragma: no cover - pyfixest runs the first stage for every IV fit
         raise EstimationError("the 2SLS fit holds no first-stage regression.")
@@ -96,12 +98,12 @@ def first_stage(fit: Any, spec: Any, sample: pd.DataFrame | None) -> dict[str, A
     endog = [str(c) for c in fit._coefnames if str(c) not in {str(z) for z in fit._coefnames_z}]
     pf_vcov = engine_vcov(spec.vcov_type, spec.cluster)
     first = copy.copy(model)
-    first._ssc_dict = _engine_ssc(pf_vcov, spec.ssc)
+    first._ssc_dict = engine_ssc(pf_vcov, spec.ssc)
     first.vcov(pf_vcov)
     vcov = np.asarray(first._vcov, dtype=float)
     df_den = float(first._df_t)
     if spec.cluster:
-        factor, _ = _cluster_adjustment(first, spec, first._data if sample is None else sample)
+        factor, _ = cluster_adjustment(first, spec, first._data if sample is None else sample)
         vcov = vcov * factor
         df_den = float(np.min(np.atleast_1d(np.asarray(first._G))) - 1)
     idx = [names.index(n) for n in excluded]
@@ -129,4 +131,11 @@ def note(stats: dict[str, Any]) -> str:
             f"{stats['first_stage_f_type']}.")
 
 
-__all__ = ["NOTE_PREFIX", "engine_vcov", "f_kind", "first_stage", "iv_terms", "note"]
+def dropped_instrument_note(name: str) -> str:
+    """The note (and warning) on an excluded instrument the fixed effects absorbed."""
+    return (f"{DROPPED_INSTRUMENT_PREFIX}'{name}' does not vary within the fixed-effect groups "
+            "(absorbed), so the model was estimated with the other instruments; remove it from "
+            "the IV part of the formula.")
+
+
+__all__ = ["DROPPED_INSTRUMENT_PREFIX", "NOTE_PREFIX", "dropped_instrument_note", "engine_vcov", "f_kind", "first_stage", "iv_terms", "note"]
