@@ -47,6 +47,12 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+def _shown(text: object, limit: int = 2_000) -> str:
+    """User text for the terminal: printed literally (never as markup) and shortened."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]} ... ({len(text):,} characters)"
+
+
 @app.callback()
 def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version_callback,
@@ -97,7 +103,7 @@ def run(
         from hitex.studies.spec import load_study
 
         spec = load_study(study)
-        console.print(f"[bold]{spec.title}[/bold]")
+        console.print(_shown(spec.title), style="bold", markup=False, highlight=False)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=False) as bar:
             task = bar.add_task("building data", total=None)
@@ -111,9 +117,9 @@ def run(
         _fail(err)
         return
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print("warning:", _shown(warning), style="yellow", markup=False, highlight=False)
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print("note:", _shown(note), markup=False, highlight=False)
     typer.echo(f"Results written to {result.out_dir}")
     for path in result.files:
         typer.echo(f"  {path.name}")

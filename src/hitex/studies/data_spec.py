@@ -75,6 +75,9 @@ class DataSpec(StrictModel):
     def _years(cls, v: tuple[int, int]) -> tuple[int, int]:
         if v[0] > v[1]:
             raise ValueError(f"first year {v[0]} is after last year {v[1]}")
+        if v[0] < 1800 or v[1] > 2100:
+            raise ValueError(f"years {list(v)} are outside 1800-2100; write four-digit years, "
+                             "e.g. years: [2008, 2019]")
         return v
 
     @field_validator("transforms")

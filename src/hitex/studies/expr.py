@@ -68,6 +68,10 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "isna": lambda x: pd.Series(x).isna(),
     "notna": lambda x: pd.Series(x).notna(),
 }
+#: Longest expression text, deepest nesting and largest exponent a study file may use.
+MAX_LENGTH = 2_000
+MAX_DEPTH = 60
+MAX_EXPONENT = 100
 #: Panel functions: shift within unit by time.
 PANEL_FUNCTIONS = ("lag", "lead", "diff")
 
@@ -86,12 +90,20 @@ class Expression:
     def __init__(self, text: str, where: str = "expression") -> None:
         self.text = str(text)
         self.where = where
+        if len(self.text) > MAX_LENGTH:
+            raise StudySpecError(
+                f"{where}: the expression is {len(self.text):,} characters long; study "
+                f"expressions are limited to {MAX_LENGTH:,}. Build long sums in steps (several "
+                "transforms) or in the data file.")
         try:
             self.tree = ast.parse(self.text.strip(), mode="eval")
         except SyntaxError as err:
-            raise StudySpecError(f"{where}: cannot parse {self.text!r} ({err.msg}).") from err
+            raise StudySpecError(f"{where}: cannot parse {self.text[:200]!r} ({err.msg}).") from err
+        except (RecursionError, MemoryError):
+            raise StudySpecError(f"{where}: the expression is nested too deeply to read; write it "
+                                 "in simpler steps.") from None
         self.names: list[str] = []
-        self._validate(self.tree.body)
+        self._validate(self.tree.body, 0)
 
     def _fail(self, what: str) -> StudySpecError:
         allowed = ", ".join([*FUNCTIONS, *PANEL_FUNCTIONS])
@@ -101,7 +113,19 @@ class Expression:
             f"{allowed}."
         )
 
-    def _validate(self, node: ast.AST) -> None:
+    def _validate(self, node: ast.AST, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise StudySpecError(f"{self.where}: the expression is nested more than {MAX_DEPTH} "
+                                 "levels deep; write it in simpler steps.")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            exponent = node.right
+            if isinstance(exponent, ast.UnaryOp) and isinstance(exponent.op, ast.USub):
+                exponent = exponent.operand
+            if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int | float)
+                    and not isinstance(exponent.value, bool)
+                    and abs(exponent.value) <= MAX_EXPONENT):
+                raise self._fail(f"a power with the exponent {ast.unparse(node.right)[:50]!r} "
+                                 f"(exponents are numbers up to {MAX_EXPONENT})")
         if isinstance(node, ast.Name):
             if node.id not in self.names:
                 self.names.append(node.id)
@@ -111,22 +135,22 @@ class Expression:
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINOPS:
                 raise self._fail(f"the operator {type(node.op).__name__}")
-            self._validate(node.left)
-            self._validate(node.right)
+            self._validate(node.left, depth + 1)
+            self._validate(node.right, depth + 1)
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, ast.USub | ast.UAdd | ast.Not):
                 raise self._fail(f"the operator {type(node.op).__name__}")
-            self._validate(node.operand)
+            self._validate(node.operand, depth + 1)
         elif isinstance(node, ast.BoolOp):
             for v in node.values:
-                self._validate(v)
+                self._validate(v, depth + 1)
         elif isinstance(node, ast.Compare):
             for op in node.ops:
                 if type(op) not in _CMPOPS and not isinstance(op, ast.In | ast.NotIn):
                     raise self._fail(f"the comparison {type(op).__name__}")
-            self._validate(node.left)
+            self._validate(node.left, depth + 1)
             for c in node.comparators:
-                self._validate(c)
+                self._validate(c, depth + 1)
         elif isinstance(node, ast.List | ast.Tuple):
             for e in node.elts:
                 if not isinstance(e, ast.Constant):
@@ -148,7 +172,7 @@ class Expression:
                     raise self._fail(f"a non-integer lag length in {name}()")
             elif len(node.args) != 1:
                 raise self._fail(f"{name}() with {len(node.args)} arguments")
-            self._validate(node.args[0])
+            self._validate(node.args[0], depth + 1)
         else:
             raise self._fail(f"the syntax {type(node).__name__}")
 

@@ -102,7 +102,7 @@ class StudySpec(StrictModel):
     title: str
     description: str = ""
     source: str = ""
-    seed: int = 20240101
+    seed: int = Field(20240101, ge=0, le=2**32 - 1)
     data: DataSpec
     labels: dict[str, str] = Field(default_factory=dict)
     tables: tuple[TableSpec, ...]  # type: ignore[valid-type]
@@ -164,6 +164,11 @@ def _format_errors(err: ValidationError, origin: str) -> str:
             msg = "unknown key (check its spelling and indentation)" + _keys_of_kind(e["loc"])
         elif e["type"] == "missing":
             msg = "required key is missing"
+        elif e["type"] in ("tuple_type", "list_type") and not loc.endswith("years"):
+            msg = (f"write a list here (one '- item' per line, or [a, b]), not "
+                   f"{type(e.get('input')).__name__}")
+        elif e["type"] == "dict_type":
+            msg = f"write a mapping here (key: value lines), not {type(e.get('input')).__name__}"
         elif loc.endswith("years") and e["type"] in ("tuple_type", "too_short", "too_long"):
             msg = "write the first and last year as a list, e.g. years: [2008, 2019]"
         elif e["type"] == "string_pattern_mismatch":
@@ -215,10 +220,37 @@ def load_study(name_or_path: str | Path) -> StudySpec:
                 f"{', '.join(builtins) or '(none)'}; or give the path to a .yaml file."
             )
     try:
-        content = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+        content = yaml.load(_study_text(path), Loader=_UniqueKeyLoader)  # noqa: S506
+    except RecursionError:
+        raise StudySpecError(f"{path} is nested too deeply to read; a study file needs a few "
+                             "levels of keys and lists (see the built-in studies).") from None
     except yaml.YAMLError as err:
         raise StudySpecError(f"{path} is not valid YAML: {err}") from None
     return parse_study(content, origin=str(path))
+
+
+def _study_text(path: Path) -> str:
+    """The study file's text (UTF-8); another encoding is named, never guessed silently."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise StudySpecError(f"cannot read {path} ({err.strerror}).") from None
+    if len(data) > MAX_STUDY_BYTES:
+        raise StudySpecError(f"{path} is {len(data):,} bytes; a study file is limited to "
+                             f"{MAX_STUDY_BYTES:,} bytes (data belong in data files).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise StudySpecError(
+            f"{path} is not UTF-8 (byte 0x{data[err.start]:02x} on line {line}); it was probably "
+            "saved as GBK/GB18030 (Chinese Windows) or Latin-1/Windows-1252. Save it as UTF-8 (in "
+            "most editors: Save As, encoding UTF-8; or iconv -f GB18030 -t UTF-8 study.yaml).") \
+            from None
+
+
+#: Largest study file read (a study is a few kilobytes of YAML).
+MAX_STUDY_BYTES = 2_000_000
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

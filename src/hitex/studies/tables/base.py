@@ -39,7 +39,7 @@ class TableBase(StrictModel):
     instead of failing.
     """
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$", max_length=80)
     title: str | None = None
     sample: str | None = None
     notes: tuple[str, ...] = ()
