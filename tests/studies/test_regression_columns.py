@@ -122,3 +122,27 @@ def test_by_gives_one_column_per_group(tmp_path, data_dir):
     doc = _doc(path, {"by": "nope", "models": [{"formula": "y ~ x"}]})
     with pytest.raises(StudySpecError, match="'nope' is not in the study data"):
         hitex.run_study(parse_study(doc), tmp_path / "o3", data_dir=data_dir)
+
+
+def test_iv_diagnostic_rows_under_the_2sls_columns(tmp_path, data_dir):
+    from hitex.models.iv_diagnostics import iv_diagnostics
+
+    rng = np.random.default_rng(11)
+    n = 400
+    frame = pd.DataFrame({"iso3": [f"U{i % 40:02d}" for i in range(n)],
+                          "year": [2000 + i // 40 for i in range(n)]})
+    frame["z"] = rng.normal(size=n)
+    u = rng.normal(size=n)
+    frame["x"] = 0.8 * frame["z"] + u + rng.normal(size=n)
+    frame["y"] = 0.5 * frame["x"] + u + rng.normal(size=n)
+    path = tmp_path / "iv.csv"
+    frame.to_csv(path, index=False)
+    doc = _doc(str(path), {"diagnostics": ["underid", "kp_wald", "anderson_rubin"], "models": [
+        {"formula": "y ~ x | iso3 + year"}, {"formula": "y ~ 1 | iso3 + year | x ~ z"}]})
+    run = hitex.run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    ols, iv = run.results["t"]
+    expected = dict(iv_diagnostics(iv).rows(["underid", "kp_wald", "anderson_rubin"]))
+    table = run.tables["t"].to_frame()
+    for label, value in expected.items():
+        row = table[table.iloc[:, 0] == label].iloc[0]
+        assert row.iloc[1] == "" and row.iloc[2] == value  # blank under the OLS column

@@ -188,6 +188,18 @@ def twfe_formula(outcome: str, treat: str, controls: tuple[str, ...], unit: str,
     return f"{outcome} ~ {' + '.join([treat, *controls])} | {unit} + {time}"
 
 
+def with_rows(table: Any, name: str, rows: list[tuple[str, list[str]]]) -> Any:
+    """``table`` with a section of statistic rows appended (label, one text per column)."""
+    import dataclasses
+
+    from hitex.report.model import Row, Section
+
+    if not rows:
+        return table
+    body = tuple(Row.of([label, *texts], role="stat", key=label) for label, texts in rows)
+    return dataclasses.replace(table, sections=(*table.sections, Section(name, body)))
+
+
 @contextmanager
 def collected(into: list[str], prefix: str) -> Iterator[None]:
     """Collect the warnings raised inside as ``"<prefix>: <message>"`` (each once)."""

@@ -8,7 +8,11 @@ effects, as fixest's ``csw0()``: no controls; controls; plus year effects;
 plus unit effects) and ``variations`` of a ``base`` model (another outcome,
 another regressor, a sample exclusion, lagged or winsorised variables, another
 clustering), each a column whose title says what changed; ``models``,
-``stepwise`` and ``variations`` columns come in that order. ``estimator: gravity`` estimates the columns with
+``stepwise`` and ``variations`` columns come in that order. ``diagnostics`` adds rows of
+instrumental-variable statistics under the 2SLS columns, as Stata ``ivreg2``
+reports them (:func:`hitex.models.iv_diagnostics.iv_diagnostics`; keys of
+:data:`~hitex.models.iv_diagnostics.ROW_KEYS`, e.g. ``[underid, cragg_donald,
+kp_wald, stock_yogo, overid, anderson_rubin]``, or ``[default]``). ``estimator: gravity`` estimates the columns with
 :func:`hitex.gravity` (``method: ols`` on log flows or ``ppml`` on levels; a
 column's own ``method`` wins), ``panel`` (default) with :func:`hitex.panel`.
 ``also_vcov`` adds the same table with other standard errors (``[iid]``: the
@@ -34,6 +38,7 @@ from hitex.studies.tables.base import (
     TableOutput,
     VcovSpec,
     collected,
+    with_rows,
 )
 
 
@@ -154,6 +159,7 @@ class RegressionTable(TableBase):
     also_vcov: tuple[VcovSpec, ...] = ()
     by: str | None = None
     by_values: tuple[str | int | float, ...] = ()
+    diagnostics: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _models(self) -> RegressionTable:
@@ -358,6 +364,26 @@ def vcov_slug(vcov: Any) -> str:
     return f"{kind.lower()}_{by.replace('+', '_')}"
 
 
+def _diagnostic_rows(tspec: RegressionTable, results: list[Any],
+                     out: TableOutput) -> list[tuple[str, list[str]]]:
+    """Rows of IV statistics (blank under columns that are not 2SLS)."""
+    if not tspec.diagnostics:
+        return []
+    from hitex.models.iv_diagnostics import DEFAULT_ROWS, iv_diagnostics
+
+    which = DEFAULT_ROWS if tuple(tspec.diagnostics) == ("default",) else tspec.diagnostics
+    per_column: list[dict[str, str]] = []
+    for res in results:
+        if not isinstance(getattr(res, "extra", None), dict) or "iv_design" not in res.extra:
+            per_column.append({})
+            continue
+        with collected(out.warnings, f"{tspec.name} diagnostics"):
+            diag = iv_diagnostics(res)
+        per_column.append(dict(diag.rows(which)))
+    labels = list(dict.fromkeys(label for col in per_column for label in col))
+    return [(label, [col.get(label, "") for col in per_column]) for label in labels]
+
+
 def _groups(tspec: RegressionTable, ctx: TableContext) -> tuple[Any, ...]:
     """The groups of ``by``: ``by_values`` in their order, else the values in the table sample."""
     from hitex.errors import StudySpecError
@@ -453,10 +479,10 @@ class Regression(TableKind):
             titles = [m.title or "" for m in models] if any(m.title for m in models) else None
         fe_labels = {k: v for k, v in labels.items()
                      if any(k in r.spec.fixed_effects for r in results)}
-        out.tables[tspec.name] = regression_table(
+        out.tables[tspec.name] = with_rows(regression_table(
             results, titles=titles, labels=labels, fe_labels=fe_labels or None, title=title,
             notes=table_notes or None,
-        )
+        ), "iv_diagnostics", _diagnostic_rows(tspec, results, out))
         for extra in tspec.also_vcov:
             alt = [r.with_vcov(extra) for r in results]
             slug = vcov_slug(extra)
