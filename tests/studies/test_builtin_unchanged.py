@@ -7,7 +7,9 @@ modules): every table (``.txt`` and ``.md``), ``summary.md`` and ``sample.csv``.
 digits of 16 differ between two runs of the same code; the tables print every
 number it holds at the precision a reader sees. ``manifest.json`` holds times.
 
-One line of the pilot-zones summary names the module of ``pilot_zone_cities``,
+The summaries' list of figure files is left out (later features add figures; the
+checksums of ``summary.md`` are of the files before, without those lines). One
+line of the pilot-zones summary names the module of ``pilot_zone_cities``,
 which moved from ``hitex.studies.policy_steps`` to ``hitex.data.pilot_zones``;
 the test maps the new name back before hashing, so every other byte must match.
 """
@@ -66,7 +68,7 @@ BEFORE: dict[str, dict[str, str]] = {
         "staggered.txt": "5e252e875881d833630d7a78555c376e97b5ac15c090f8ed75bab2ca85ce1622",
         "staggered_dynamic.md": "6cde62ebb69beeb5b19aa56737d8bdb3e535a442bff49188d18417dc742abad2",
         "staggered_dynamic.txt": "b66fd3e2c8f2043b870393c57938150338258f09f44add9c803803254bec26d6",
-        "summary.md": "2590e669d90d2a1328b3a400291656119d7bb559a453df76197e44a3539654e7",
+        "summary.md": "f18e79a3eb2d8497455b8f4b6dddf736df76a86412a1e7be33393627fc02608c",
         "table1.md": "aae8fe86cafd79287864c21613951857cb5bcdb3f4a55cf14f4ebf04fc7c0ce6",
         "table1.txt": "90217ce73e22c56197ed081ecda7777f81857bf094cb928c042ea91deba87a90",
         "table2.md": "0de2dadc0fdb062c866b3a4177567fd23228101a543e1b16bbbc29baf97418a7",
@@ -90,12 +92,15 @@ def test_builtin_outputs_are_byte_identical(name, builtin_run, reference_dir):
     run = builtin_run(name)
     written = {p.name: p for p in run.out_dir.iterdir()
                if p.is_file() and p.name not in ("manifest.json", "results.json")}
-    assert sorted(written) == sorted(BEFORE[name])
+    assert set(BEFORE[name]) <= set(written)  # later features may add outputs
     changed = []
     for file, expected in BEFORE[name].items():
         content = written[file].read_bytes()
         for new, old in MOVED.items():
             content = content.replace(new, old)
+        if file == "summary.md":
+            content = b"".join(line for line in content.splitlines(keepends=True)
+                               if not line.startswith(b"- figures/"))
         if hashlib.sha256(content).hexdigest() != expected:
             changed.append(file)
     assert not changed, f"{name}: these outputs changed: {changed}"

@@ -12,8 +12,8 @@ folder:
 * ``manifest.json``: hitex and dependency versions, data files with SHA-256
   checksums, seed, start time and run time;
 * ``summary.md``: what was run, data coverage and caveats;
-* ``figures/NAME.png``: figures of the policy tables (placebo density,
-  event studies), listed in the manifest.
+* ``figures/NAME.png`` and ``.svg``: figures of the tables (placebo density,
+  event studies, monitoring charts, coefficient plots), listed in the manifest.
 """
 
 from __future__ import annotations
@@ -298,13 +298,12 @@ def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime
     if run.figures:
         import matplotlib.pyplot as plt
 
+        from hitex.report.figures import save_figure
+
         (out / "figures").mkdir(exist_ok=True)
         for name, fig in run.figures.items():
-            path = out / "figures" / f"{name}.png"
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, dpi=150)
+            files += save_figure(fig, out / "figures" / name, ("png", "svg"), dpi=150)
             plt.close(fig)
-            files.append(path)
     sample = out / "sample.csv"
     with atomic_path(sample) as tmp:
         run.panel.to_csv(tmp, index=False)
@@ -365,7 +364,7 @@ def _summary(run: StudyRun, built: BuiltPanel) -> str:
     if run.warnings:
         lines += ["## Warnings", ""] + [f"- {w}" for w in run.warnings] + [""]
     lines += ["## Outputs", ""] + [f"- {name}.txt / {name}.md" for name in run.tables] + [
-        f"- figures/{name}.png" for name in run.figures] + [
+        f"- figures/{name}.png / .svg" for name in run.figures] + [
         "- sample.csv (panel; in_<table>_<k> marks each model's estimation sample)",
         "- results.json, manifest.json",
         "",

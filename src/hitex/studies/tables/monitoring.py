@@ -56,6 +56,7 @@ class MonitoringTable(TableBase):
     digits: int = 2
     to_unit: str | None = None
     lang: Literal["en", "zh"] = "en"
+    figures: bool = True
 
     @model_validator(mode="after")
     def _sources(self) -> MonitoringTable:
@@ -154,6 +155,8 @@ class Monitoring(TableKind):
         if extra:
             table = table.merge(data[[unit, time, *extra]], on=[unit, time], how="left")
         out.frames[tspec.name] = table
+        if tspec.figures:
+            out.figures.update(self._figures(tspec, ctx, table, long, result.unit))
         out.tables[tspec.name] = dataclasses.replace(
             frame_table(self._display(table, tspec, ctx, result.unit.label), title=ctx.title),
             notes=tuple(notes) + (result.text(),))
@@ -171,6 +174,41 @@ class Monitoring(TableKind):
             out.tables[f"{tspec.name}_ranks"] = frame_table(
                 changes, title=f"{ctx.title}: changes of rank")
         return out
+
+    def _figures(self, tspec: MonitoringTable, ctx: TableContext, table: pd.DataFrame,
+                 long: pd.DataFrame, unit: Any) -> dict[str, Any]:
+        """Level and growth (one focus unit), ranks over time, peers in the last year, share."""
+        from hitex.report.figures import level_growth_chart, peer_chart, rank_chart, share_chart
+
+        names = _names(tspec, ctx)
+        named = table.assign(**{ctx.unit: [names.get(str(u), str(u)) for u in table[ctx.unit]]})
+        units = list(dict.fromkeys(named[ctx.unit]))
+        if tspec.focus:  # the first focus unit is the one highlighted
+            first = names.get(str(tspec.focus[0]), str(tspec.focus[0]))
+            units = [first, *[u for u in units if u != first]]
+        figs: dict[str, Any] = {}
+        title = ctx.title
+        if len(units) == 1:
+            figs[f"{tspec.name}_level_growth"] = level_growth_chart(
+                named, ctx.unit, ctx.time, focus=units[0], value_unit=unit.label,
+                lang=tspec.lang, title=title)
+        if "rank" in named and named["rank"].notna().any() and len(named[ctx.time].unique()) > 1:
+            figs[f"{tspec.name}_rank"] = rank_chart(
+                named, ctx.unit, ctx.time, tied="rank_tied", focus=units[0], lang=tspec.lang,
+                title=title)
+        if "share_pct" in named and named["share_pct"].notna().any():
+            figs[f"{tspec.name}_share"] = share_chart(named, ctx.unit, ctx.time,
+                                                      focus=units[0], lang=tspec.lang,
+                                                      title=title)
+        last = int(long[ctx.time].max())
+        peers = long.loc[long[ctx.time] == last].copy()
+        if len(peers) > 1:
+            peers[ctx.unit] = [names.get(str(u), str(u)) for u in peers[ctx.unit]]
+            figs[f"{tspec.name}_peers"] = peer_chart(
+                peers.rename(columns={"value": "level"}), ctx.unit, "level", focus=units[0],
+                value_unit=f"{tspec.unit_of_value}", lang=tspec.lang,
+                title=f"{title} ({last})")
+        return figs
 
     def _display(self, table: pd.DataFrame, tspec: MonitoringTable, ctx: TableContext,
                  unit_label: str) -> pd.DataFrame:

@@ -12,7 +12,9 @@ clustering), each a column whose title says what changed; ``models``,
 instrumental-variable statistics under the 2SLS columns, as Stata ``ivreg2``
 reports them (:func:`hitex.models.iv_diagnostics.iv_diagnostics`; keys of
 :data:`~hitex.models.iv_diagnostics.ROW_KEYS`, e.g. ``[underid, cragg_donald,
-kp_wald, stock_yogo, overid, anderson_rubin]``, or ``[default]``). ``estimator: gravity`` estimates the columns with
+kp_wald, stock_yogo, overid, anderson_rubin]``, or ``[default]``).
+``coefficient_plot: term`` draws the term's estimate and confidence interval
+across the columns (``figures/NAME_coefficients``). ``estimator: gravity`` estimates the columns with
 :func:`hitex.gravity` (``method: ols`` on log flows or ``ppml`` on levels; a
 column's own ``method`` wins), ``panel`` (default) with :func:`hitex.panel`.
 ``also_vcov`` adds the same table with other standard errors (``[iid]``: the
@@ -160,6 +162,7 @@ class RegressionTable(TableBase):
     by: str | None = None
     by_values: tuple[str | int | float, ...] = ()
     diagnostics: tuple[str, ...] = ()
+    coefficient_plot: str | None = None
 
     @model_validator(mode="after")
     def _models(self) -> RegressionTable:
@@ -483,6 +486,16 @@ class Regression(TableKind):
             results, titles=titles, labels=labels, fe_labels=fe_labels or None, title=title,
             notes=table_notes or None,
         ), "iv_diagnostics", _diagnostic_rows(tspec, results, out))
+        if tspec.coefficient_plot:
+            from hitex.report.figures import coefficient_plot
+
+            heads = titles or [""] * len(results)
+            pairs = [(t or f"({i})", r) for t, i, r in zip(heads, positions, results, strict=True)
+                     if tspec.coefficient_plot in r.params.index]
+            if pairs:
+                out.figures[f"{tspec.name}_coefficients"] = coefficient_plot(
+                    [r for _, r in pairs], tspec.coefficient_plot, titles=[t for t, _ in pairs],
+                    labels=labels, title=title)
         for extra in tspec.also_vcov:
             alt = [r.with_vcov(extra) for r in results]
             slug = vcov_slug(extra)
