@@ -146,3 +146,29 @@ def test_iv_diagnostic_rows_under_the_2sls_columns(tmp_path, data_dir):
     for label, value in expected.items():
         row = table[table.iloc[:, 0] == label].iloc[0]
         assert row.iloc[1] == "" and row.iloc[2] == value  # blank under the OLS column
+
+
+def test_difference_rows_under_by_columns(tmp_path, data_dir):
+    from hitex.models.heterogeneity import group_difference
+
+    path = _data(tmp_path)
+    doc = _doc(path, {"by": "g", "by_values": [1, 0], "by_titles": {1: "First", 0: "Second"},
+                      "difference": [{"term": "x", "method": "suest"},
+                                     {"term": "x", "method": "permutation", "draws": 200}],
+                      "models": [{"formula": "y ~ x + c1 | iso3 + year"}]})
+    spec = parse_study(doc)
+    run = hitex.run_study(spec, tmp_path / "out", data_dir=data_dir)
+    frame = pd.read_csv(path)
+    suest = group_difference("y ~ x + c1 | iso3 + year", frame, "g", "x", method="suest",
+                             groups=[1, 0], vcov={"CRV1": "iso3"})
+    perm = group_difference("y ~ x + c1 | iso3 + year", frame, "g", "x", method="permutation",
+                            groups=[1, 0], draws=200, seed=spec.seed + 1, vcov={"CRV1": "iso3"})
+    table = run.tables["t"].to_frame()
+    shown = {row.iloc[0]: row.iloc[1] for _, row in table.iterrows()}
+    for label, value in [*suest.rows()[2:], *perm.rows()[2:]]:
+        assert shown[label] == f"{value:.3f}"
+    assert "First" in table.iloc[0].tolist() or "First" in run.tables["t"].to_frame(
+        header=True).to_string()
+    with pytest.raises(StudySpecError, match="'difference' needs 'by'"):
+        parse_study(_doc(path, {"difference": [{"term": "x"}],
+                                "models": [{"formula": "y ~ x"}]}))

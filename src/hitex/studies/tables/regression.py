@@ -13,7 +13,9 @@ instrumental-variable statistics under the 2SLS columns, as Stata ``ivreg2``
 reports them (:func:`hitex.models.iv_diagnostics.iv_diagnostics`; keys of
 :data:`~hitex.models.iv_diagnostics.ROW_KEYS`, e.g. ``[underid, cragg_donald,
 kp_wald, stock_yogo, overid, anderson_rubin]``, or ``[default]``).
-``coefficient_plot: term`` draws the term's estimate and confidence interval
+``difference`` tests, under ``by`` columns, whether a coefficient differs
+between two groups (interaction, suest or Fisher permutation), in rows under
+the table. ``coefficient_plot: term`` draws the term's estimate and confidence interval
 across the columns (``figures/NAME_coefficients``). ``estimator: gravity`` estimates the columns with
 :func:`hitex.gravity` (``method: ols`` on log flows or ``ppml`` on levels; a
 column's own ``method`` wins), ``panel`` (default) with :func:`hitex.panel`.
@@ -146,6 +148,21 @@ class Variation(StrictModel):
     winsorize_at: tuple[float, float] = (1.0, 99.0)
 
 
+class Difference(StrictModel):
+    """A test of the difference of ``term``'s coefficient between two groups of ``by``.
+
+    ``method``: ``interaction`` (Chow-type interacted regression), ``suest``
+    (Stata ``suest``) or ``permutation`` (Fisher permutation, Stata ``bdiff``,
+    ``draws`` draws seeded by the study); ``groups`` names the two groups
+    (default: the first two columns). See :func:`hitex.models.heterogeneity.group_difference`.
+    """
+
+    term: str
+    method: Literal["interaction", "suest", "permutation"] = "permutation"
+    groups: tuple[str | int | float, ...] = ()
+    draws: int = Field(1000, ge=1)
+
+
 class RegressionTable(TableBase):
     """A regression table (see the module docstring)."""
 
@@ -161,11 +178,16 @@ class RegressionTable(TableBase):
     also_vcov: tuple[VcovSpec, ...] = ()
     by: str | None = None
     by_values: tuple[str | int | float, ...] = ()
+    by_titles: dict[str | int | float, str] = Field(default_factory=dict)
     diagnostics: tuple[str, ...] = ()
     coefficient_plot: str | None = None
+    difference: tuple[Difference, ...] = ()
 
     @model_validator(mode="after")
     def _models(self) -> RegressionTable:
+        if self.difference and not self.by:
+            raise ValueError(f"regression table '{self.name}': 'difference' needs 'by' (the "
+                             "group column whose columns it compares)")
         if self.variations and not self.base:
             raise ValueError(f"regression table '{self.name}' has 'variations' but no 'base' "
                              "model (the formula they vary)")
@@ -191,7 +213,8 @@ class RegressionTable(TableBase):
         for model in out:
             for value in groups:
                 cond = f"{self.by} == {value!r}"
-                title = str(value) if len(out) == 1 else f"{model.title or model.formula}: {value}"
+                shown = self.by_titles.get(value, self.by_titles.get(str(value), str(value)))
+                title = shown if len(out) == 1 else f"{model.title or model.formula}: {shown}"
                 split.append(model.model_copy(update={
                     "title": title,
                     "sample": f"({model.sample}) & ({cond})" if model.sample else cond}))
@@ -387,6 +410,38 @@ def _diagnostic_rows(tspec: RegressionTable, results: list[Any],
     return [(label, [col.get(label, "") for col in per_column]) for label in labels]
 
 
+def _difference_rows(tspec: RegressionTable, ctx: TableContext, groups: tuple[Any, ...],
+                     out: TableOutput) -> list[tuple[str, list[str]]]:
+    """Rows of the group-difference tests, the numbers under the first group's column."""
+    from hitex.models.heterogeneity import group_difference
+
+    declared = tspec.columns()
+    width = len(declared) * len(groups)
+    rows: list[tuple[str, list[str]]] = []
+    for k, test in enumerate(tspec.difference):
+        pair = tuple(test.groups) or groups[:2]
+        if len(pair) != 2 or any(g not in groups for g in pair):
+            from hitex.errors import StudySpecError
+
+            raise StudySpecError(f"tables.{tspec.name}.difference: groups {list(pair)} must be "
+                                 f"two of the table's groups {list(groups)}.")
+        model = declared[0]
+        data = ctx.table_sample(tspec)
+        data = ctx.sample(data, model.sample, f"tables.{tspec.name}.difference")
+        with collected(out.warnings, f"{tspec.name} difference"):
+            res = group_difference(model.formula, data, tspec.by, test.term, method=test.method,
+                                   groups=list(pair), draws=test.draws, seed=ctx.seed + k,
+                                   vcov=model.vcov if model.vcov is not None else tspec.vcov)
+        col = groups.index(pair[0])
+        for label, value in res.rows()[2:]:
+            texts = [""] * width
+            texts[col] = f"{value:.3f}"
+            rows.append((label, texts))
+        out.notes.append(f"{tspec.name}: {res.note}" if getattr(res, "note", "") else "")
+    out.notes[:] = [n for n in out.notes if n]
+    return rows
+
+
 def _groups(tspec: RegressionTable, ctx: TableContext) -> tuple[Any, ...]:
     """The groups of ``by``: ``by_values`` in their order, else the values in the table sample."""
     from hitex.errors import StudySpecError
@@ -486,6 +541,9 @@ class Regression(TableKind):
             results, titles=titles, labels=labels, fe_labels=fe_labels or None, title=title,
             notes=table_notes or None,
         ), "iv_diagnostics", _diagnostic_rows(tspec, results, out))
+        if tspec.difference:
+            out.tables[tspec.name] = with_rows(out.tables[tspec.name], "differences",
+                                               _difference_rows(tspec, ctx, groups, out))
         if tspec.coefficient_plot:
             from hitex.report.figures import coefficient_plot
 
