@@ -23,6 +23,7 @@ from hitex.errors import (
     NonNumericError,
     SeparationWarning,
     SpecificationError,
+    OutputFolderError,
     StudySpecError,
 )
 
@@ -38,9 +39,16 @@ _LAZY = {
     "twfe_did": ("hitex.models.did", "twfe_did"),
     "event_study": ("hitex.models.event", "event_study"),
     "sun_abraham": ("hitex.models.event", "sun_abraham"),
+    "iv_diagnostics": ("hitex.models.iv_diagnostics", "iv_diagnostics"),
+    "iv_diagnostics_formula": ("hitex.models.iv_diagnostics", "iv_diagnostics_formula"),
+    "by_group": ("hitex.models.heterogeneity", "by_group"),
+    "group_difference": ("hitex.models.heterogeneity", "group_difference"),
+    "monitor": ("hitex.indicators.monitoring", "monitor"),
+    "reconcile": ("hitex.indicators.conflicts", "reconcile"),
     "RegressionResult": ("hitex.models.results", "RegressionResult"),
     "regression_table": ("hitex.report.tables", "regression_table"),
     "descriptive_table": ("hitex.report.tables", "descriptive_table"),
+    "coefficient_plot": ("hitex.report.figures", "coefficient_plot"),
     "run_study": ("hitex.studies.runner", "run_study"),
     "load_study": ("hitex.studies.spec", "load_study"),
     "load_wdi": ("hitex.data.wdi", "load_wdi"),
@@ -83,6 +91,7 @@ __all__ = [
     "EstimationError",
     "NonNumericError",
     "SeparationWarning",
+    "OutputFolderError",
     "SpecificationError",
     "StudySpecError",
 ]
