@@ -21,9 +21,9 @@ from hitex.errors import (
     HitexError,
     HitexWarning,
     NonNumericError,
+    OutputFolderError,
     SeparationWarning,
     SpecificationError,
-    OutputFolderError,
     StudySpecError,
 )
 
