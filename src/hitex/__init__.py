@@ -41,6 +41,8 @@ _LAZY = {
     "sun_abraham": ("hitex.models.event", "sun_abraham"),
     "iv_diagnostics": ("hitex.models.iv_diagnostics", "iv_diagnostics"),
     "iv_diagnostics_formula": ("hitex.models.iv_diagnostics", "iv_diagnostics_formula"),
+    "mediation": ("hitex.models.mediation", "mediation"),
+    "moderation": ("hitex.models.moderation", "moderation"),
     "by_group": ("hitex.models.heterogeneity", "by_group"),
     "group_difference": ("hitex.models.heterogeneity", "group_difference"),
     "monitor": ("hitex.indicators.monitoring", "monitor"),

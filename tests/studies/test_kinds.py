@@ -20,7 +20,8 @@ def test_every_kind_is_registered_by_its_modules():
             "city_panel", "china_provincial", "printed"} == set(SOURCES.names())
     assert {"composite", "dti", "expy", "hightech", "dti_iv"} == set(INDICATORS.names())
     assert {"regression", "descriptive", "coverage", "before_after", "correlation", "psm_did",
-            "placebo", "staggered", "mechanism", "monitoring"} == set(TABLES.names())
+            "placebo", "staggered", "mechanism", "monitoring", "mediation",
+            "moderation"} == set(TABLES.names())
     for _, kind in SOURCES.items():  # a source kind's schema names it
         assert kind.schema.model_fields["kind"].annotation.__args__[0] in SOURCES
 
