@@ -121,5 +121,13 @@ def cache_dir() -> Path:
         from platformdirs import user_cache_dir
 
         path = Path(user_cache_dir("hitex", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    where = f"{ENV_CACHE_DIR}={env}" if env else "the user cache folder"
+    if path.exists() and not path.is_dir():
+        raise DataNotFoundError(f"the cache folder {path} ({where}) is a file; point "
+                                f"{ENV_CACHE_DIR} at a folder.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataNotFoundError(f"cannot create the cache folder {path} ({where}): "
+                                f"{err.strerror}; point {ENV_CACHE_DIR} at a writable folder.") from None
     return path

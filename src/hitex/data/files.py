@@ -33,29 +33,111 @@ ENCODINGS = ("utf-8", "gb18030")
 EXTRA_MISSING = (".", "#N/A N/A", "#DIV/0!")
 
 
-def read_csv_text(path: str | os.PathLike[str], **kwargs: object) -> pd.DataFrame:
+def read_csv_text(path: str | os.PathLike[str], encoding: str | None = None,
+                  **kwargs: object) -> pd.DataFrame:
     """``pandas.read_csv`` that also reads GBK/GB18030 files and Stata's ``.`` as missing.
+
+    The encoding is UTF-8, else GB18030 (``encoding`` names another one); a
+    file whose GB18030 reading gives characters outside the common Chinese set
+    (GB2312) is refused as probably Latin-1 rather than read wrongly. A file
+    with one column whose name holds semicolons is read as semicolon-separated
+    (with decimal commas where the numbers have them, the European Excel
+    export), with a warning. Duplicate column names and a header without rows
+    are refused.
 
     Raises
     ------
     DataFormatError
-        If the file is in none of :data:`ENCODINGS`.
+        For another encoding, repeated column names or no rows.
     """
     kwargs.setdefault("na_values", list(EXTRA_MISSING))
     last: UnicodeDecodeError | None = None
-    for encoding in ENCODINGS:
+    for enc in (encoding,) if encoding else ENCODINGS:
         try:
-            return pd.read_csv(path, encoding=encoding, **kwargs)  # type: ignore[arg-type]
+            frame = pd.read_csv(path, encoding=enc, **kwargs)  # type: ignore[arg-type]
         except UnicodeDecodeError as err:
             last = err
+            continue
+        except LookupError:
+            raise DataFormatError(f"cannot read {path}: {encoding!r} is not an encoding Python "
+                                  "knows (e.g. utf-8, gb18030, latin-1).") from None
+        header = _raw_header(path, enc, str(kwargs.get("sep", ",")))
+        if enc == "gb18030" and not encoding:
+            _refuse_unlikely_chinese(path, header)
+        if len(header) == 1 and ";" in header[0] and "sep" not in kwargs:
+            return _semicolon_file(path, enc, kwargs)
+        _refuse_repeated(path, header)
+        if frame.empty and len(frame.columns):
+            raise DataFormatError(
+                f"{path} has column names ({', '.join(map(str, frame.columns[:8]))}) but no "
+                "rows; it holds no data. Check that the right file was saved.")
+        return frame
     raise DataFormatError(
         f"cannot read {path}: it is neither UTF-8 nor GB18030/GBK text ({last}). Save it as "
-        "UTF-8 CSV (Excel: 'CSV UTF-8')."
+        "UTF-8 CSV (Excel: 'CSV UTF-8'), or name its encoding (study files: encoding: latin-1)."
     )
 
 
+def _raw_header(path: str | os.PathLike[str], encoding: str, sep: str) -> list[str]:
+    """The first line's fields as written (pandas renames repeated names to ``x.1``)."""
+    import csv
+    import gzip
+
+    opener = gzip.open if str(path).lower().endswith(".gz") else open
+    with opener(path, "rt", encoding=encoding, newline="") as fh:  # type: ignore[operator]
+        first = next(csv.reader(fh, delimiter=sep), [])
+    return [f.strip().lstrip("\ufeff") for f in first]
+
+
+def _refuse_repeated(path: str | os.PathLike[str], header: list[str]) -> None:
+    seen = [h for i, h in enumerate(header) if h and h in header[:i]]
+    if seen:
+        raise DataFormatError(
+            f"{path} has repeated column names: {', '.join(dict.fromkeys(seen))}. Give every "
+            "column its own name (hitex does not rename them silently).")
+
+
+def _refuse_unlikely_chinese(path: str | os.PathLike[str], header: list[str]) -> None:
+    """A non-UTF-8 file whose GB18030 reading gives rare characters is probably Latin-1."""
+    rare = [h for h in header if any(ord(ch) > 127 and not _gb2312(ch) for ch in h)]
+    if rare:
+        raise DataFormatError(
+            f"{path} is not UTF-8, and read as Chinese GBK/GB18030 its column names look wrong "
+            f"({', '.join(rare[:4])}); it is probably Latin-1/Windows-1252. Save it as UTF-8 CSV "
+            "(Excel: 'CSV UTF-8'), or name its encoding (study files: encoding: latin-1; "
+            "Python: read_table(path, encoding='latin-1')).")
+
+
+def _gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _semicolon_file(path: str | os.PathLike[str], encoding: str,
+                    kwargs: dict[str, object]) -> pd.DataFrame:
+    """A semicolon-separated file (European Excel): decimal commas where the numbers have them."""
+    import warnings
+
+    from hitex.errors import DataCoverageWarning
+
+    raw = pd.read_csv(path, encoding=encoding, sep=";", dtype=str, keep_default_na=False)
+    comma = any(raw[c].str.fullmatch(r"-?\d+,\d+").any() for c in raw.columns)
+    warnings.warn(f"{path} is read as semicolon-separated"
+                  + (" with decimal commas (1,5 = 1.5)" if comma else "")
+                  + "; save it as comma-separated CSV to avoid the guess.",
+                  DataCoverageWarning, stacklevel=3)
+    frame = pd.read_csv(path, encoding=encoding, sep=";", decimal="," if comma else ".",
+                        **{k: v for k, v in kwargs.items() if k != "sep"})  # type: ignore[arg-type]
+    _refuse_repeated(path, _raw_header(path, encoding, ";"))
+    return frame
+
+
 def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0,
-               text_columns: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+               text_columns: tuple[str, ...] | list[str] = (),
+               encoding: str | None = None) -> pd.DataFrame:
     """Read a CSV, TSV, Excel or Parquet file into a DataFrame.
 
     Text files may be UTF-8 or GB18030/GBK (:func:`read_csv_text`); a lone
@@ -84,9 +166,9 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0,
     dtype = {c: str for c in text_columns} or None
     try:
         if ext in (".csv", ".csv.gz", ".txt"):
-            return read_csv_text(p, dtype=dtype)
+            return read_csv_text(p, encoding=encoding, dtype=dtype)
         if ext == ".tsv":
-            return read_csv_text(p, sep="\t", dtype=dtype)
+            return read_csv_text(p, encoding=encoding, sep="\t", dtype=dtype)
         if ext in (".xlsx", ".xls"):
             return pd.read_excel(p, sheet_name=sheet, dtype=dtype, na_values=list(EXTRA_MISSING))
         if ext == ".parquet":

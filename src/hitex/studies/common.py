@@ -115,7 +115,8 @@ def resolve(path_text: str, base_dir: Path | None) -> Path:
     return base_dir / path if not path.is_absolute() and base_dir is not None else path
 
 
-def read_user_file(path: Path, text_columns: list[str] | None = None) -> pd.DataFrame:
+def read_user_file(path: Path, text_columns: list[str] | None = None,
+                   encoding: str | None = None) -> pd.DataFrame:
     """A user's CSV, Excel or Parquet file (:func:`hitex.data.files.read_table`).
 
     Raises
@@ -127,9 +128,7 @@ def read_user_file(path: Path, text_columns: list[str] | None = None) -> pd.Data
 
     if not path.is_file():
         raise StudySpecError(f"data file {path} does not exist; fix 'path' in the study's sources.")
-    if text_columns:
-        return read_table(path, text_columns=text_columns)
-    return read_table(path)
+    return read_table(path, text_columns=text_columns or (), encoding=encoding)
 
 
 def key_text(series: pd.Series) -> pd.Series:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hitex.errors import HitexWarning
+from hitex.errors import HitexWarning, StudySpecError
 from hitex.fileio import atomic_path, atomic_write_text
 from hitex.studies.build import BuiltPanel, build_panel
 from hitex.studies.kinds import PANELS, TABLES
@@ -129,6 +129,10 @@ def run_study(
     base_dir = None
     if isinstance(study, StudySpec):
         spec = study
+    elif not isinstance(study, str | os.PathLike):
+        raise StudySpecError(
+            f"run_study needs a built-in study name, the path of a study file or a StudySpec "
+            f"(load_study, parse_study), not {type(study).__name__} ({study!r}).")
     else:
         path = Path(study)
         base_dir = path.parent if path.is_file() else None

@@ -36,6 +36,7 @@ cannot run arbitrary code.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Union
@@ -209,6 +210,11 @@ def load_study(name_or_path: str | Path) -> StudySpec:
         If the file does not exist, is not valid YAML, or violates the
         schema; the message names the offending key.
     """
+    if not isinstance(name_or_path, str | os.PathLike):
+        raise StudySpecError(
+            f"load_study needs a built-in study name or the path of a study file, not "
+            f"{type(name_or_path).__name__} ({name_or_path!r}); e.g. "
+            "load_study('trade-facilitation').")
     path = Path(name_or_path)
     builtins = builtin_studies()
     if not path.is_file():

@@ -19,7 +19,9 @@ class CsvSource(StrictModel):
     exporter-importer-year high-tech exports). ``optional: true`` lets the
     study run without it: ``provides`` names the columns the file would add,
     and transforms and model terms that use them are left out with a note
-    (``description`` says what the file is, for that note).
+    (``description`` says what the file is, for that note). ``encoding`` names
+    a text file's encoding when it is neither UTF-8 nor GBK/GB18030
+    (``latin-1``).
     """
 
     kind: Literal["file"]
@@ -28,6 +30,7 @@ class CsvSource(StrictModel):
     optional: bool = False
     provides: tuple[str, ...] = ()
     description: str = ""
+    encoding: str | None = None
 
     @model_validator(mode="after")
     def _provides(self) -> CsvSource:
@@ -44,7 +47,7 @@ class File(SourceKind):
         path = builder.resolve(source.path)
         if source.optional and not path.is_file():
             return None
-        frame = read_user_file(path)
+        frame = read_user_file(path, encoding=source.encoding)
         frame = frame.rename(columns=source.columns) if source.columns else frame
         return normalise_time(frame, builder.time, f"file source {source.path}")
 
