@@ -22,7 +22,7 @@ from hitex.errors import (
     FewClustersWarning,
 )
 from hitex.models.gravity import gravity
-from hitex.models.inference import _build
+from hitex.models.inference import build_result
 from hitex.models.results import ModelSpec
 from hitex.report.tables import regression_table
 
@@ -133,11 +133,11 @@ def test_negative_variance_is_never_reported():
                           _df_t=50, _N=60, _r2=0.5, _r2_within=None, _adj_r2=None)
     spec = ModelSpec(formula="y ~ a + b", depvar="y", regressors=("a", "b"))
     with pytest.raises(EstimationError, match=r"'b'.*negative or undefined.*collinear"):
-        _build(fit, spec, (), pd.RangeIndex(60))
+        build_result(fit, spec, (), pd.RangeIndex(60))
     fit.coef = lambda: np.array([1.0, np.nan])
     fit._vcov = np.array([[0.04, 0.0], [0.0, np.nan]])
     with pytest.raises(EstimationError, match="'b'"):
-        _build(fit, spec, (), pd.RangeIndex(60))
+        build_result(fit, spec, (), pd.RangeIndex(60))
 
 
 # -- 3. a factor absorbed by the fixed effects ----------------------------------------------

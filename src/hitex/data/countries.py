@@ -62,26 +62,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from hitex import _paths
-from hitex.data.countries_table import (  # noqa: F401 - re-exported
-    _ALIASES,
-    _AMBIGUOUS,
-    _CONVERTER_COLUMNS,
-    _FILES,
-    _G20_EU_OWN_SEAT,
-    _ISO2_FIXES,
-    _STATIC_GROUPS,
-    _STUDY000_FILE,
-    _STUDY_GROUPS,
-    INCOME_CODES,
-    _as_int,
-    _eu,
-    _flag,
-    _load,
-    _norm,
-    _read,
-    _study000,
-    _Tables,
-)
+from hitex.data.countries_table import INCOME_CODES, CountryTables, load_tables, normalize_name
 from hitex.errors import DataCoverageWarning, HitexError
 
 __all__ = [
@@ -102,8 +83,8 @@ def _column_name(group: str) -> str:
     return group.replace(":", "_").replace(" ", "_")
 
 
-def _tables(data_dir: PathLike) -> _Tables:
-    return _load(_paths.data_dir(data_dir).resolve())
+def _tables(data_dir: PathLike) -> CountryTables:
+    return load_tables(_paths.data_dir(data_dir).resolve())
 
 
 def _as_year(year: object) -> int:
@@ -114,7 +95,7 @@ def _as_year(year: object) -> int:
     raise HitexError(f"A year must be an integer such as 2012; got {year!r}.")
 
 
-def _canonical_group(t: _Tables, group: object) -> str:
+def _canonical_group(t: CountryTables, group: object) -> str:
     lookup = {g.casefold(): g for g in t.groups}
     lookup.update({_column_name(g).casefold(): g for g in t.groups})
     if isinstance(group, str) and group.strip().casefold() in lookup:
@@ -124,7 +105,7 @@ def _canonical_group(t: _Tables, group: object) -> str:
     raise HitexError(f"Unknown country group {group!r}.{hint} Valid groups: {', '.join(t.groups)}.")
 
 
-def _check_income_year(t: _Tables, year: int) -> None:
+def _check_income_year(t: CountryTables, year: int) -> None:
     first, last = t.income_years
     if not first <= year <= last:
         raise HitexError(
@@ -133,7 +114,7 @@ def _check_income_year(t: _Tables, year: int) -> None:
         )
 
 
-def _resolve_one(t: _Tables, entry: object) -> tuple[str | None, str]:
+def _resolve_one(t: CountryTables, entry: object) -> tuple[str | None, str]:
     """Return (ISO3, '') or (None, reason the entry could not be resolved)."""
     if not isinstance(entry, str) or not entry.strip():
         return None, "not a code or name"
@@ -142,7 +123,7 @@ def _resolve_one(t: _Tables, entry: object) -> tuple[str | None, str]:
         return upper, ""
     if len(upper) == 2 and upper in t.iso2:
         return t.iso2[upper], ""
-    key = _norm(entry)
+    key = normalize_name(entry)
     hits = t.names.get(key, frozenset())
     if len(hits) == 1:
         return next(iter(hits)), ""

@@ -1,11 +1,11 @@
 """Building the country tables of :mod:`hitex.data.countries` from the data bundle.
 
-:func:`_load` reads the country files of one data bundle (the list is in the
+:func:`load_tables` reads the country files of one data bundle (the list is in the
 docstring of :mod:`hitex.data.countries`) and the package's own
 ``eu_membership.csv`` and ``study000_country_groups.csv`` once, and returns a
-:class:`_Tables` with the country table, the name index used to resolve
-country names, and the membership data of every country group. The public
-names are re-exported by :mod:`hitex.data.countries`; import them from there.
+:class:`CountryTables` with the country table, the name index used to resolve
+country names, and the membership data of every country group.
+:data:`INCOME_CODES` is re-exported by :mod:`hitex.data.countries`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from hitex.errors import DataFormatError, DataNotFoundError
+
+__all__ = ["INCOME_CODES", "CountryTables", "load_tables", "normalize_name"]
 
 INCOME_CODES = ("H", "UM", "LM", "L")
 """World Bank income class codes: high, upper-middle, lower-middle, low income."""
@@ -60,8 +62,32 @@ _AMBIGUOUS = {"Congo": ("COG", "COD"), "Korea": ("KOR", "PRK")}
 
 
 @dataclass(frozen=True)
-class _Tables:
-    """Everything read from one data bundle (built once per bundle, then cached)."""
+class CountryTables:
+    """Everything read from one data bundle (built once per bundle, then cached).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per economy (ISO3, names, groups).
+    iso3 : frozenset of str
+        The ISO3 codes known.
+    iso2 : dict
+        ISO2 code -> ISO3 code.
+    names : dict
+        Normalised name (:func:`normalize_name`) -> ISO3 codes it may mean.
+    display : dict
+        Normalised name -> the name as written in the source.
+    static : dict
+        Group without dates (``oecd``, ``g7`` ...) -> its ISO3 codes.
+    since, until : dict
+        Dated group -> ISO3 code -> first year in / first year out.
+    income : Series
+        World Bank income code indexed by (iso3, year).
+    income_years : (int, int)
+        First and last year of the income classification.
+    groups : tuple of str
+        Every group name.
+    """
 
     table: pd.DataFrame
     iso3: frozenset[str]
@@ -76,8 +102,8 @@ class _Tables:
     groups: tuple[str, ...]
 
 
-def _norm(name: str) -> str:
-    """Normalise a country name: no accents, case, punctuation or leading 'the'."""
+def normalize_name(name: str) -> str:
+    """Normalise a country name: no accents, case, punctuation or leading 'the' ('St' -> 'saint')."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
@@ -132,7 +158,13 @@ def _as_int(value: str, what: str) -> int:
 
 
 @functools.lru_cache(maxsize=8)
-def _load(bundle: Path) -> _Tables:
+def load_tables(bundle: Path) -> CountryTables:
+    """Read the country files of the data bundle at ``bundle`` (cached per bundle).
+
+    Raises :class:`~hitex.errors.DataNotFoundError` when a file is missing and
+    :class:`~hitex.errors.DataFormatError` when one lacks a column or holds a
+    year that is not a number.
+    """
     conv = _read(bundle, "converter")
     wdi = _read(bundle, "wdi")
     wto = _read(bundle, "wto")
@@ -186,9 +218,9 @@ def _load(bundle: Path) -> _Tables:
     names: dict[str, set[str]] = {}
     display: dict[str, str] = {}
     for name, code in pairs:
-        if isinstance(name, str) and isinstance(code, str) and _norm(name):
-            names.setdefault(_norm(name), set()).add(code)
-            display.setdefault(_norm(name), name)
+        if isinstance(name, str) and isinstance(code, str) and normalize_name(name):
+            names.setdefault(normalize_name(name), set()).add(code)
+            display.setdefault(normalize_name(name), name)
 
     # -- groups -------------------------------------------------------------
     economies = wdi.loc[wdi["Region"].notna()]
@@ -224,7 +256,7 @@ def _load(bundle: Path) -> _Tables:
         [inc["iso3"].to_numpy(), years.to_numpy()], names=["iso3", "year"]))
     groups = (*_STATIC_GROUPS, *(f"income:{c}" for c in INCOME_CODES),
               *(g for g in static if g.startswith("region:")), *_STUDY_GROUPS)
-    return _Tables(
+    return CountryTables(
         table=table,
         iso3=frozenset(table["iso3"]),
         iso2={c: i for c, i in zip(table["iso2"], table["iso3"], strict=True) if isinstance(c, str)},

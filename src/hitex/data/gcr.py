@@ -32,6 +32,10 @@ year in ``edition_start_year`` and derives the analysis year as
 .. math:: \text{year} = Y + \delta, \qquad \delta = 0 \text{ for year\_rule='start' (default)},
           \quad \delta = 1 \text{ for year\_rule='end'}.
 
+Edition labels and this rule live in :mod:`hitex.data.gcr_editions`, the layout
+of WEF's workbook in :mod:`hitex.data.gcr_workbook`; their public names are
+re-exported here.
+
 Scores outside :math:`[1, 7]` are rejected with a :class:`~hitex.errors.HitexError`
 that names the indicator, the economy and the edition.
 """
@@ -45,11 +49,18 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
 from hitex import _paths
+from hitex.data.gcr_editions import (
+    YearRule,
+    edition_to_year,
+    format_edition,
+    parse_edition,
+    year_offset,
+)
+from hitex.data.gcr_workbook import AGGREGATE_CODES, find_tidy_sheet, read_publisher_workbook
 from hitex.errors import (
     ColumnNotFoundError,
     DataCoverageWarning,
@@ -60,8 +71,6 @@ from hitex.errors import (
     NonNumericError,
     SpecificationError,
 )
-
-YearRule = Literal["start", "end"]
 
 BUNDLE_FILE = "wef_gcr/gcr_panel_best_available_2007_2018_long.csv"
 """Path of the default GCR panel inside the data bundle."""
@@ -88,72 +97,9 @@ INDICATOR_NAMES: dict[str, str] = {
 }
 """Labels of the EOS questions used by the trade facilitation index (WEF GLOBAL IDs)."""
 
-AGGREGATE_CODES = frozenset(
-    {"AVG", "LAC", "DEVASIA", "MENAP", "SSA", "CIS", "CEE", "ADV", "LIC", "LMIC", "UMIC", "HIC",
-     "HICO", "HICNO", "ASEAN", "STAGE1", "TRANS1TO2", "STAGE2", "TRANS2TO3", "STAGE3", "EU",
-     "EU28", "WLD", "OECD", "MENA", "EMDE"}
-)  # fmt: skip
-"""Column codes of regional and income-group averages in WEF workbooks (not economies)."""
-
 _NA_TOKENS = frozenset(
     {"", "n/a", "na", "n.a.", "n/appl.", "not possible", "not assessed", "..", "-", "—", "–"}
 )
-_EDITION = re.compile(r"^\s*(\d{4})\s*(?:[-–—/]\s*(\d{2}|\d{4}))?\s*$")
-
-
-# ----------------------------------------------------------------------------- editions
-
-
-def parse_edition(edition: object) -> int:
-    """Return the first year :math:`Y` of a GCR edition (its ``edition_start_year``).
-
-    Accepts ``'2012-2013'``, ``'2012-13'``, ``'2012/13'``, ``'2012–2013'`` and
-    the start year itself (``2012`` or ``'2012'``). Raises
-    :class:`~hitex.errors.HitexError` for anything else, including labels whose
-    years are not consecutive.
-    """
-    if isinstance(edition, int | float) and not isinstance(edition, bool):
-        if float(edition).is_integer():
-            return int(edition)
-    match = _EDITION.match(str(edition)) if not isinstance(edition, bool | float) else None
-    if match is None:
-        raise HitexError(
-            f"GCR edition {edition!r} is not an edition label; write it as 'Y-(Y+1)', "
-            "for example '2012-2013'."
-        )
-    start, end = int(match.group(1)), match.group(2)
-    if end is not None:
-        consecutive = int(end) == (start + 1 if len(end) == 4 else (start + 1) % 100)
-        if not consecutive:
-            raise HitexError(
-                f"GCR edition {edition!r} does not span two consecutive years; GCR editions "
-                "are labelled 'Y-(Y+1)', for example '2012-2013'."
-            )
-    return start
-
-
-def format_edition(start_year: int) -> str:
-    """Return the edition label ``'Y-(Y+1)'`` of the edition starting in ``start_year``."""
-    return f"{int(start_year)}-{int(start_year) + 1}"
-
-
-def edition_to_year(edition: object, year_rule: YearRule = "start") -> int:
-    """Map a GCR edition ``'Y-(Y+1)'`` to its data year.
-
-    ``year_rule='start'`` (default) gives :math:`Y`, the survey year, which is
-    the year WDI and TCdata360 file these series under; ``'end'`` gives
-    :math:`Y + 1`.
-    """
-    return parse_edition(edition) + _year_offset(year_rule)
-
-
-def _year_offset(year_rule: str) -> int:
-    if year_rule in ("start", "end"):
-        return 0 if year_rule == "start" else 1
-    raise HitexError(
-        f"year_rule={year_rule!r} is not valid; use 'start' (edition 'Y-(Y+1)' -> year Y, "
-        "the WDI/TCdata360 convention) or 'end' (-> year Y+1)."
-    )
 
 
 # ----------------------------------------------------------------------------- checks
@@ -324,14 +270,12 @@ def read_gci_workbook(
         raise DataNotFoundError(f"GCR file not found: {file}. Check the path.")
     suffix = file.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        from hitex.data.gcr_workbook import _read_publisher_xlsx, _tidy_sheet
-
-        tidy = _tidy_sheet(file, sheet)
+        tidy = find_tidy_sheet(file, sheet)
         if tidy is not None:
             frame = pd.read_excel(file, sheet_name=tidy, dtype={"iso3": "str", "edition": "str"})
             raw = _read_tidy(frame, file)
         else:
-            raw = _read_publisher_xlsx(file, sheet=sheet, economy_codes=economy_codes)
+            raw = read_publisher_workbook(file, sheet=sheet, economy_codes=economy_codes)
     elif suffix == ".csv":
         from hitex.data.files import read_csv_text
 
@@ -433,7 +377,7 @@ def _finish(
     *,
     default_source: str,
 ) -> pd.DataFrame:
-    offset = _year_offset(year_rule)
+    offset = year_offset(year_rule)
     df = raw.copy()
     df["iso3"] = df["iso3"].astype("str").str.strip().str.upper()
     df["indicator_code"] = df["indicator_code"].astype("str").str.strip()

@@ -6,7 +6,10 @@ WEF's dataset (``GCI_Dataset_2007-2017.xlsx`` and its siblings) holds a
 sits in a row next to the header row. The helpers here find that sheet (or a
 sheet laid out as a tidy table) and turn it into raw long rows
 ``iso3, edition_start_year, indicator_code, indicator_name, value``, which
-:mod:`hitex.data.gcr` then checks and finishes. ``openpyxl`` is imported only
+:mod:`hitex.data.gcr` then checks and finishes: :func:`find_tidy_sheet` finds a
+sheet laid out as a tidy table, :func:`read_publisher_workbook` reads WEF's own
+layout, and :data:`AGGREGATE_CODES` lists the columns of regional and
+income-group averages that are not economies. ``openpyxl`` is imported only
 when a workbook is read.
 """
 
@@ -19,8 +22,17 @@ from typing import Any
 
 import pandas as pd
 
-from hitex.data.gcr import AGGREGATE_CODES, parse_edition
+from hitex.data.gcr_editions import parse_edition
 from hitex.errors import DataFormatError, HitexError
+
+__all__ = ["AGGREGATE_CODES", "find_tidy_sheet", "read_publisher_workbook"]
+
+AGGREGATE_CODES = frozenset(
+    {"AVG", "LAC", "DEVASIA", "MENAP", "SSA", "CIS", "CEE", "ADV", "LIC", "LMIC", "UMIC", "HIC",
+     "HICO", "HICNO", "ASEAN", "STAGE1", "TRANS1TO2", "STAGE2", "TRANS2TO3", "STAGE3", "EU",
+     "EU28", "WLD", "OECD", "MENA", "EMDE"}
+)  # fmt: skip
+"""Column codes of regional and income-group averages in WEF workbooks (not economies)."""
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 # Header labels (lower case) of the metadata columns of WEF's 'Data' sheet.
@@ -37,9 +49,35 @@ def _norm(cell: object) -> str:
     return re.sub(r"\s+", " ", str(cell)).strip().lower() if cell is not None else ""
 
 
-def _read_publisher_xlsx(
+def read_publisher_workbook(
     file: Path, *, sheet: str | None, economy_codes: Mapping[str, str] | None
 ) -> pd.DataFrame:
+    """Read WEF's GCI workbook layout into raw long rows.
+
+    Parameters
+    ----------
+    file : Path
+        The workbook (``.xlsx``/``.xlsm``).
+    sheet : str or None
+        The worksheet; None tries ``Data`` first, then every other sheet.
+    economy_codes : mapping or None
+        Economy name -> ISO3 code, for workbooks without a row of ISO3 codes.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``iso3, edition_start_year, indicator_code, indicator_name,
+        value`` (cells as read, not yet numbers), one row per economy column
+        with an ISO3 code outside :data:`AGGREGATE_CODES` and data row whose
+        ``Attribute`` is ``Value``.
+
+    Raises
+    ------
+    DataFormatError
+        No sheet has a header row holding ``Edition`` and ``Attribute``, the
+        header has no indicator-code column, the economies have no ISO3 codes,
+        or ``sheet`` does not exist.
+    """
     from openpyxl import load_workbook
 
     book = load_workbook(file, read_only=True, data_only=True)
@@ -74,8 +112,13 @@ def _require_sheet(names: list[str], sheet: str | None, file: Path) -> None:
         )
 
 
-def _tidy_sheet(file: Path, sheet: str | None) -> str | None:
-    """The first sheet (or ``sheet``) whose first row names the tidy columns, else None."""
+def find_tidy_sheet(file: Path, sheet: str | None) -> str | None:
+    """Return the first sheet (or ``sheet``) whose first row names the tidy columns, else None.
+
+    The tidy columns are ``iso3``, ``indicator_code``, ``value`` and one of
+    ``edition``, ``edition_start_year`` or ``year``. Raises
+    :class:`~hitex.errors.DataFormatError` when ``sheet`` does not exist.
+    """
     from openpyxl import load_workbook
 
     book = load_workbook(file, read_only=True, data_only=True)

@@ -79,36 +79,23 @@ from typing import Any
 
 import pandas as pd
 
-from hitex.data.categories import (  # noqa: F401 - re-exported
-    _categorised_sql,
-    _category_table,
-    _clean_codes,
-    _countries,
-    _diagnose,
-    _keyed_sql,
-    _lit,
-    _lost_zero_check,
-    _prefix_category,
-    _q,
-    _system,
-    _warn_restored_zeros,
-    category_lookup,
-    read_country_codes,
+from hitex.data.categories import category_lookup, read_country_codes
+from hitex.data.sql_text import quote_text
+from hitex.data.tradeflows_checks import (
+    categorised_sql,
+    check_lost_zeros,
+    country_columns,
+    diagnose,
+    keyed_sql,
 )
 from hitex.data.tradeflows_sql import (  # noqa: F401 - re-exported
-    _LEGACY_FLOW,
-    _LEGACY_FLOW_TEXT,
-    _NUMERIC_PAIR,
     BACI_COLUMNS,
     COMTRADE_LEGACY_FLOW,
     COMTRADE_LEGACY_REQUIRED,
     COMTRADE_REQUIRED,
     PathLike,
-    _header,
-    _layout,
-    _paths,
-    _read_csv_sql,
-    _source_sql,
+    source_sql,
+    trade_paths,
 )
 from hitex.errors import (
     DataCoverageWarning,
@@ -142,8 +129,8 @@ def _connect(memory_limit: str, temp_directory: PathLike | None, threads: int | 
     con = duckdb.connect(":memory:")
     temp = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "hitex-duckdb"
     temp.mkdir(parents=True, exist_ok=True)
-    con.execute(f"SET memory_limit = {_lit(memory_limit)}")
-    con.execute(f"SET temp_directory = {_lit(str(temp))}")
+    con.execute(f"SET memory_limit = {quote_text(memory_limit)}")
+    con.execute(f"SET temp_directory = {quote_text(str(temp))}")
     con.execute("SET preserve_insertion_order = false")
     if threads is not None:
         con.execute(f"SET threads = {int(threads)}")
@@ -231,16 +218,16 @@ def read_trade(
         When duplicate records were dropped, leading zeros restored, codes look
         stripped of leading zeros or records have no value.
     """
-    files = _paths(paths)
-    source, value_name, numeric = _source_sql(
+    files = trade_paths(paths)
+    source, value_name, numeric = source_sql(
         files, fmt, flow=flow, code_digits=code_digits, value_col=value_col
     )
     con = _connect(memory_limit, None, None)
     try:
         if code_digits is None and fmt == "comtrade":
-            _lost_zero_check(con, source)
-        _run(con, f"CREATE TEMP TABLE rows AS {_keyed_sql(source)}", files, value_name)
-        _diagnose(con, "rows", files, code_digits, source)
+            check_lost_zeros(con, source)
+        _run(con, f"CREATE TEMP TABLE rows AS {keyed_sql(source)}", files, value_name)
+        diagnose(con, "rows", files, code_digits, source)
         _run(
             con,
             "CREATE TEMP VIEW checks AS SELECT exp, imp, year, min(value) AS vmin, "
@@ -249,7 +236,7 @@ def read_trade(
             value_name,
         )
         _checks(con, "checks", value_name, files)
-        exp, imp, joins = _countries(con, "rows", numeric, country_codes)
+        exp, imp, joins = country_columns(con, "rows", numeric, country_codes)
         df = con.execute(
             f"SELECT {exp} AS exporter, {imp} AS importer, a.year, a.product, a.value "
             f"FROM rows a{joins} WHERE a.value IS NOT NULL "
@@ -346,7 +333,7 @@ def aggregate_trade(
     DataCoverageWarning
         As :func:`read_trade`, and when no product matched the category table.
     """
-    files = _paths(paths)
+    files = trade_paths(paths)
     lookup = category_lookup(
         categories,
         code_system=code_system,
@@ -354,26 +341,26 @@ def aggregate_trade(
         concordance=concordance,
         concordance_cols=concordance_cols,
     )
-    source, value_name, numeric = _source_sql(
+    source, value_name, numeric = source_sql(
         files, fmt, flow=flow, code_digits=code_digits, value_col=value_col
     )
     con = _connect(memory_limit, temp_directory, threads)
     try:
         if code_digits is None and fmt == "comtrade":
-            _lost_zero_check(con, source)
+            check_lost_zeros(con, source)
         _run(
             con,
             "CREATE TEMP TABLE agg AS SELECT exp, imp, year, category, sum(value) AS value, "
             "min(value) AS vmin, count(*) - count(value) AS nmissing, sum(ndup) AS ndup, "
             "sum(nconflict) AS nconflict, sum(npadded) AS npadded "
-            f"FROM ({_categorised_sql(con, _keyed_sql(source), lookup, other)}) "
+            f"FROM ({categorised_sql(con, keyed_sql(source), lookup, other)}) "
             "GROUP BY exp, imp, year, category",
             files,
             value_name,
         )
-        _diagnose(con, "agg", files, code_digits, source)
+        diagnose(con, "agg", files, code_digits, source)
         _checks(con, "agg", value_name, files)
-        exp, imp, joins = _countries(con, "agg", numeric, country_codes)
+        exp, imp, joins = country_columns(con, "agg", numeric, country_codes)
         final = (
             f"SELECT {exp} AS exporter, {imp} AS importer, a.year, a.category, a.value "
             f"FROM agg a{joins} WHERE a.category IS NOT NULL AND a.value IS NOT NULL "
@@ -382,7 +369,7 @@ def aggregate_trade(
         if out is not None:
             target = Path(out).expanduser()
             kind = "CSV, HEADER" if target.suffix.lower() == ".csv" else "PARQUET"
-            con.execute(f"COPY ({final}) TO {_lit(str(target))} (FORMAT {kind})")
+            con.execute(f"COPY ({final}) TO {quote_text(str(target))} (FORMAT {kind})")
             return target
         df = con.execute(final).df()
     finally:

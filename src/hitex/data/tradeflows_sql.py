@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from hitex.data.categories import _lit, _q
+from hitex.data.sql_text import quote_name, quote_text
 from hitex.errors import DataFormatError, DataNotFoundError, SpecificationError
 
 PathLike = str | os.PathLike[str]
@@ -65,7 +65,7 @@ def _header(path: Path) -> tuple[list[str], str]:
     return names, delim
 
 
-def _paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
+def trade_paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if not items:
         raise SpecificationError("paths=[] names no file; pass one or more trade files.")
@@ -120,16 +120,16 @@ def _layout(path: Path, fmt: str, names: list[str]) -> str:
 
 # --------------------------------------------------------------------------- source SQL
 def _read_csv_sql(paths: list[Path], names: list[str], delim: str, types: dict[str, str]) -> str:
-    columns = ", ".join(f"{_lit(n)}: {_lit(types.get(n, 'VARCHAR'))}" for n in names)
-    files = ", ".join(_lit(str(p)) for p in paths)
+    columns = ", ".join(f"{quote_text(n)}: {quote_text(types.get(n, 'VARCHAR'))}" for n in names)
+    files = ", ".join(quote_text(str(p)) for p in paths)
     return (
-        f"read_csv([{files}], header = true, delim = {_lit(delim)}, quote = '\"', "
+        f"read_csv([{files}], header = true, delim = {quote_text(delim)}, quote = '\"', "
         f"auto_detect = false, columns = {{{columns}}}, compression = 'auto', "
         "filename = '_hitex_file')"
     )
 
 
-def _source_sql(
+def source_sql(
     paths: list[Path],
     fmt: str,
     *,
@@ -189,7 +189,7 @@ def _source_sql(
                 f"(found {names}); download the file with the country columns."
             )
         year, code, period, level = "refYear", "cmdCode", "period", "aggrLevel"
-        flow_test = f'trim("flowCode") = {_lit(flow)}'
+        flow_test = f'trim("flowCode") = {quote_text(flow)}'
         filters = []
         if "partnerCode" in found:
             filters.append('TRY_CAST(trim("partnerCode") AS INTEGER) IS DISTINCT FROM 0')
@@ -197,7 +197,7 @@ def _source_sql(
             filters.append("coalesce(trim(\"partnerISO\"), '') NOT IN ('W00', 'WLD')")
         for col, total in (("partner2Code", "0"), ("motCode", "0")):
             if col in found:
-                filters.append(f"coalesce(TRY_CAST(trim({_q(col)}) AS INTEGER), 0) = {total}")
+                filters.append(f"coalesce(TRY_CAST(trim({quote_name(col)}) AS INTEGER), 0) = {total}")
         if "customsCode" in found:
             filters.append("coalesce(trim(\"customsCode\"), 'C00') = 'C00'")
     else:
@@ -205,10 +205,10 @@ def _source_sql(
         rep, par, numeric = "Reporter ISO", "Partner ISO", False
         year, code, period, level = "Year", "Commodity Code", "Period", "Aggregate Level"
         if "Trade Flow Code" in found:
-            flow_test = f'trim("Trade Flow Code") = {_lit(str(_LEGACY_FLOW[flow]))}'
+            flow_test = f'trim("Trade Flow Code") = {quote_text(str(_LEGACY_FLOW[flow]))}'
         else:  # text only: Export, Import, Re-Export, Re-Import
-            whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in _LEGACY_FLOW_TEXT.items())
-            flow_test = f'(CASE lower(trim("Trade Flow")) {whens} END) = {_lit(flow)}'
+            whens = " ".join(f"WHEN {quote_text(k)} THEN {quote_text(v)}" for k, v in _LEGACY_FLOW_TEXT.items())
+            flow_test = f'(CASE lower(trim("Trade Flow")) {whens} END) = {quote_text(flow)}'
         filters = ["coalesce(trim(\"Partner ISO\"), '') NOT IN ('W00', 'WLD')"]
         if "Partner Code" in found:
             filters.append('TRY_CAST(trim("Partner Code") AS INTEGER) IS DISTINCT FROM 0')
@@ -219,7 +219,7 @@ def _source_sql(
         )
     types = {year: "INTEGER", value: "DOUBLE"}
     src = _read_csv_sql(paths, names, delim, types)
-    clean_code = f"replace(replace(trim({_q(code)}), '.', ''), ' ', '')"
+    clean_code = f"replace(replace(trim({quote_name(code)}), '.', ''), ' ', '')"
     filters.append(flow_test)
     filters.append(f"regexp_full_match({clean_code}, '[0-9]+')")
     product, padded = clean_code, "false"
@@ -231,18 +231,18 @@ def _source_sql(
         short = f"length({clean_code}) = {digits - 1}"
         if level in found:
             short = (
-                f"length({clean_code}) < {digits} AND coalesce(TRY_CAST(trim({_q(level)}) "
+                f"length({clean_code}) < {digits} AND coalesce(TRY_CAST(trim({quote_name(level)}) "
                 f"AS INTEGER) = {digits}, {short})"
             )
         padded = f"({short})"
         product = f"CASE WHEN {padded} THEN lpad({clean_code}, {digits}, '0') ELSE {clean_code} END"
         filters.append(f"length({product}) = {digits}")
-    period_sql = f"CAST(trim({_q(period)}) AS VARCHAR)" if period in found else "NULL::VARCHAR"
+    period_sql = f"CAST(trim({quote_name(period)}) AS VARCHAR)" if period in found else "NULL::VARCHAR"
     exp, imp = (rep, par) if flow == "X" else (par, rep)
     sql = (
-        f"SELECT CAST(trim({_q(exp)}) AS VARCHAR) AS exp, CAST(trim({_q(imp)}) AS VARCHAR) AS imp, "
-        f"{_q(year)} AS year, {period_sql} AS period, {product} AS product, "
-        f"{_q(value)} AS value, _hitex_file AS file, {padded} AS padded, {clean_code} AS raw "
+        f"SELECT CAST(trim({quote_name(exp)}) AS VARCHAR) AS exp, CAST(trim({quote_name(imp)}) AS VARCHAR) AS imp, "
+        f"{quote_name(year)} AS year, {period_sql} AS period, {product} AS product, "
+        f"{quote_name(value)} AS value, _hitex_file AS file, {padded} AS padded, {clean_code} AS raw "
         f"FROM {src} WHERE {' AND '.join(filters)}"
     )
     return sql, value, numeric

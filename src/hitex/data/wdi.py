@@ -63,8 +63,6 @@ from typing import Literal
 import pandas as pd
 
 from hitex.data.wdi_bundle import (  # noqa: F401 - re-exported
-    _DATE,
-    _REQUIRED,
     BASE2005_SUFFIX,
     DATA_FILES,
     HIGHTECH_FILE,
@@ -76,16 +74,10 @@ from hitex.data.wdi_bundle import (  # noqa: F401 - re-exported
     VINTAGE2013_FILE,
     VINTAGE_2013,
     WDI_FOLDER,
-    _Bundle,
-    _load_bundle,
-    _merged,
-    _parse_vintage,
-    _provenance_vintages,
-    _read_csv,
-    _separate_code,
-    _source_md_vintages,
-    _vintages_for,
-    _wdi_folder,
+    WdiBundle,
+    load_bundle,
+    merged_cells,
+    wdi_folder,
 )
 from hitex.errors import (
     DataCoverageWarning,
@@ -121,12 +113,17 @@ __all__ = ["wdi_long", "load_wdi", "available_indicators", "clear_cache", "LONG_
 
 def clear_cache() -> None:
     """Forget the parsed WDI files (e.g. after the bundle changed on disk)."""
-    _load_bundle.cache_clear()
-    _merged.cache_clear()
+    load_bundle.cache_clear()
+    merged_cells.cache_clear()
 
 
 # --------------------------------------------------------------------------- helpers
-def _normalise_indicators(indicators: str | Iterable[str]) -> list[str]:
+def normalise_indicators(indicators: str | Iterable[str]) -> list[str]:
+    """Return WDI codes stripped, upper case and without repeats, in the order given.
+
+    Raises :class:`~hitex.errors.HitexError` when none is given or one is not
+    a non-empty string.
+    """
     if indicators is None:
         raise HitexError("No WDI indicator given. Pass a code such as 'TX.VAL.TECH.MF.ZS'.")
     if isinstance(indicators, str):
@@ -143,7 +140,12 @@ def _normalise_indicators(indicators: str | Iterable[str]) -> list[str]:
     return codes
 
 
-def _normalise_years(years: int | Iterable[int] | None) -> set[int] | None:
+def normalise_years(years: int | Iterable[int] | None) -> set[int] | None:
+    """Return the years asked for as a set of integers (None: all years).
+
+    Raises :class:`~hitex.errors.HitexError` for anything that is not a whole
+    year or a list of them.
+    """
     if years is None:
         return None
     if isinstance(years, str | numbers.Number):
@@ -159,7 +161,7 @@ def _normalise_years(years: int | Iterable[int] | None) -> set[int] | None:
         ) from err
 
 
-def _check_indicators(codes: list[str], bundle: _Bundle, folder: Path) -> None:
+def _check_indicators(codes: list[str], bundle: WdiBundle, folder: Path) -> None:
     known = set(bundle.releases["indicator"])
     unknown = [c for c in codes if c not in known]
     if not unknown:
@@ -179,7 +181,7 @@ def _check_indicators(codes: list[str], bundle: _Bundle, folder: Path) -> None:
 
 
 def _select_countries(
-    countries: str | Iterable[str] | None, bundle: _Bundle, economies_only: bool
+    countries: str | Iterable[str] | None, bundle: WdiBundle, economies_only: bool
 ) -> set[str] | None:
     if countries is None:
         return None
@@ -285,13 +287,13 @@ def wdi_long(
     """
     if older_vintages not in ("extend", "fill"):
         raise HitexError(f"older_vintages={older_vintages!r}; use 'extend' or 'fill'.")
-    codes = _normalise_indicators(indicators)
-    wanted_years = _normalise_years(years)
-    folder = _wdi_folder(data_dir)
+    codes = normalise_indicators(indicators)
+    wanted_years = normalise_years(years)
+    folder = wdi_folder(data_dir)
     key = str(folder.resolve())
-    bundle = _load_bundle(key)
+    bundle = load_bundle(key)
     _check_indicators(codes, bundle, folder)
-    merged = _merged(key, older_vintages)
+    merged = merged_cells(key, older_vintages)
     wanted_countries = _select_countries(countries, bundle, economies_only)
 
     mask = merged["indicator"].isin(codes)
@@ -372,7 +374,7 @@ def load_wdi(
         data_dir=data_dir,
         older_vintages=older_vintages,
     )
-    codes = _normalise_indicators(indicators)
+    codes = normalise_indicators(indicators)
     values = long.pivot(index=["iso3", "year"], columns="indicator", values="value")
     values = values.reindex(columns=codes).astype("float64")
     parts = [values]
@@ -403,8 +405,8 @@ def available_indicators(data_dir: str | os.PathLike[str] | None = None) -> pd.D
         high-tech series appear as ``TX.VAL.TECH.*.SITC3`` and the 2013
         constant-price series as ``*.KD.2005``.
     """
-    folder = _wdi_folder(data_dir)
-    rel = _load_bundle(str(folder.resolve())).releases.drop(columns="_priority").copy()
+    folder = wdi_folder(data_dir)
+    rel = load_bundle(str(folder.resolve())).releases.drop(columns="_priority").copy()
     rel.insert(1, "label", rel["indicator"].map(LABELS).fillna("").astype("str"))
     cols = ["indicator", "label", "vintage", "approximate_vintage", "source_file"]
     cols += ["first_year", "last_year", "n_obs", "n_codes"]

@@ -4,8 +4,8 @@ Helpers behind :mod:`hitex.data.wdi`: they locate ``<data_dir>/wdi/``, read
 the long CSV files, attach a WDI release date (*vintage*) to every value,
 keep the 2013-vintage series that must not be spliced under separate codes
 (``.SITC3``, ``.2005``) and merge the vintages cell by cell (see the vintage
-rule in the docstring of :mod:`hitex.data.wdi`). The public names are
-re-exported by :mod:`hitex.data.wdi`; import them from there.
+rule in the docstring of :mod:`hitex.data.wdi`). The file names and codes
+are re-exported by :mod:`hitex.data.wdi`.
 """
 
 from __future__ import annotations
@@ -59,7 +59,11 @@ _REQUIRED = ("iso3", "indicator", "year", "value")
 
 
 # --------------------------------------------------------------------------- reading
-def _wdi_folder(data_dir: str | os.PathLike[str] | None) -> Path:
+def wdi_folder(data_dir: str | os.PathLike[str] | None) -> Path:
+    """Return the ``wdi/`` folder of the data bundle (:func:`hitex._paths.data_dir`).
+
+    Raises :class:`~hitex.errors.DataNotFoundError` when the bundle has none.
+    """
     folder = _paths.data_dir(data_dir) / WDI_FOLDER
     if not folder.is_dir():
         raise DataNotFoundError(
@@ -173,7 +177,9 @@ def _separate_code(code: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Bundle:
+class WdiBundle:
+    """The WDI files of one bundle folder, read by :func:`load_bundle`."""
+
     cells: pd.DataFrame  # every value of every file, with vintage and source_file
     releases: pd.DataFrame  # one row per (indicator, source_file, vintage)
     names: dict[str, str]
@@ -182,7 +188,16 @@ class _Bundle:
 
 
 @lru_cache(maxsize=8)
-def _load_bundle(folder_text: str) -> _Bundle:
+def load_bundle(folder_text: str) -> WdiBundle:
+    """Read every WDI file of the folder ``folder_text`` (cached per folder).
+
+    Returns the cells of every file with their vintage and source file, one row
+    per release (indicator, file, vintage), the country names, the economies
+    (not aggregates) of the metadata file and whether that file exists. Raises
+    :class:`~hitex.errors.DataNotFoundError` when the folder holds no WDI file
+    and :class:`~hitex.errors.DataFormatError` for a year or value that is not
+    a number.
+    """
     folder = Path(folder_text)
     frames = []
     approx: dict[tuple[str, str], bool] = {}
@@ -260,13 +275,13 @@ def _load_bundle(folder_text: str) -> _Bundle:
         economies = frozenset(meta.loc[meta["Region"].notna(), "iso3"])
         if "country_name" in meta.columns:
             names.update(meta.set_index("iso3")["country_name"].dropna())
-    return _Bundle(cells, releases, names, economies, meta_path.exists())
+    return WdiBundle(cells, releases, names, economies, meta_path.exists())
 
 
 @lru_cache(maxsize=16)
-def _merged(folder_text: str, older_vintages: str) -> pd.DataFrame:
+def merged_cells(folder_text: str, older_vintages: str) -> pd.DataFrame:
     """One row per (iso3, indicator, year): the value of the newest allowed vintage."""
-    bundle = _load_bundle(folder_text)
+    bundle = load_bundle(folder_text)
     cells = bundle.cells
     if older_vintages == "extend":
         # rank 0 = newest release of a series; drop a cell if a newer release spans its year

@@ -27,6 +27,7 @@ import pandas as pd
 
 from hitex.data import wdi as wdi_local
 from hitex.data.store import Store
+from hitex.data.wdi_bundle import load_bundle, wdi_folder
 from hitex.errors import DataCoverageWarning, DataFormatError, EmptySampleError, HitexError
 
 #: ``source_file`` of values fetched live.
@@ -98,9 +99,9 @@ def store_key(
     str
         E.g. ``"wdi_live/NY.GDP.PCAP.KD+SP.POP.TOTL/CHN+USA/2000-2020"``.
     """
-    codes = sorted(wdi_local._normalise_indicators(list(indicators)))
+    codes = sorted(wdi_local.normalise_indicators(list(indicators)))
     econ = _normalise_countries(countries)
-    yrs = sorted(wdi_local._normalise_years(years)) if years is not None else None
+    yrs = sorted(wdi_local.normalise_years(years)) if years is not None else None
     return f"wdi_live/{'+'.join(codes)}/{'+'.join(econ) if econ else 'all'}/{_years_text(yrs)}"
 
 
@@ -188,8 +189,8 @@ def rows_to_frame(
 
 def _bundle_names(data_dir: str | os.PathLike[str] | None) -> dict[str, str]:
     try:
-        folder = wdi_local._wdi_folder(data_dir)
-        return dict(wdi_local._load_bundle(str(folder.resolve())).names)
+        folder = wdi_folder(data_dir)
+        return dict(load_bundle(str(folder.resolve())).names)
     except HitexError:
         return {}
 
@@ -261,9 +262,9 @@ def fetch_wdi(
     EmptySampleError
         If the API answers but has no value for the request.
     """
-    codes = wdi_local._normalise_indicators(indicators)
+    codes = wdi_local.normalise_indicators(indicators)
     econ = _normalise_countries(countries)
-    year_set = wdi_local._normalise_years(years)
+    year_set = wdi_local.normalise_years(years)
     yrs = sorted(year_set) if year_set is not None else None
     if retries < 0 or backoff < 0:
         raise HitexError(f"retries={retries} and backoff={backoff} must be >= 0.")

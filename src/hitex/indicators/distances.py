@@ -77,7 +77,16 @@ def great_circle_km(
     return float(d) if np.ndim(d) == 0 else d
 
 
-def _reference_point(reference: str | tuple[float, float]) -> tuple[float, float, str]:
+def reference_point(reference: str | tuple[float, float]) -> tuple[float, float, str]:
+    """Return (lat, lon, label) of a provincial capital or of a (lat, lon) pair.
+
+    ``reference`` is a provincial capital in English or Chinese (``"Hangzhou"``,
+    ``"杭州"``, a trailing "city"/"市" ignored; coordinates from
+    :func:`hitex.data.china.provinces`) or (lat, lon) in decimal degrees. The
+    label is the capital's English name or the pair as text. Raises
+    :class:`~hitex.errors.HitexError` for an unknown capital and
+    :class:`~hitex.errors.SpecificationError` for a tuple that is not a pair.
+    """
     if isinstance(reference, tuple):
         if len(reference) != 2:
             raise SpecificationError(f"reference={reference!r}; give a capital's name or (lat, lon).")
@@ -100,7 +109,7 @@ def capital_distances(reference: str | tuple[float, float] = "Hangzhou") -> pd.D
     ``province_code``, ``province_en``, ``capital_en``, ``distance_km``
     (:func:`great_circle_km`; coordinates from :func:`hitex.data.china.provinces`).
     """
-    lat, lon, _ = _reference_point(reference)
+    lat, lon, _ = reference_point(reference)
     table = china.provinces()
     out = table[["province_code", "province_en", "capital_en"]].copy()
     out["distance_km"] = great_circle_km(table["capital_lat"].to_numpy(), table["capital_lon"].to_numpy(), lat, lon)

@@ -49,13 +49,8 @@ from hitex.errors import (
     SpecificationError,
 )
 from hitex.indicators._keys import plain_index
-from hitex.indicators.products import (
-    DEFAULT_CLASSIFICATION,
-    _as_classification,
-    _numeric_column,
-    _require_frame,
-    classify,
-)
+from hitex.indicators.input_checks import numeric_column, require_frame
+from hitex.indicators.products import DEFAULT_CLASSIFICATION, as_classification, classify
 
 
 def hightech_exports(
@@ -139,7 +134,7 @@ def hightech_exports(
     0        A          30.0      30.0        100.0      30.0
     1        B           0.0      50.0         50.0     100.0
     """
-    _require_frame(trade, "trade")
+    require_frame(trade, "trade")
     trade = plain_index(trade).reset_index(drop=True)
     by = [by] if isinstance(by, str) else list(by)
     if not by:
@@ -157,7 +152,7 @@ def hightech_exports(
         )
     if trade.empty:
         raise EmptySampleError("the trade table is empty; there are no exports to classify")
-    values = _numeric_column(trade[value], value)
+    values = numeric_column(trade[value], value)
     negative = values < 0
     if negative.any():
         rows = trade.loc[negative, [*by, code_col]].head(3).to_dict("records")
@@ -165,7 +160,7 @@ def hightech_exports(
             f"column {value!r} has {int(negative.sum())} negative export value(s), e.g. {rows}; "
             "export values are >= 0 (check for net or re-export corrections)"
         )
-    table = _as_classification(classification)
+    table = as_classification(classification)
     categories = sorted(set(table["category"].dropna()))
     names = {k: f"{prefix}{k}" for k in categories}
     reserved = {f"{prefix}total", f"{prefix}share", "all_exports", f"{prefix}rca"}

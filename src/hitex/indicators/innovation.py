@@ -79,9 +79,9 @@ from hitex.errors import (
 from hitex.indicators._keys import merge_keys, plain_index
 from hitex.indicators.distances import (
     EARTH_RADIUS_KM,
-    _reference_point,
     capital_distances,
     great_circle_km,
+    reference_point,
 )
 
 __all__ = [
@@ -553,7 +553,7 @@ def policy_instrument(
     if zero.any() and min_distance_km is None:
         provinces = sorted({distances.at[c, "province_en"] for c, z in zip(codes, zero, strict=True) if z})
         raise HitexError(f"The distance from {', '.join(provinces)} to the reference "
-                         f"{_reference_point(reference)[2]} is 0, so frequency / distance is undefined. "
+                         f"{reference_point(reference)[2]} is 0, so frequency / distance is undefined. "
                          "Pass min_distance_km= (--min-distance-km on the command line), e.g. an "
                          "internal distance, about 122 km for Zhejiang, or drop these rows.")
     if min_distance_km is not None:

@@ -58,10 +58,10 @@ from hitex.errors import (
     DataFormatError,
     EmptySampleError,
     HitexWarning,
-    NonNumericError,
     SpecificationError,
 )
 from hitex.indicators.concordance import load_concordance
+from hitex.indicators.input_checks import numeric_column, require_frame
 
 CLASSIFICATIONS: dict[str, str] = {
     "study001_sitc3": "study001_sitc3.csv",
@@ -165,7 +165,30 @@ def classification(name: str = DEFAULT_CLASSIFICATION) -> pd.DataFrame:
     return table
 
 
-def _as_classification(classification_: str | pd.DataFrame) -> pd.DataFrame:
+def as_classification(classification_: str | pd.DataFrame) -> pd.DataFrame:
+    """Return a classification table (``code``, ``category``) checked and normalised.
+
+    Parameters
+    ----------
+    classification_ : str or DataFrame
+        A built-in name (:data:`CLASSIFICATIONS`, read by :func:`classification`)
+        or a table with columns ``code`` and ``category``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``code`` (text, separators removed by :func:`normalize_codes`)
+        and ``category`` (string; empty for an exclusion).
+
+    Raises
+    ------
+    SpecificationError
+        ``classification_`` is neither a name nor a DataFrame.
+    ColumnNotFoundError
+        The table lacks ``code`` or ``category``.
+    DataFormatError
+        A row has no code, or a code is listed twice.
+    """
     if isinstance(classification_, str):
         return classification(classification_)
     if not isinstance(classification_, pd.DataFrame):
@@ -351,7 +374,7 @@ def classify(
         For traded codes coarser than the list where the list splits them;
         they cannot be classified exactly (use finer codes).
     """
-    _require_frame(trade, "trade")
+    require_frame(trade, "trade")
     if code_col not in trade.columns:
         raise ColumnNotFoundError(
             f"column {code_col!r} is not in the trade table (columns: {list(trade.columns)}); "
@@ -361,7 +384,7 @@ def classify(
         raise SpecificationError(
             f"the trade table already has a column {category_col!r}; pass another category_col="
         )
-    table = _as_classification(classification)
+    table = as_classification(classification)
     codes = normalize_codes(trade[code_col], column=code_col, level=level)
     if level is None:
         _warn_lost_zeros(codes, code_col)
@@ -431,7 +454,7 @@ def aggregate_by_category(
     ColumnNotFoundError, NonNumericError, EmptySampleError
         For missing columns, text in ``value`` or an empty table.
     """
-    _require_frame(trade, "trade")
+    require_frame(trade, "trade")
     by = [by] if isinstance(by, str) else list(by)
     if code_col is not None:
         trade = classify(trade, code_col, classification, level=level, category_col=category_col)
@@ -447,7 +470,7 @@ def aggregate_by_category(
             )
     if trade.empty:
         raise EmptySampleError("the trade table is empty; there is nothing to aggregate")
-    values = _numeric_column(trade[value], value)
+    values = numeric_column(trade[value], value)
     frame = trade.loc[:, by].copy()
     frame[category_col] = trade[category_col].astype("string")
     frame[value] = values
@@ -516,38 +539,12 @@ def _object_codes(codes: pd.Series, column: str, level: int | None) -> pd.Series
     return out
 
 
-def _require_frame(obj: object, what: str) -> None:
-    if not isinstance(obj, pd.DataFrame):
-        raise SpecificationError(f"the {what} table must be a pandas DataFrame, got {type(obj)!r}")
-
-
-def _numeric_column(col: pd.Series, name: str, table: str = "trade") -> pd.Series:
-    """Return ``col`` as float64, refusing text (also numbers stored as text)."""
-    if pd.api.types.is_bool_dtype(col):
-        raise NonNumericError(
-            f"column {name!r} of the {table} table holds True/False values; it must hold numbers"
-        )
-    if pd.api.types.is_numeric_dtype(col):
-        return col.astype("float64")
-    text = col[col.map(lambda v: isinstance(v, str))]
-    if not text.empty:
-        converted = pd.to_numeric(text, errors="coerce")
-        bad = list(dict.fromkeys(text[converted.isna()].tolist()))[:3]
-        detail = (
-            f"text such as {bad}" if bad else f"numbers stored as text such as {text.iloc[0]!r}"
-        )
-        raise NonNumericError(
-            f"column {name!r} of the {table} table holds {detail}; it must be numeric. Fix those "
-            f"entries and convert it with pd.to_numeric(df[{name!r}])"
-        )
-    return pd.to_numeric(col).astype("float64")
-
-
 __all__ = [
     "CLASSIFICATIONS",
     "DEFAULT_CLASSIFICATION",
     "STUDY001_LABELS_ZH",
     "aggregate_by_category",
+    "as_classification",
     "available_classifications",
     "classification",
     "classify",

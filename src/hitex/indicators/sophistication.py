@@ -76,7 +76,7 @@ from hitex.errors import (
     SpecificationError,
 )
 from hitex.indicators._keys import merge_keys, plain_index
-from hitex.indicators.products import _numeric_column, _require_frame
+from hitex.indicators.input_checks import numeric_column, require_frame
 
 Missing = Literal["raise", "drop"]
 
@@ -108,7 +108,7 @@ def _prepare_trade(
     trade: pd.DataFrame, country: str, product: str, value: str, year: str | None
 ) -> tuple[pd.DataFrame, list[str]]:
     """Validate a product-level export table; return a clean copy and the time keys."""
-    _require_frame(trade, "trade")
+    require_frame(trade, "trade")
     tkeys = [year] if year is not None else []
     keys = [*tkeys, country, product]
     _columns(
@@ -122,7 +122,7 @@ def _prepare_trade(
             "the product-level export table is empty; pass exports by exporter and product"
         )
     df = plain_index(trade).loc[:, [*keys, value]].reset_index(drop=True)
-    df[value] = _numeric_column(df[value], value, "trade")
+    df[value] = numeric_column(df[value], value, "trade")
     no_key = df[keys].isna().any(axis=1)
     if no_key.any():
         raise DataFormatError(
@@ -327,7 +327,7 @@ def prody(
 def _prepare_gdp(
     gdp_pc: pd.DataFrame, ckeys: list[str], gdp: str, year: str | None
 ) -> pd.DataFrame:
-    _require_frame(gdp_pc, "gdp_pc")
+    require_frame(gdp_pc, "gdp_pc")
     hint = (
         "the GDP-per-capita table needs the same country (and year) column names as the trade "
         f"table: {ckeys} and {gdp!r} (pass gdp=...)"
@@ -337,7 +337,7 @@ def _prepare_gdp(
         hint += "; it looks like a panel: pass year='year'"
     _columns(gdp_pc, [*ckeys, gdp], "gdp_pc", hint)
     inc = gdp_pc.loc[:, [*ckeys, gdp]].reset_index(drop=True)
-    inc[gdp] = _numeric_column(inc[gdp], gdp, "gdp_pc")
+    inc[gdp] = numeric_column(inc[gdp], gdp, "gdp_pc")
     _check_unique(
         inc,
         ckeys,
@@ -408,7 +408,7 @@ def expy(
         missing columns or an empty table.
     """
     df, tkeys = _prepare_trade(trade, country, product, value, year)
-    _require_frame(prody_table, "prody")
+    require_frame(prody_table, "prody")
     pk = [*tkeys, product] if (year is not None and year in prody_table.columns) else [product]
     _columns(
         prody_table,
@@ -417,7 +417,7 @@ def expy(
         f"it needs columns {pk} and {prody_col!r} with the same names as the trade table",
     )
     pt = prody_table.loc[:, [*pk, prody_col]].reset_index(drop=True)
-    pt[prody_col] = _numeric_column(pt[prody_col], prody_col, "prody")
+    pt[prody_col] = numeric_column(pt[prody_col], prody_col, "prody")
     _check_unique(pt, pk, "prody", "keep one PRODY per product (and year)")
     work = merge_keys(df, pt, pk, how="left", tables=("trade", "prody"), year_keys=tkeys,
                       validate="many_to_one")
@@ -515,8 +515,8 @@ def city_export_complexity(
         For text in the share or EXPY columns, repeated city(-year) or
         province(-year) rows, missing columns or an empty table.
     """
-    _require_frame(cities, "cities")
-    _require_frame(province_expy, "province_expy")
+    require_frame(cities, "cities")
+    require_frame(province_expy, "province_expy")
     tkeys = [year] if year is not None else []
     _columns(
         cities,
@@ -535,7 +535,7 @@ def city_export_complexity(
     if share_unit not in ("fraction", "percent"):
         raise SpecificationError(f"share_unit must be 'fraction' or 'percent', got {share_unit!r}")
     out = plain_index(cities).copy()
-    share = _numeric_column(out[tertiary_share], tertiary_share, "cities")
+    share = numeric_column(out[tertiary_share], tertiary_share, "cities")
     _check_unique(out, [*tkeys, city], "cities", "keep one row per city (and year)")
     upper = 1.0 if share_unit == "fraction" else 100.0
     bad = (share < 0) | (share > upper)
@@ -557,7 +557,7 @@ def city_export_complexity(
             stacklevel=2,
         )
     pe = province_expy.loc[:, [*tkeys, province, expy_col]].reset_index(drop=True)
-    pe[expy_col] = _numeric_column(pe[expy_col], expy_col, "province_expy")
+    pe[expy_col] = numeric_column(pe[expy_col], expy_col, "province_expy")
     _check_unique(pe, [*tkeys, province], "province_expy", "keep one EXPY per province (and year)")
     if expy_col in out.columns:
         out = out.drop(columns=expy_col)

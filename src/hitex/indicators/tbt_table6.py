@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hitex.errors import DataCoverageWarning
-from hitex.indicators.tbt import TBT_ITEMS, _names, _require, tbt_depth
+from hitex.indicators.tbt_items import TBT_ITEMS, quote_ids, require_columns, tbt_depth
 
 __all__ = ["study001_table6", "check_study001_table6", "Table6Check"]
 
@@ -80,8 +80,8 @@ class Table6Check:
 
 def _match_desta(coding: pd.DataFrame, country: str, window: tuple[int, int]) -> pd.DataFrame:
     """One row per partner: the earliest DESTA base treaty of ``country`` and the partner."""
-    _require(coding, ["agreement_id", "name", "entry_into_force", "members", *TBT_ITEMS],
-             "The DESTA coding", "Read it with hitex.data.desta.read_coding().")
+    require_columns(coding, ["agreement_id", "name", "entry_into_force", "members", *TBT_ITEMS],
+                    "The DESTA coding", "Read it with hitex.data.desta.read_coding().")
     c = coding.loc[coding["entry_type"] == "base_treaty"] if "entry_type" in coding else coding
     eif = pd.to_numeric(c["entry_into_force"], errors="coerce").astype("float64")
     members = [set(m) if isinstance(m, tuple | list | set | frozenset | np.ndarray) else set()
@@ -161,7 +161,7 @@ def check_study001_table6(
             columns=disagreements.columns)
         if not found.all():
             warnings.warn(
-                f"No DESTA base treaty of {country} with {_names(table.loc[~found, 'partner_en'])} "
+                f"No DESTA base treaty of {country} with {quote_ids(table.loc[~found, 'partner_en'])} "
                 f"entered into force in {window[0]}-{window[1]}; those rows are not compared. "
                 "Widen window= or check the coding's members.",
                 DataCoverageWarning, stacklevel=2,

@@ -53,16 +53,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hitex.errors import EstimationError, HitexWarning, SpecificationError
+from hitex.errors import EstimationError, SpecificationError
 from hitex.models import checks
 from hitex.models.balance import drop_missing_keys, plain_index
+from hitex.models.did_sample import DiDDataWarning
 from hitex.models.event import twfe_did
 
 __all__ = ["ATTgtResult", "AggregatedATT", "DiDDataWarning", "att_gt", "twfe_did"]
-
-
-class DiDDataWarning(HitexWarning):
-    """Units were dropped from a DiD sample (treated before the panel, unbalanced)."""
 
 
 def _z(level: float) -> float:

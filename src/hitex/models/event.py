@@ -48,7 +48,8 @@ import pandas as pd
 
 from hitex.errors import EstimationError, SpecificationError
 from hitex.models import checks
-from hitex.models.balance import binary_treatment, plain_index, relabel_sample
+from hitex.models.balance import plain_index, relabel_sample
+from hitex.models.did_sample import treatment_with_arms
 from hitex.models.results import RegressionResult
 
 __all__ = ["EventStudyResult", "WaldTest", "event_study", "plot_event_study", "sun_abraham",
@@ -318,17 +319,6 @@ def sun_abraham(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: 
 
 
 # -- TWFE DiD -----------------------------------------------------------------------
-def _binary_with_arms(data: pd.DataFrame, column: str) -> pd.Series:
-    """The 0/1 treatment as floats; it must hold treated and untreated observations."""
-    values = binary_treatment(data[column], column)
-    if not (values == 1).any():
-        raise EstimationError(f"treatment column '{column}' has no treated observations (no 1s).")
-    if not (values == 0).any():
-        raise EstimationError(f"treatment column '{column}' has no untreated observations (no 0s); "
-                              "DiD needs controls.")
-    return values
-
-
 def _absorbed(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: str,
               covariates: Sequence[str], after_fit: bool) -> str | None:
     """Why the unit and period fixed effects absorb the treatment (None if not evidently)."""
@@ -386,7 +376,7 @@ def twfe_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: 
     checks.require_columns(data, [outcome, treatment, unit, time, *covariates],
                            context="twfe_did()")
     work = data.reset_index(drop=True)
-    work[treatment] = _binary_with_arms(data, treatment).to_numpy()
+    work[treatment] = treatment_with_arms(data, treatment).to_numpy()
     why = _absorbed(work, outcome, treatment, unit, time, covariates, after_fit=False)
     if why is not None:
         raise _absorbed_error(treatment, why)

@@ -24,7 +24,7 @@ Conventions matched
 Coefficients are those of Stata ``ppmlhdfe`` / R ``fixest::fepois`` (PPML) and
 ``reghdfe`` / ``fixest::feols`` (OLS). Clustered variances are computed by
 pyfixest *without* small-sample factors and scaled by hitex
-(:func:`hitex.models.inference._cluster_adjustment`) by
+(:func:`hitex.models.small_sample.cluster_adjustment`) by
 ``G/(G-1) * (N-1)/(N-K)``, ``G`` the smallest number of clusters and ``K`` the
 coefficients plus the fixed-effect levels not nested in a cluster: the rule of
 ``reghdfe``/``ppmlhdfe`` and fixest's default ``ssc(adj=TRUE,
@@ -81,23 +81,18 @@ from hitex.errors import (
 )
 from hitex.models import checks, collinear
 from hitex.models.formula import ParsedFormula, parse_formula
-from hitex.models.inference import (
-    SSC_CONVENTIONS,
-    _build,
-    _engine_ssc,
-    _normalise_vcov,
-    _vcov_label,
-)
+from hitex.models.inference import build_result, normalise_vcov, vcov_label
 from hitex.models.panel import (
-    _engine_version,
-    _numeric_columns,
     drop_nonfinite_terms,
     drop_singleton_rows,
     engine_drops,
+    engine_version,
+    numeric_columns,
     rescaled,
     run_engine,
 )
 from hitex.models.results import DropRecord, ModelSpec, RegressionResult
+from hitex.models.small_sample import SSC_CONVENTIONS, engine_ssc
 
 __all__ = ["gravity", "SeparationWarning", "PAIR_NAMES"]
 
@@ -373,7 +368,7 @@ def gravity(
     else:
         vcov_in = vcov
     interaction = pair_col is not None and "^" in pair_col
-    pf_vcov, vcov_kind, cluster = _normalise_vcov(vcov_in)
+    pf_vcov, vcov_kind, cluster = normalise_vcov(vcov_in)
     if pair_col is not None:
         checks.require_cluster_columns(data, pair_col.split("^"), pair_col, where="pair")
     else:
@@ -384,7 +379,7 @@ def gravity(
     used = list(parsed.variables)
     extra_cols = [c for c in (pair_col.split("^") if interaction else cluster) if c not in used]
     checks.require_columns(data, used + extra_cols, context=f"formula {formula!r}")
-    checks.require_numeric(data, _numeric_columns(parsed))
+    checks.require_numeric(data, numeric_columns(parsed))
     if panel_id:
         key = [panel_id] if isinstance(panel_id, str) else list(panel_id)
         checks.require_columns(data, key, context="panel_id")
@@ -488,15 +483,15 @@ def gravity(
         fixed_effects=parsed.fixed_effects,
         vcov_type=vcov_kind,
         cluster=tuple(pair_col for _ in cluster) if interaction else cluster,
-        vcov_label=_vcov_label(vcov_kind, (pair_col,) if interaction else cluster),
+        vcov_label=vcov_label(vcov_kind, (pair_col,) if interaction else cluster),
         ssc=ssc,
         estimator=_ESTIMATORS[method],
         sample=sample,
         notes=tuple(notes),
-        engine=_engine_version(),
+        engine=engine_version(),
     )
     engine_spec = dataclasses.replace(spec, cluster=cluster, ssc=engine_ssc)
-    result = _build(fit, engine_spec, tuple(dropped), sample_index, sample_frame,
+    result = build_result(fit, engine_spec, tuple(dropped), sample_index, sample_frame,
                     x_scale=x_scale, y_scale=y_scale,
                     cluster_names=(pair_col,) if interaction else None)
     if ssc == "cluster":
@@ -523,7 +518,7 @@ def _fit(formula: str, work: pd.DataFrame, vcov: Any, method: str, drop_singleto
     kwargs: dict[str, Any] = {
         "data": frame,
         "vcov": vcov,
-        "ssc": pf.ssc(**_engine_ssc(vcov, ssc)),
+        "ssc": pf.ssc(**engine_ssc(vcov, ssc)),
         "fixef_rm": "singleton" if drop_singletons else "none",
         "copy_data": False,
         "store_data": True,

@@ -1,6 +1,6 @@
 """Variance estimation shared by the linear and Poisson estimators (engine: pyfixest).
 
-:func:`_build` turns a pyfixest fit into a :class:`~hitex.models.results.RegressionResult`:
+:func:`build_result` turns a pyfixest fit into a :class:`~hitex.models.results.RegressionResult`:
 it undoes the rescaling of the regressors, applies the small-sample convention
 to clustered variances (:func:`hitex.models.small_sample.cluster_adjustment`), refuses variances that
 are negative or undefined, notes clusterings with few clusters
@@ -37,10 +37,6 @@ from hitex.models.small_sample import (  # noqa: F401 - SSC_CONVENTIONS re-expor
 
 # Former private names, kept for the estimators that import them from here
 # (panel, gravity); new code uses the public names of hitex.models.small_sample.
-_engine_ssc = engine_ssc
-_is_nested = is_nested
-_redundant_levels = redundant_levels
-_cluster_adjustment = cluster_adjustment
 
 _VCOV_NAMES = {"iid": "Conventional", "hetero": "Heteroskedasticity-robust (HC1)",
                "HC1": "Heteroskedasticity-robust (HC1)", "HC2": "Heteroskedasticity-robust (HC2)",
@@ -70,16 +66,15 @@ def normalise_vcov(vcov: Any) -> tuple[str | dict[str, str], str, tuple[str, ...
     )
 
 
-_normalise_vcov = normalise_vcov  # former private name, kept for panel and gravity
 
 
-def _vcov_label(kind: str, cluster: tuple[str, ...]) -> str:
+def vcov_label(kind: str, cluster: tuple[str, ...]) -> str:
     if cluster:
         return f"Clustered ({' & '.join(cluster)})"
     return _VCOV_NAMES.get(kind, kind)
 
 
-def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
+def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
            sample_index: pd.Index, sample: pd.DataFrame | None = None, *,
            x_scale: Mapping[str, float] | None = None, y_scale: float = 1.0,
            cluster_names: Sequence[str] | None = None) -> RegressionResult:
@@ -143,8 +138,8 @@ def _build(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
         except Exception as err:
             raise EstimationError(f"could not compute vcov={new_vcov!r}: {err}") from err
         new_spec = ModelSpec(**{**spec.__dict__, "vcov_type": kind, "cluster": cluster,
-                                "vcov_label": _vcov_label(kind, cluster)})
-        return _build(clone, new_spec, dropped, sample_index, sample, x_scale=x_scale,
+                                "vcov_label": vcov_label(kind, cluster)})
+        return build_result(clone, new_spec, dropped, sample_index, sample, x_scale=x_scale,
                       y_scale=y_scale)
 
     return RegressionResult(

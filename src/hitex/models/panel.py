@@ -72,18 +72,10 @@ import pandas as pd
 from hitex.errors import EstimationError, SpecificationError
 from hitex.models import checks, collinear
 from hitex.models.formula import ParsedFormula, parse_formula
-from hitex.models.inference import (  # noqa: F401 - re-exported for the other estimators
-    SSC_CONVENTIONS,
-    _build,
-    _cluster_adjustment,
-    _engine_ssc,
-    _is_nested,
-    _normalise_vcov,
-    _redundant_levels,
-    _vcov_label,
-)
+from hitex.models.inference import build_result, normalise_vcov, vcov_label
 from hitex.models.iv import iv_terms
 from hitex.models.results import DropRecord, ModelSpec, RegressionResult
+from hitex.models.small_sample import SSC_CONVENTIONS, engine_ssc
 
 #: Demeaning tolerances tried in turn: reghdfe's 1e-8 on the rescaled data
 #: (see :func:`rescaled`), then pyfixest's default for data it cannot meet.
@@ -99,8 +91,12 @@ def _default_vcov(parsed: ParsedFormula) -> str | dict[str, str]:
     return "hetero" if parsed.fixed_effects else "iid"
 
 
-def _numeric_columns(parsed: ParsedFormula) -> list[str]:
-    """Columns that must be numeric: outcome and regressors outside C()/i()."""
+def numeric_columns(parsed: ParsedFormula) -> list[str]:
+    """Columns that must be numeric: outcome and regressors outside C()/i().
+
+    Fixed-effect columns and ``np.`` calls are left out; the estimators check
+    these columns with :func:`hitex.models.checks.require_numeric`.
+    """
     factor_cols = set(_FACTOR_CALL.findall(parsed.rhs))
     fe_cols = set(parsed.fe_columns)
     return [
@@ -193,14 +189,14 @@ def panel(
             f"ssc={ssc!r} is not a known convention; use one of {', '.join(SSC_CONVENTIONS)}."
         )
     vcov_in = _default_vcov(parsed) if vcov is None else vcov
-    pf_vcov, vcov_kind, cluster = _normalise_vcov(vcov_in)
+    pf_vcov, vcov_kind, cluster = normalise_vcov(vcov_in)
     checks.require_cluster_columns(data, cluster, vcov_in)
     checks.require_formula_names(data, "", cluster, "vcov=")
     used = list(parsed.variables) + [c for c in cluster if c not in parsed.variables]
     if weights:
         used.append(weights)
     checks.require_columns(data, used, context=f"formula {formula!r}")
-    checks.require_numeric(data, _numeric_columns(parsed) + ([weights] if weights else []))
+    checks.require_numeric(data, numeric_columns(parsed) + ([weights] if weights else []))
 
     if panel_id == "auto":
         plain = [fe for fe in parsed.fixed_effects if "^" not in fe]
@@ -263,17 +259,17 @@ def panel(
         fixed_effects=parsed.fixed_effects,
         vcov_type=vcov_kind,
         cluster=cluster,
-        vcov_label=_vcov_label(vcov_kind, cluster),
+        vcov_label=vcov_label(vcov_kind, cluster),
         ssc=ssc,
         estimator=_estimator(parsed),
         weights=weights,
         sample=sample,
         notes=tuple(notes),
-        engine=_engine_version(),
+        engine=engine_version(),
         endogenous=endogenous,
         instruments=instruments,
     )
-    return _build(fit, spec, tuple(dropped), sample_frame.index, sample_frame,
+    return build_result(fit, spec, tuple(dropped), sample_frame.index, sample_frame,
                   x_scale=x_scale, y_scale=y_scale)
 
 
@@ -349,7 +345,8 @@ def rescaled(work: pd.DataFrame, parsed: ParsedFormula, exclude: Sequence[str] =
     return frame, scales, y_scale
 
 
-def _engine_version() -> str:
+def engine_version() -> str:
+    """The estimation engine and its version, as a result records it (``'pyfixest 0.x'``)."""
     import pyfixest
 
     return f"pyfixest {pyfixest.__version__}"
@@ -361,7 +358,7 @@ def _fit(formula: str, work: pd.DataFrame, vcov: Any, weights: str | None, ssc: 
 
     frame = work.reset_index(drop=True)
     fit, _ = run_engine(lambda tol: pf.feols(
-        formula, data=frame, vcov=vcov, weights=weights, ssc=pf.ssc(**_engine_ssc(vcov, ssc)),
+        formula, data=frame, vcov=vcov, weights=weights, ssc=pf.ssc(**engine_ssc(vcov, ssc)),
         fixef_rm="singleton" if drop_singletons else "none", fixef_tol=tol, copy_data=False,
         store_data=True, collin_tol=collin_tol), formula)
     return fit

@@ -50,7 +50,7 @@ from hitex.errors import (
 from hitex.models import checks
 from hitex.models.balance import binary_treatment, plain_index
 from hitex.models.formula import parse_formula
-from hitex.models.panel import _is_nested
+from hitex.models.small_sample import is_nested
 
 _DEMEAN_TOL = 1e-13
 
@@ -227,7 +227,7 @@ def _k_fixed_effects(sample: pd.DataFrame, fes: tuple[str, ...], cluster: tuple[
     """(K for iid, K for clustered) contributed by the fixed effects (reghdfe's count)."""
     levels = {fe: int(sample.groupby(fe.split("^"), observed=True).ngroups) for fe in fes}
     k_all = sum(levels.values()) - (len(levels) - 1) if levels else 0
-    nested = [fe for fe in fes if cluster and _is_nested(sample, fe, cluster)]
+    nested = [fe for fe in fes if cluster and is_nested(sample, fe, cluster)]
     k_cl = k_all - sum(levels[fe] for fe in nested) + len(nested)
     return k_all, k_cl
 

@@ -18,8 +18,8 @@ import pandas as pd
 from hitex.errors import EstimationError, SpecificationError
 from hitex.models import checks
 from hitex.models.balance import binary_treatment, drop_missing_keys, plain_index, relabel_sample
-from hitex.models.did import DiDDataWarning
-from hitex.models.event import _binary_with_arms, twfe_did
+from hitex.models.did_sample import DiDDataWarning, treatment_with_arms
+from hitex.models.event import twfe_did
 from hitex.models.results import RegressionResult
 
 __all__ = ["PSMDiDResult", "psm_did"]
@@ -143,7 +143,7 @@ def psm_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: s
     labels = data.index[work.index.to_numpy()]
     work = work.reset_index(drop=True)
     checks.require_unique(work, [unit, time])
-    _binary_with_arms(work, treatment)
+    treatment_with_arms(work, treatment)
     work["_ever"] = work.groupby(unit)[treatment].transform("max").astype(int)
     if how == "once":
         period = work[time].min() if match_period is None else match_period

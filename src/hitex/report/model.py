@@ -15,6 +15,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from hitex.report.text_layout import to_text
+
 Align = Literal["left", "center", "right"]
 _ALIGNS = ("left", "center", "right")
 
@@ -144,13 +146,8 @@ class Table:
         return pd.DataFrame([r.texts() for r in rows], columns=list(self.column_labels))
 
     def __str__(self) -> str:
-        from hitex.report.writers import to_text
-
         return to_text(self)
 
     def __repr__(self) -> str:
         title = f"{self.title!r}, " if self.title else ""
         return f"Table({title}{len(self.body_rows)} rows x {self.ncols} columns)"
-
-
-# ----------------------------------------------------------------------------- helpers

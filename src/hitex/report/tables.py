@@ -33,7 +33,7 @@ import pandas as pd
 from hitex.errors import ColumnNotFoundError, NonNumericError, SpecificationError
 from hitex.report.columns import Column, as_column, iv_rows
 from hitex.report.formatting import check_digits, fmt, fmt_threshold, is_whole_column
-from hitex.report.model import _ALIGNS, Align, Cell, Row, Section, Table  # noqa: F401
+from hitex.report.model import Align, Cell, Row, Section, Table  # noqa: F401
 
 
 def _suggest(name: str, candidates: Sequence[str]) -> str:
