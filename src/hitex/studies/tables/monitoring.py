@@ -200,14 +200,19 @@ class Monitoring(TableKind):
             figs[f"{tspec.name}_share"] = share_chart(named, ctx.unit, ctx.time,
                                                       focus=units[0], lang=tspec.lang,
                                                       title=title)
+        from hitex.indicators.units import as_unit
+
         last = int(long[ctx.time].max())
         peers = long.loc[long[ctx.time] == last].copy()
-        if len(peers) > 1:
+        if tspec.peers:
+            peers = peers[peers[ctx.unit].isin(tspec.peers)]
+        source = as_unit(tspec.unit_of_value)
+        if len(peers) > 1 and source.currency == unit.currency:
+            peers["level"] = peers["value"] * source.scale / unit.scale  # in the table's unit
             peers[ctx.unit] = [names.get(str(u), str(u)) for u in peers[ctx.unit]]
             figs[f"{tspec.name}_peers"] = peer_chart(
-                peers.rename(columns={"value": "level"}), ctx.unit, "level", focus=units[0],
-                value_unit=f"{tspec.unit_of_value}", lang=tspec.lang,
-                title=f"{title} ({last})")
+                peers, ctx.unit, "level", focus=units[0], value_unit=unit.label,
+                lang=tspec.lang, title=f"{title} ({last})")
         return figs
 
     def _display(self, table: pd.DataFrame, tspec: MonitoringTable, ctx: TableContext,
