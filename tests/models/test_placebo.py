@@ -95,6 +95,9 @@ def test_random_timing_and_plot_and_immutability():
     assert set(res.draws["adoption"]) <= set(range(2011, 2017))
     fig = res.plot()
     assert fig.axes and "Placebo test" in fig.axes[0].get_title()
+    assert fig.axes[0].get_xlabel() == "Coefficient of did"
+    named = res.plot(labels={"did": "Treat x Post"})
+    assert named.axes[0].get_xlabel() == "Coefficient of Treat x Post"
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.estimate = 0.0  # type: ignore[misc]
     arr = res.estimates

@@ -405,8 +405,11 @@ def _tidy(b: np.ndarray, se: np.ndarray, df: float, index: pd.Index) -> pd.DataF
 
 
 def plot_event_study(result: Any, ax: Any = None, *, level: float = 0.95,
-                     title: str | None = None) -> Any:
+                     title: str | None = None, ylabel: str | None = None) -> Any:
     """Plot event-study coefficients with confidence intervals.
+
+    ``ylabel`` names the axis of the estimates (e.g. "Effect on ln exports"; default
+    "Estimate").
 
     Works for :class:`EventStudyResult` and for ``att_gt(...).aggregate("dynamic")``.
     Pre-treatment coefficients are drawn in one colour, post-treatment ones in
@@ -438,7 +441,7 @@ def plot_event_study(result: Any, ax: Any = None, *, level: float = 0.95,
     ax.axhline(0, color="grey", linestyle="--", linewidth=1)
     ax.axvline(-0.5, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("Periods relative to treatment")
-    ax.set_ylabel("Estimate")
+    ax.set_ylabel(ylabel or "Estimate")
     legend_title = None
     try:
         test = result.pretrend_test()

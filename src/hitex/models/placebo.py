@@ -144,8 +144,11 @@ class PlaceboResult:
     def __str__(self) -> str:
         return self.summary()
 
-    def plot(self, ax: Any = None, *, label: str = "Placebo estimates") -> Any:
+    def plot(self, ax: Any = None, *, label: str = "Placebo estimates",
+             labels: Mapping[str, str] | None = None) -> Any:
         """Kernel density of the placebo estimates with the true estimate marked.
+
+        ``labels`` maps the treatment column to the name shown on the axis.
 
         Returns
         -------
@@ -168,7 +171,8 @@ class PlaceboResult:
         ax.scatter(est, np.zeros_like(est), marker="|", alpha=0.3, color="grey")
         ax.axvline(self.estimate, color="C3", linestyle="--",
                    label=f"True estimate = {self.estimate:.4g}")
-        ax.set_xlabel(f"Coefficient of {self.spec['treatment']}")
+        treatment = self.spec["treatment"]
+        ax.set_xlabel(f"Coefficient of {(labels or {}).get(treatment, treatment)}")
         ax.set_ylabel("Density")
         ax.set_title(f"Placebo test ({self.n_draws} draws, p = {self.pvalue:.3f})")
         ax.legend(frameon=False)

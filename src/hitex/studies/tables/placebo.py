@@ -66,7 +66,8 @@ class Placebo(PolicyKind):
             "are truly treated, keeping the true adoption years; TWFE re-estimated by demeaning "
             "once (Frisch-Waugh-Lovell).",))
         out.frames[tspec.name] = pd.DataFrame({"draw": np.arange(len(est)), "estimate": est})
-        out.figures[tspec.name] = res.plot(label="Placebo estimates (kernel density)")
+        out.figures[tspec.name] = res.plot(label="Placebo estimates (kernel density)",
+                                           labels=ctx.labels)
         out.notes.append(f"{tspec.name}: placebo p-value {res.pvalue:.4f} over {res.n_draws} draws "
                          f"(seed {res.seed}).")
         return out

@@ -96,8 +96,10 @@ class Staggered(PolicyKind):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             es = event_study(balanced, outcome, ctx.unit, ctx.time, tspec.group)
-        plot_event_study(es, ax=axes[0], title="TWFE event study")
-        plot_event_study(aggs["dynamic"], ax=axes[1], title="Callaway-Sant'Anna dynamic ATT")
+        plot_event_study(es, ax=axes[0], title="TWFE event study",
+                         ylabel=f"Effect on {ctx.labels.get(outcome, outcome)}")
+        plot_event_study(aggs["dynamic"], ax=axes[1], title="Callaway-Sant'Anna dynamic ATT",
+                         ylabel=f"Effect on {ctx.labels.get(outcome, outcome)}")
         fig.tight_layout()
         out.figures[f"{tspec.name}_event_study"] = fig
         out.notes.append(f"{tspec.name}: TWFE {twfe.params[treat]:.4f}; Callaway-Sant'Anna overall "
