@@ -41,6 +41,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from hitex.data.net import DEFAULT_TIMEOUT, DEFAULT_WAIT_BUDGET, WaitBudget, retry_after_seconds
 from hitex.data.store import Store
 from hitex.errors import DataCoverageWarning, DataFormatError, EmptySampleError, HitexError
 
@@ -71,10 +72,10 @@ class Client(Protocol):
         ...
 
 
-class _Urllib3Client:
+class HttpClient:
     """The default client: one ``urllib3.PoolManager`` and the subscription key."""
 
-    def __init__(self, key: str, timeout: float = 120.0) -> None:
+    def __init__(self, key: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         try:
             import urllib3
         except ImportError as err:  # pragma: no cover - urllib3 comes with most installs
@@ -85,7 +86,8 @@ class _Urllib3Client:
             ) from err
         self._http = urllib3.PoolManager()
         self._key = key
-        self._timeout = timeout
+        # a deadline for connecting (no network fails fast) and one for the whole call
+        self._timeout = urllib3.Timeout(total=timeout, connect=min(5.0, timeout))
 
     def get(self, url: str, params: Mapping[str, Any]) -> Response:
         fields = {k: str(v) for k, v in params.items() if v is not None}
@@ -190,14 +192,12 @@ def store_key(request: ComtradeRequest) -> str:
 # --------------------------------------------------------------------------- answers
 def _retry_after(response: Response, payload: Any) -> float | None:
     header = {k.lower(): v for k, v in dict(response.headers or {}).items()}.get("retry-after")
-    if header is not None:
-        try:
-            return max(float(header), 0.0)
-        except ValueError:
-            pass
+    seconds = retry_after_seconds(header)
+    if seconds is not None:
+        return seconds
     message = payload.get("message", "") if isinstance(payload, Mapping) else ""
     match = _RETRY_TEXT.search(str(message))
-    return float(match.group(1)) if match else None
+    return retry_after_seconds(match.group(1)) if match else None
 
 
 def _json(response: Response) -> Any:
@@ -248,9 +248,11 @@ def _call(
     max_rows: int,
     retries: int,
     backoff: float,
+    budget: WaitBudget | None = None,
 ) -> list[Mapping[str, Any]]:
-    """One API call with retries; returns its ``data`` rows."""
+    """One API call with retries (their waits within ``budget``); returns its ``data`` rows."""
     errors = _network_errors()
+    budget = budget if budget is not None else WaitBudget()
     last = "no attempt"
     for attempt in range(retries + 1):
         wait = backoff * 2**attempt
@@ -285,6 +287,10 @@ def _call(
                 )
             last = f"HTTP {response.status} {message}".strip()
         if attempt < retries:
+            if not budget.take(wait):
+                raise ConnectionError(f"{attempt + 1} attempt(s) failed and the next wait "
+                                      f"({wait:g} s) exceeds what is left of the retry budget; "
+                                      f"last: {last}")
             _sleep(wait)
     raise ConnectionError(f"{retries + 1} attempt(s) failed; last: {last}")
 
@@ -320,6 +326,8 @@ def fetch_comtrade(
     retries: int = 4,
     backoff: float = 2.0,
     client: Client | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_wait: float = DEFAULT_WAIT_BUDGET,
 ) -> pd.DataFrame:
     """Fetch annual product-level trade from the UN Comtrade API, with a cache.
 
@@ -349,7 +357,13 @@ def fetch_comtrade(
         Further attempts after a failed call.
     backoff : float, default 2.0
         Seconds before the first retry when the API gives no ``Retry-After``;
-        doubles each time.
+        doubles each time. A ``Retry-After`` (seconds or an HTTP date) counts up
+        to 60 s.
+    timeout : float, default 30
+        Deadline of each call in seconds (connecting: at most 5 s), so a server
+        that accepts the connection and never answers gives an error in time.
+    max_wait : float, default 120
+        Most seconds spent waiting between retries in all (the retry budget).
     client : object, optional
         ``client.get(url, params)`` returning an object with ``status``,
         ``headers`` and ``data`` (bytes of the JSON answer). Default: an
@@ -398,11 +412,12 @@ def fetch_comtrade(
                 f"set the {ENV_KEY} environment variable (free keys at "
                 "comtradedeveloper.un.org)."
             )
-        client = _Urllib3Client(api_key)
+        client = HttpClient(api_key, timeout=timeout)
     url = API_URL.format(type="C", freq="A", cl=request.classification)
     try:
         rows = _fetch_split(
-            client, url, request, max_rows=max_rows, retries=retries, backoff=backoff
+            client, url, request, max_rows=max_rows, retries=retries, backoff=backoff,
+            budget=WaitBudget(max_wait)
         )
     except ConnectionError as err:
         if cached is None:

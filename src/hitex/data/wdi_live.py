@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from hitex.data import wdi as wdi_local
+from hitex.data.net import DEFAULT_TIMEOUT, DEFAULT_WAIT_BUDGET, WaitBudget, call_with_deadline
 from hitex.data.store import Store
 from hitex.data.wdi_bundle import load_bundle, wdi_folder
 from hitex.errors import DataCoverageWarning, DataFormatError, EmptySampleError, HitexError
@@ -213,6 +214,8 @@ def fetch_wdi(
     offline_fallback: bool = True,
     client: Any = None,
     data_dir: str | os.PathLike[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_wait: float = DEFAULT_WAIT_BUDGET,
 ) -> pd.DataFrame:
     """Fetch WDI series from the World Bank API, with a cache and offline fallbacks.
 
@@ -244,6 +247,12 @@ def fetch_wdi(
         answers.
     data_dir : path-like, optional
         Data bundle used for country names and for fallback (b).
+    timeout : float, default 30
+        Deadline of each call in seconds: ``wbgapi`` takes none of its own, so
+        the call runs in a worker thread and counts as failed (retried, then
+        the fallback) when it has not answered in time.
+    max_wait : float, default 120
+        Most seconds spent waiting between retries in all.
 
     Returns
     -------
@@ -276,23 +285,29 @@ def fetch_wdi(
     errors = _network_errors()
     last_error: BaseException | None = None
     rows: list[Mapping[str, Any]] | None = None
+    budget = WaitBudget(max_wait)
+
+    def call() -> list[Mapping[str, Any]]:
+        return list(client.data.fetch(
+            codes if len(codes) > 1 else codes[0],
+            economy=econ if econ is not None else "all",
+            time=yrs if yrs is not None else "all",
+            skipBlanks=True,
+            skipAggs=econ is None,
+            db=_WDI_DB,
+        ))
+
     for attempt in range(retries + 1):
         try:
-            rows = list(
-                client.data.fetch(
-                    codes if len(codes) > 1 else codes[0],
-                    economy=econ if econ is not None else "all",
-                    time=yrs if yrs is not None else "all",
-                    skipBlanks=True,
-                    skipAggs=econ is None,
-                    db=_WDI_DB,
-                )
-            )
+            rows = call_with_deadline(call, timeout, "the World Bank API")
             break
         except errors as err:  # network trouble: wait and try again
             last_error = err
+            wait = backoff * 2**attempt
             if attempt < retries:
-                _sleep(backoff * 2**attempt)
+                if not budget.take(wait):
+                    break
+                _sleep(wait)
 
     if rows is not None:
         fetched_at = datetime.now(UTC)
