@@ -25,6 +25,7 @@ import gzip
 import io
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -231,7 +232,7 @@ def _coverage(path_text: str, encoding: str, _stamp: tuple[float, int]) -> dict[
             path, usecols=usecols, encoding=encoding, keep_default_na=False, na_values=[""],
             dtype="str",
         )  # fmt: skip
-    except (OSError, ValueError, UnicodeDecodeError) as err:
+    except (OSError, ValueError, UnicodeDecodeError, EOFError, zlib.error) as err:
         raise DataFormatError(f"Cannot read {path}: {err}. Restore the file.") from err
     out: dict[str, Any] = {"rows": int(len(df))}
     years = None

@@ -69,6 +69,7 @@ import numbers
 import os
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -325,7 +326,7 @@ def _bundle_file(data_dir: str | os.PathLike[str] | None, folder: str, name: str
 def _read_cached(path: str, mtime: float) -> pd.DataFrame:
     try:
         return pd.read_csv(path)
-    except (OSError, ValueError, UnicodeDecodeError) as err:
+    except (OSError, ValueError, UnicodeDecodeError, EOFError, zlib.error) as err:
         raise DataFormatError(f"Cannot read {path}: {err}. Restore the file from the bundle.") from err
 
 

@@ -35,6 +35,7 @@ Bundle files read (``<data_dir>/china_provincial/``):
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -135,7 +136,7 @@ def _csv(path: Path, required: Iterable[str], key: tuple[str, ...] = ("province_
          ) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path)
-    except (OSError, ValueError, UnicodeDecodeError) as err:
+    except (OSError, ValueError, UnicodeDecodeError, EOFError, zlib.error) as err:
         raise DataFormatError(f"Cannot read {path}: {err}. Restore the file from the bundle.") from err
     missing = [c for c in required if c not in frame.columns]
     if missing:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hitex.data.bundle_files import read_bundle_csv
 from hitex.errors import DataFormatError, DataNotFoundError
 
 __all__ = ["INCOME_CODES", "CountryTables", "load_tables", "normalize_name"]
@@ -122,7 +123,8 @@ def _read(bundle: Path, key: str) -> pd.DataFrame:
             "Point data_dir (or HITEX_DATA_DIR) at a complete bundle."
         )
     # keep_default_na=False: Namibia's ISO2 code "NA" must not become missing.
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=["", "NaN"])
+    frame = read_bundle_csv(pd.read_csv, path, dtype=str, keep_default_na=False,
+                            na_values=["", "NaN"])
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataFormatError(

@@ -70,6 +70,7 @@ import pandas as pd
 
 from hitex import _paths
 from hitex.data import countries
+from hitex.data.bundle_files import read_bundle_csv
 from hitex.errors import (
     ColumnNotFoundError,
     DataCoverageWarning,
@@ -134,7 +135,8 @@ def _raw(bundle: Path, key: str) -> pd.DataFrame:
             f"DESTA file {_FOLDER}/{FILES[key]} is missing from the data bundle {bundle}. "
             "Point data_dir (or HITEX_DATA_DIR) at a bundle that holds DESTA version 2.03."
         )
-    frame = pd.read_csv(path, encoding=_ENCODING, dtype={"number": str}, low_memory=False)
+    frame = read_bundle_csv(pd.read_csv, path, encoding=_ENCODING, dtype={"number": str},
+                            low_memory=False)
     missing = [c for c in _REQUIRED[key] if c not in frame.columns]
     if missing:
         raise DataFormatError(

@@ -53,6 +53,7 @@ from pathlib import Path
 import pandas as pd
 
 from hitex import _paths
+from hitex.data.bundle_files import read_bundle_csv
 from hitex.data.gcr_editions import (
     YearRule,
     edition_to_year,
@@ -202,7 +203,8 @@ def load_gcr(
             f"GCR panel not found: {file}. The data bundle at {folder} has no '{BUNDLE_FILE}'; "
             "pass path= to read your own copy of WEF's GCI dataset."
         )
-    raw = pd.read_csv(file, dtype={"iso3": "str", "edition": "str", "indicator_code": "str"})
+    raw = read_bundle_csv(pd.read_csv, file,
+                          dtype={"iso3": "str", "edition": "str", "indicator_code": "str"})
     return _finish(raw, indicators, editions, year_rule, default_source="hitex data bundle")
 
 

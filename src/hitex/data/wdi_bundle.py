@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,7 +78,7 @@ def _read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
     # keep_default_na=False: the text "NA" (Namibia in ISO2) must stay text.
     try:
         df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"iso3": "str"})
-    except (OSError, ValueError, UnicodeDecodeError) as err:
+    except (OSError, ValueError, UnicodeDecodeError, EOFError, zlib.error) as err:
         raise DataFormatError(
             f"Cannot read {path}: {err}. Restore the file from the bundle."
         ) from err
