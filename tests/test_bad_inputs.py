@@ -102,3 +102,23 @@ def test_a_file_source_with_its_encoding(tmp_path, data_dir):
            "tables": [{"name": "t", "kind": "descriptive", "variables": ["dépenses"]}]}
     run = run_study(parse_study(doc), write=False, data_dir=data_dir)
     assert run.panel["dépenses"].tolist() == [1.0, 2.0]
+
+
+def test_repeated_column_names_in_a_dataframe_are_named():
+    import numpy as np
+
+    import hitex
+
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(40, 3)), columns=["y", "x", "x"])
+    frame["id"], frame["t"] = np.repeat(range(8), 5), list(range(5)) * 8
+    for call in (lambda: hitex.panel("y ~ x | id + t", frame),
+                 lambda: hitex.gravity("y ~ x | id + t", frame.abs(), method="ppml")):
+        with pytest.raises(HitexError, match="repeated column names: x"):
+            call()
+
+
+def test_wdi_codes_of_the_wrong_type():
+    from hitex.data.wdi import load_wdi
+
+    with pytest.raises(HitexError, match="WDI indicators must be a code or a list"):
+        load_wdi(123)

@@ -128,6 +128,9 @@ def normalise_indicators(indicators: str | Iterable[str]) -> list[str]:
         raise HitexError("No WDI indicator given. Pass a code such as 'TX.VAL.TECH.MF.ZS'.")
     if isinstance(indicators, str):
         indicators = [indicators]
+    if not isinstance(indicators, Iterable):
+        raise HitexError(f"WDI indicators must be a code or a list of codes such as "
+                         f"'TX.VAL.TECH.MF.ZS', got {type(indicators).__name__} ({indicators!r}).")
     codes: list[str] = []
     for code in indicators:
         if not isinstance(code, str) or not code.strip():

@@ -40,6 +40,12 @@ def require_dataframe(data: object, what: str = "data") -> pd.DataFrame:
             f"{what} must be a pandas DataFrame, got {type(data).__name__}. Convert it with "
             "pandas.DataFrame(...) or read it with pandas.read_csv(...)."
         )
+    repeated = data.columns[data.columns.duplicated()].unique().tolist()
+    if repeated:
+        raise HitexError(
+            f"{what} has repeated column names: {', '.join(map(str, repeated))}. Give every "
+            "column its own name (e.g. data.columns = [...] or data.loc[:, "
+            "~data.columns.duplicated()] to keep the first).")
     names = [n for n in data.index.names if n is not None]
     if any(n in data.columns for n in names):
         data = data.rename_axis(index=[None] * data.index.nlevels)
