@@ -86,3 +86,25 @@ def test_the_users_reports_give_the_studys_own_instrument(tmp_path, data_dir):
     assert len(run.results["table3"]) == 4  # both first stages and both second stages
     assert "dti_iv" in run.panel.columns and run.panel["dti_iv"].notna().sum() == 31 * 14
     assert not any("DTI_iv" in n and "left out" in n for n in run.notes)
+
+
+def test_a_folder_of_report_texts_gives_the_instrument(tmp_path, data_dir):
+    import yaml
+
+    doc = yaml.safe_load(builtin_studies()["digital-innovation"].read_text(encoding="utf-8"))
+    for src in doc["data"]["sources"]:
+        if src.get("name") == "dti_iv":
+            src["path"] = "reports"
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True),
+                                         encoding="utf-8")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    provinces = hitex.data.china.provinces()
+    rng = np.random.default_rng(4)
+    for name in provinces["province_zh"]:
+        for year in range(2010, 2024):
+            text = "推进数字经济发展" * int(rng.integers(0, 6)) + "稳定就业保障民生" * 20
+            (folder / f"{name}_{year}.txt").write_text(text, encoding="utf-8")
+    run = run_study(tmp_path / "study.yaml", tmp_path / "out", data_dir=data_dir)
+    assert run.panel["dti_iv"].notna().sum() == 31 * 14
+    assert len(run.results["table3"]) == 4

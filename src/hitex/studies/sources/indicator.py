@@ -105,7 +105,10 @@ def indicator_frame(source: IndicatorSource, builder: PanelBuilder, unit: str,
     path = builder.resolve(source.path)
     text = ([str(source.options.get(step.text_option[0], step.text_option[1]))]
             if step.text_option else None)
-    frame = read_user_file(path, text_columns=text)
+    if path.is_dir() and step.folder_reader is not None:
+        frame = step.folder_reader(path, source)  # one text file per unit and year
+    else:
+        frame = read_user_file(path, text_columns=text)
     frame = normalise_time(frame, source.time_col, f"indicator source {source.path}")
     try:
         out = step.compute(frame, source, dict(source.options), builder.base_dir)
@@ -146,7 +149,7 @@ class Indicator(SourceKind):
                              f"{panel.name} study has one row per unit and year)")
 
     def read(self, source: IndicatorSource, builder: PanelBuilder) -> pd.DataFrame | None:
-        if source.optional and not builder.resolve(source.path).is_file():
+        if source.optional and not builder.resolve(source.path).exists():
             return None
         if source.partner_col:
             return indicator_frame(source, builder, builder.spec.exporter,
@@ -156,7 +159,7 @@ class Indicator(SourceKind):
     def add(self, source: IndicatorSource, builder: PanelBuilder) -> None:
         frame = builder.frame_of(source, self.read)
         path = builder.resolve(source.path)
-        if frame is None:  # an optional file that is absent
+        if frame is None:  # an optional file or folder that is absent
             builder.note_missing(source, path)
             return
         if source.partner_col:

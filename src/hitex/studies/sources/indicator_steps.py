@@ -7,6 +7,7 @@ function's parameters. A new indicator is one more registered step here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +37,16 @@ class IndicatorStep:
     text_option : str or None
         The option naming a code column read as text (leading zeros kept),
         and its default.
+    folder_reader : callable or None
+        ``reader(folder, source) -> DataFrame`` when ``path`` may name a folder
+        of files (one text per unit and year) instead of a table.
     """
 
     compute: Callable[[pd.DataFrame, Any, dict, Path | None], pd.DataFrame]
     options: str
     by_pair: bool = False
     text_option: tuple[str, str] | None = None
+    folder_reader: Callable[[Path, Any], pd.DataFrame] | None = None
 
 
 def _composite(frame: pd.DataFrame, source: Any, opts: dict,
@@ -76,6 +81,46 @@ def _hightech(frame: pd.DataFrame, source: Any, opts: dict,
     by = [source.unit_col, *([source.partner_col] if source.partner_col else []),
           source.time_col]
     return hightech_exports(frame, by=by, code_col=opts.pop("code", "code"), **opts)
+
+
+_TEXT_NAME = re.compile(r"^(?:(?P<unit>.+?)[_\- ](?P<year>\d{4})|(?P<year2>\d{4})[_\- ](?P<unit2>.+))$")
+
+
+def texts_from_folder(folder: Path, source: Any) -> pd.DataFrame:
+    """One row per text file of ``folder``: unit, year and the text.
+
+    Files are ``UNIT_YEAR.txt`` (``山东_2020.txt``, ``37-2020.txt``), ``YEAR_UNIT.txt``
+    or ``UNIT/YEAR.txt``, in UTF-8 or GB18030; the unit is written as in the
+    study (a code or a name that :func:`hitex.data.china.resolve_provinces` knows).
+    """
+    text_col = str(source.options.get("text_col", "text"))
+    rows = []
+    for path in sorted(folder.rglob("*.txt")):
+        rel = path.relative_to(folder)
+        if len(rel.parts) == 2 and re.fullmatch(r"\d{4}", path.stem):
+            unit, year = rel.parts[0], path.stem
+        else:
+            match = _TEXT_NAME.match(path.stem)
+            if match is None:
+                raise StudySpecError(
+                    f"indicator '{source.name}': cannot tell the unit and year of {rel} in "
+                    f"{folder}; name the files UNIT_YEAR.txt (e.g. 山东_2020.txt) or UNIT/YEAR.txt.")
+            unit = match.group("unit") or match.group("unit2")
+            year = match.group("year") or match.group("year2")
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gb18030", errors="strict")
+        rows.append({source.unit_col: unit, source.time_col: int(year), text_col: text})
+    if not rows:
+        raise StudySpecError(f"indicator '{source.name}': the folder {folder} holds no .txt files "
+                             "(one text per unit and year, e.g. 山东_2020.txt).")
+    frame = pd.DataFrame(rows)
+    if frame.duplicated([source.unit_col, source.time_col]).any():
+        raise StudySpecError(f"indicator '{source.name}': {folder} has several texts for one "
+                             "unit and year; keep one file per unit and year.")
+    return frame
 
 
 def _dti(frame: pd.DataFrame, source: Any, opts: dict, base_dir: Path | None) -> pd.DataFrame:
@@ -124,4 +169,5 @@ INDICATORS.register("hightech")(IndicatorStep(
     _hightech, "classification, code, value, level, prefix, rca, fill_zero", by_pair=True,
     text_option=("code", "code")))
 INDICATORS.register("dti_iv")(IndicatorStep(
-    _dti_iv, "keywords (required), text_col, language, segmenter, reference, min_distance_km"))
+    _dti_iv, "keywords (required), text_col, language, segmenter, reference, min_distance_km",
+    folder_reader=texts_from_folder))
