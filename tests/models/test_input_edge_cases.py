@@ -338,5 +338,5 @@ def test_engine_hints_follow_the_cause():
 
 
 def test_unknown_function_hint_from_the_engine(grunfeld):
-    with pytest.raises(EstimationError, match=r"np\.sqrt"):
-        hitex.panel("inv ~ sqrt(value) | firm + year", grunfeld)
+    with pytest.raises(EstimationError, match=r"np\.cbrt"):
+        hitex.panel("inv ~ cbrt(value) | firm + year", grunfeld)

@@ -35,6 +35,17 @@ ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
      "np.log1p", "np.exp", "np.sqrt", "np.abs"}
 )
 
+def formula_context() -> dict[str, object]:
+    """Functions of :data:`ALLOWED_FUNCTIONS` the formula engine does not know by itself.
+
+    Handed to pyfixest (``context=``) so that ``log1p(y)``, ``sqrt(x)`` and
+    ``abs(x)`` work on both sides of a formula, as ``np.log1p(y)`` does.
+    """
+    import numpy as np
+
+    return {"log1p": np.log1p, "sqrt": np.sqrt, "abs": np.abs, "exp": np.exp, "np": np}
+
+
 #: Two names separated only by blanks: a column name with a space in it.
 _SPACED_NAME = re.compile(r"(?<![\w.])([^\W\d][\w.]*(?:[ \t]+[^\W\d][\w.]*)+)(?![\w.(])")
 _WORD = re.compile(r"(?<![\w.])([^\W\d]\w*)(?![\w])")

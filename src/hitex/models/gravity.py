@@ -80,7 +80,7 @@ from hitex.errors import (
     SpecificationError,
 )
 from hitex.models import checks, collinear
-from hitex.models.formula import ParsedFormula, parse_formula
+from hitex.models.formula import ParsedFormula, formula_context, parse_formula
 from hitex.models.inference import build_result, normalise_vcov, vcov_label
 from hitex.models.panel import (
     drop_nonfinite_terms,
@@ -483,7 +483,7 @@ def gravity(
         fixed_effects=parsed.fixed_effects,
         vcov_type=vcov_kind,
         cluster=tuple(pair_col for _ in cluster) if interaction else cluster,
-        vcov_label=vcov_label(vcov_kind, (pair_col,) if interaction else cluster),
+        vcov_label=vcov_label(vcov_kind, (pair_col,) if interaction else cluster, ssc),
         ssc=ssc,
         estimator=_ESTIMATORS[method],
         sample=sample,
@@ -525,9 +525,11 @@ def _fit(formula: str, work: pd.DataFrame, vcov: Any, method: str, drop_singleto
         "collin_tol": collin_tol,
     }
     if method == "ppml":  # pyfixest's demeaning tolerance; its IRLS loop has its own
-        return run_engine(lambda _: pf.fepois(formula, separation_check=separation, **kwargs),
+        return run_engine(lambda _: pf.fepois(context=formula_context(), fml=formula,
+                                              separation_check=separation, **kwargs),
                           formula, "PPML estimation", (None,))[0]
-    return run_engine(lambda tol: pf.feols(formula, fixef_tol=tol, **kwargs), formula,
+    return run_engine(lambda tol: pf.feols(context=formula_context(), fml=formula,
+                                           fixef_tol=tol, **kwargs), formula,
                       "OLS estimation")[0]
 
 

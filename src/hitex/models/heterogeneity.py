@@ -86,7 +86,7 @@ import pandas as pd
 
 from hitex.errors import EstimationError, HitexError, HitexWarning, SpecificationError
 from hitex.models import checks
-from hitex.models.formula import ParsedFormula, parse_formula, split_top
+from hitex.models.formula import ParsedFormula, formula_context, parse_formula, split_top
 from hitex.models.inference import normalise_vcov
 from hitex.models.panel import panel, rescaled, run_engine
 from hitex.models.results import RegressionResult
@@ -718,7 +718,7 @@ def _term_influence(parsed: ParsedFormula, rows: pd.DataFrame, res: RegressionRe
     exclude = (*cluster, *([weights] if weights else []))
     frame, x_scale, y_scale = rescaled(rows, parsed, exclude)
     frame = frame.reset_index(drop=True)
-    fit, _ = run_engine(lambda tol: pf.feols(
+    fit, _ = run_engine(lambda tol: pf.feols(context=formula_context(), fml=
         parsed.formula, data=frame, vcov="iid", weights=weights, fixef_rm="none", fixef_tol=tol,
         copy_data=False, store_data=True), parsed.formula, what="the suest scores")
     names = [str(c) for c in fit._coefnames]
@@ -851,7 +851,8 @@ def _raw_design(parsed: ParsedFormula, pool: pd.DataFrame,
 
     frame = pool.reset_index(drop=True)
     formula = f"{parsed.depvar} ~ {parsed.rhs}"
-    fit, _ = run_engine(lambda tol: pf.feols(formula, data=frame, vcov="iid", copy_data=False,
+    fit, _ = run_engine(lambda tol: pf.feols(context=formula_context(), fml=formula, data=frame,
+                                             vcov="iid", copy_data=False,
                                              store_data=True),
                         formula, what="building the permutation design", tolerances=(None,))
     names = [str(c) for c in fit._coefnames]

@@ -68,10 +68,32 @@ def normalise_vcov(vcov: Any) -> tuple[str | dict[str, str], str, tuple[str, ...
 
 
 
-def vcov_label(kind: str, cluster: tuple[str, ...]) -> str:
+def vcov_label(kind: str, cluster: tuple[str, ...], ssc: str | None = None) -> str:
+    """The variance's name in tables; without small-sample factor (``ssc="none"``) the
+    heteroskedasticity-robust variance is HC0, not HC1."""
     if cluster:
         return f"Clustered ({' & '.join(cluster)})"
-    return _VCOV_NAMES.get(kind, kind)
+    label = _VCOV_NAMES.get(kind, kind)
+    return label.replace("(HC1)", "(HC0)") if ssc == "none" else label
+
+
+def iv_centred_r2(fit: Any, absorbed: bool, r2: float,
+                  r2_within: float | None) -> tuple[float, float | None]:
+    """The centred R-squared of a 2SLS fit, as Stata ivreg2/ivregress print it.
+
+    ``1 - RSS/TSS`` with the structural residuals ``y - X b`` (the endogenous
+    regressors' own values, not their first-stage fits) and the centred total
+    sum of squares; it can be negative. With absorbed fixed effects it is the
+    within R-squared (on the demeaned data, as ivreghdfe reports it) and the
+    overall R-squared is left missing.
+    """
+    resid = np.asarray(fit._u_hat, dtype=float).ravel()
+    y = np.asarray(fit._Y, dtype=float).ravel()
+    tss = float(((y - y.mean()) ** 2).sum())
+    value = 1.0 - float(resid @ resid) / tss if tss > 0 else float("nan")
+    if absorbed:
+        return r2, value
+    return value, r2_within
 
 
 def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
@@ -124,6 +146,9 @@ def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
     vc = pd.DataFrame(vcov, index=names, columns=names)
     r2_within = getattr(fit, "_r2_within", None)
     r2_within = float(r2_within) if spec.fixed_effects and r2_within is not None else None
+    r2 = float(fit._r2)
+    if spec.endogenous and not np.isfinite(r2 if not spec.fixed_effects else (r2_within or np.nan)):
+        r2, r2_within = iv_centred_r2(fit, bool(spec.fixed_effects), r2, r2_within)
     spec, extra = _derived_notes(fit, spec, sample, clusters, cluster_names,
                                  x_scale=x_scale, y_scale=y_scale)
 
@@ -138,7 +163,7 @@ def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
         except Exception as err:
             raise EstimationError(f"could not compute vcov={new_vcov!r}: {err}") from err
         new_spec = ModelSpec(**{**spec.__dict__, "vcov_type": kind, "cluster": cluster,
-                                "vcov_label": vcov_label(kind, cluster)})
+                                "vcov_label": vcov_label(kind, cluster, spec.ssc)})
         return build_result(clone, new_spec, dropped, sample_index, sample, x_scale=x_scale,
                       y_scale=y_scale)
 
@@ -149,7 +174,7 @@ def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
         _pvalues=pval,
         _vcov=vc,
         nobs=int(fit._N),
-        rsquared=float(fit._r2),
+        rsquared=r2,
         rsquared_within=r2_within,
         df_resid=df_resid,
         spec=spec,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from hitex.errors import SpecificationError
 from hitex.models import checks
-from hitex.models.formula import parse_formula
+from hitex.models.formula import formula_context, parse_formula
 from hitex.models.inference import normalise_vcov
 from hitex.models.iv import iv_terms
 from hitex.models.iv_design import IVDesign, check_instruments
@@ -105,7 +105,7 @@ def design_from_formula(formula: str, data: pd.DataFrame, *,
     fe = f" | {' + '.join(parsed.fixed_effects)}" if parsed.fixed_effects else ""
     ols = f"{parsed.depvar} ~ {rhs}{fe}"
     frame = work.reset_index(drop=True)
-    fit, _ = run_engine(lambda tol: pf.feols(
+    fit, _ = run_engine(lambda tol: pf.feols(context=formula_context(), fml=
         ols, data=frame, vcov="iid", weights=weights, fixef_rm="none", fixef_tol=tol,
         copy_data=False, store_data=True), formula, what="building the IV design")
 

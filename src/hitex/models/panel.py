@@ -71,7 +71,7 @@ import pandas as pd
 
 from hitex.errors import EstimationError, SpecificationError
 from hitex.models import checks, collinear
-from hitex.models.formula import ParsedFormula, parse_formula
+from hitex.models.formula import ParsedFormula, formula_context, parse_formula
 from hitex.models.inference import build_result, normalise_vcov, vcov_label
 from hitex.models.iv import iv_terms
 from hitex.models.results import DropRecord, ModelSpec, RegressionResult
@@ -259,7 +259,7 @@ def panel(
         fixed_effects=parsed.fixed_effects,
         vcov_type=vcov_kind,
         cluster=cluster,
-        vcov_label=vcov_label(vcov_kind, cluster),
+        vcov_label=vcov_label(vcov_kind, cluster, ssc),
         ssc=ssc,
         estimator=_estimator(parsed),
         weights=weights,
@@ -357,7 +357,7 @@ def _fit(formula: str, work: pd.DataFrame, vcov: Any, weights: str | None, ssc: 
     import pyfixest as pf
 
     frame = work.reset_index(drop=True)
-    fit, _ = run_engine(lambda tol: pf.feols(
+    fit, _ = run_engine(lambda tol: pf.feols(context=formula_context(), fml=
         formula, data=frame, vcov=vcov, weights=weights, ssc=pf.ssc(**engine_ssc(vcov, ssc)),
         fixef_rm="singleton" if drop_singletons else "none", fixef_tol=tol, copy_data=False,
         store_data=True, collin_tol=collin_tol), formula)
