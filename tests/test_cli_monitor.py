@@ -26,6 +26,7 @@ def test_a_province_by_name_in_english_and_chinese(cli, tmp_path):
     zh = cli("monitor", "山东", "--lang", "zh", "--out", str(tmp_path / "zh"))
     assert zh.exit_code == 0, zh.output
     assert "31个中第11" in zh.output and "排名" in zh.output and "山东" in zh.output
+    assert "十亿美元" in zh.output and "billion" not in zh.output.split("\n", 4)[3]
     code = cli("monitor", "37", "--peers", "Zhejiang,江苏", "--out", str(tmp_path / "peers"))
     assert code.exit_code == 0 and "of 3" in code.output
 

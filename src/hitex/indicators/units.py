@@ -58,6 +58,7 @@ from hitex.errors import (
 from hitex.indicators._keys import plain_index, year_numbers
 
 __all__ = [
+    "chinese_label",
     "RATE_CONVENTION",
     "UNITS",
     "Converted",
@@ -117,6 +118,12 @@ _ALIASES = MappingProxyType({
     "元": "CNY", "万元": "CNY_10k", "百万元": "CNY_m", "亿元": "CNY_100m", "十亿元": "CNY_bn",
     "亿元人民币": "CNY_100m", "万元人民币": "CNY_10k",
 })
+
+
+def chinese_label(unit: str | Unit) -> str:
+    """The unit's Chinese name (``USD_bn`` -> 十亿美元, ``CNY_100m`` -> 亿元)."""
+    code = as_unit(unit).code
+    return next((zh for zh, c in _ALIASES.items() if c == code), as_unit(unit).label)
 
 
 def as_unit(name: str | Unit, *, argument: str = "unit") -> Unit:

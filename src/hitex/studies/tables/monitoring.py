@@ -106,6 +106,7 @@ class Monitoring(TableKind):
     def run(self, tspec: MonitoringTable, ctx: TableContext) -> TableOutput:
         from hitex.indicators.conflicts import reconcile
         from hitex.indicators.monitoring import monitor
+        from hitex.indicators.units import chinese_label
         from hitex.report.tables import frame_table
 
         out = TableOutput()
@@ -158,7 +159,9 @@ class Monitoring(TableKind):
         if tspec.figures:
             out.figures.update(self._figures(tspec, ctx, table, long, result.unit))
         out.tables[tspec.name] = dataclasses.replace(
-            frame_table(self._display(table, tspec, ctx, result.unit.label), title=ctx.title),
+            frame_table(self._display(table, tspec, ctx, chinese_label(result.unit)
+                                      if tspec.lang == "zh" else result.unit.label),
+                        title=ctx.title),
             notes=tuple(notes) + (result.text(),))
         cagr = result.cagr
         if len(cagr):
@@ -190,7 +193,7 @@ class Monitoring(TableKind):
         title = ctx.title
         if len(units) == 1:
             figs[f"{tspec.name}_level_growth"] = level_growth_chart(
-                named, ctx.unit, ctx.time, focus=units[0], value_unit=unit.label,
+                named, ctx.unit, ctx.time, focus=units[0], value_unit=unit,
                 lang=tspec.lang, title=title)
         if "rank" in named and named["rank"].notna().any() and len(named[ctx.time].unique()) > 1:
             figs[f"{tspec.name}_rank"] = rank_chart(
@@ -211,7 +214,7 @@ class Monitoring(TableKind):
             peers["level"] = peers["value"] * source.scale / unit.scale  # in the table's unit
             peers[ctx.unit] = [names.get(str(u), str(u)) for u in peers[ctx.unit]]
             figs[f"{tspec.name}_peers"] = peer_chart(
-                peers, ctx.unit, "level", focus=units[0], value_unit=unit.label,
+                peers, ctx.unit, "level", focus=units[0], value_unit=unit,
                 lang=tspec.lang, title=f"{title} ({last})")
         return figs
 
