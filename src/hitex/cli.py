@@ -47,6 +47,26 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    """``--format txt,md,html`` (or ``all``) as writer names; an unknown one is an error."""
+    from hitex.report.writers import WRITERS
+
+    asked = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+    if asked == ["all"]:
+        return tuple(WRITERS)
+    unknown = [f for f in asked if f not in WRITERS]
+    if unknown or not asked:
+        raise HitexError(f"--format {text!r}: unknown format(s) {unknown}; use any of "
+                         f"{', '.join(WRITERS)} or all.")
+    return tuple(dict.fromkeys(asked))
+
+
+def _lang(text: str) -> str:
+    if text not in ("en", "zh"):
+        raise HitexError(f"--lang {text!r}: use en or zh.")
+    return text
+
+
 def _shown(text: object, limit: int = 2_000) -> str:
     """User text for the terminal: printed literally (never as markup) and shortened."""
     text = str(text)
@@ -92,6 +112,11 @@ def run(
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that holds files "
                                         "hitex did not write (they are kept, never "
                                         "replaced).")] = False,
+    formats: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: "
+                                         "txt, md, html (or 'all').")] = "txt,md",
+    report: Annotated[bool, typer.Option("--report", help="Also write report.html: the whole "
+                                         "study in one file.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or zh.")] = "en",
 ) -> None:
     """Run a study: build its data, estimate its models, write its tables."""
     from rich.console import Console
@@ -111,7 +136,8 @@ def run(
             def progress(label: str, done: int, total: int) -> None:
                 bar.update(task, description=f"estimating {label}", completed=done, total=total)
 
-            result = run_study(study, out, data_dir=data_dir, progress=progress, force=force)
+            result = run_study(study, out, data_dir=data_dir, progress=progress, force=force,
+                               formats=_formats(formats), report=report, lang=_lang(lang))
             bar.update(task, description="done")
     except HitexError as err:
         _fail(err)
@@ -123,6 +149,24 @@ def run(
     typer.echo(f"Results written to {result.out_dir}")
     for path in result.files:
         typer.echo(f"  {path.name}")
+
+
+@app.command("report")
+def report_command(
+    out_dir: Annotated[Path, typer.Argument(help="The output folder of an earlier hitex run.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="The HTML file (default: "
+                                             "beside the folder, FOLDER.html).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or zh.")] = "en",
+) -> None:
+    """Write one self-contained HTML report of an earlier run's output folder."""
+    try:
+        from hitex.report.html_report import write_report
+
+        path = write_report(out_dir, path=out, lang=_lang(lang))
+    except HitexError as err:
+        _fail(err)
+        return
+    typer.echo(f"Report written to {path}")
 
 
 @app.command()

@@ -94,7 +94,13 @@ def to_markdown(table: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-WRITERS: dict[str, Callable[[Table], str]] = {"txt": to_text, "md": to_markdown}
+def _html(table: Table) -> str:
+    from hitex.report.html_table import to_html
+
+    return to_html(table)
+
+
+WRITERS: dict[str, Callable[[Table], str]] = {"txt": to_text, "md": to_markdown, "html": _html}
 """Writers by file extension; register a new format by adding an entry."""
 
 

@@ -96,6 +96,9 @@ def run_study(
     progress: ProgressCallback | None = None,
     write: bool = True,
     force: bool = False,
+    formats: tuple[str, ...] = ("txt", "md"),
+    report: bool = False,
+    lang: str = "en",
 ) -> StudyRun:
     """Run a study and write its outputs.
 
@@ -113,6 +116,14 @@ def run_study(
         ``progress(label, done, total)`` called after each model.
     write : bool, default True
         Write the files; ``False`` only computes.
+    formats : tuple of str, default ("txt", "md")
+        Formats of each table: keys of :data:`hitex.report.writers.WRITERS`
+        (``txt``, ``md``, ``html``, ...).
+    report : bool, default False
+        Also write ``report.html``: the whole study in one self-contained file
+        (:mod:`hitex.report.html_report`).
+    lang : {"en", "zh"}, default "en"
+        Language of the report's own words.
     force : bool, default False
         Write into an output folder that holds files hitex did not write
         (they are kept and never replaced); without it such a folder is
@@ -194,7 +205,8 @@ def run_study(
     run.panel = pd.concat([data, usage], axis=1)
     if write:
         out = Path(out_dir) if out_dir else Path.cwd() / "hitex-output" / spec.name
-        _write(run, out, built, started, time.perf_counter() - t0, force=force)
+        _write(run, out, built, started, time.perf_counter() - t0, force=force,
+               formats=formats, report=report, lang=lang)
     return run
 
 
@@ -278,18 +290,21 @@ def comparison_frame(comp: ComparisonSpec, run: StudyRun,
 
 
 def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, seconds: float,
-           force: bool = False) -> None:
+           force: bool = False, formats: tuple[str, ...] = ("txt", "md"), report: bool = False,
+           lang: str = "en") -> None:
     """Write every output through a staging folder (:func:`hitex.studies.output.publish`)."""
 
     def build(stage: Path) -> list[Path]:
-        return write_outputs(stage, run, built, started, seconds)
+        return write_outputs(stage, run, built, started, seconds, formats=formats,
+                             report=report, lang=lang)
 
     run.files = publish(out, build, force=force, describe=f"study {run.spec.name}")
     run.out_dir = out.resolve() if out.is_symlink() else out
 
 
 def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime,
-                  seconds: float) -> list[Path]:
+                  seconds: float, *, formats: tuple[str, ...] = ("txt", "md"),
+                  report: bool = False, lang: str = "en") -> list[Path]:
     """Write a run's outputs into the folder ``out``, the manifest last; return the files.
 
     :func:`run_study` calls it on a staging folder (:func:`hitex.studies.output.publish`).
@@ -298,7 +313,7 @@ def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime
 
     files: list[Path] = []
     for name, table in run.tables.items():
-        files += write_table(table, out / name, formats=("txt", "md"))
+        files += write_table(table, out / name, formats=formats)
     if run.figures:
         import matplotlib.pyplot as plt
 
@@ -347,6 +362,15 @@ def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime
     }
     man_path = out / MANIFEST
     atomic_write_text(man_path, json.dumps(manifest, indent=2))
+    if report:  # built from the finished folder, then listed in the manifest written again
+        from hitex.report.html_report import report_html
+
+        page = out / "report.html"
+        atomic_write_text(page, report_html(dataclasses.replace(run, out_dir=out), lang=lang))
+        files.append(page)
+        manifest["outputs"].append("report.html")
+        manifest["output_checksums"]["report.html"] = sha256(page)
+        atomic_write_text(man_path, json.dumps(manifest, indent=2))
     files.append(man_path)
     return files
 
