@@ -113,7 +113,7 @@ def run(
                                         "hitex did not write (they are kept, never "
                                         "replaced).")] = False,
     formats: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: "
-                                         "txt, md, html (or 'all').")] = "txt,md",
+                                         "txt, md, html, tex (or 'all').")] = "txt,md",
     report: Annotated[bool, typer.Option("--report", help="Also write report.html: the whole "
                                          "study in one file.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or zh.")] = "en",

@@ -100,7 +100,14 @@ def _html(table: Table) -> str:
     return to_html(table)
 
 
-WRITERS: dict[str, Callable[[Table], str]] = {"txt": to_text, "md": to_markdown, "html": _html}
+def _latex(table: Table) -> str:
+    from hitex.report.latex import to_latex
+
+    return to_latex(table)
+
+
+WRITERS: dict[str, Callable[[Table], str]] = {"txt": to_text, "md": to_markdown, "html": _html,
+                                              "tex": _latex}
 """Writers by file extension; register a new format by adding an entry."""
 
 
