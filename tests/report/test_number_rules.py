@@ -34,8 +34,12 @@ def test_invalid_digits_are_a_hitex_error(digits) -> None:
 
 
 def test_digits_at_the_bounds() -> None:
-    res = fake({"x": (1.25, 0.5, 0.5)})
+    res = fake({"x": (1.25, 0.75, 0.5)})
     assert row_of(regression_table(res, digits=0, stats=()), "x") == ("x", "1")
+    # A standard error of 0.5 would print as "0" at 0 decimals: the row gets the
+    # decimals that give 0.5 three significant digits (0.500), the coefficient too.
+    half = fake({"x": (1.25, 0.5, 0.5)})
+    assert body(regression_table(half, digits=0, stats=()))[:2] == [("x", "1.250"), ("", "(0.500)")]
     assert row_of(regression_table(res, digits=10, stats=()), "x") == ("x", "1.2500000000")
     assert row_of(regression_table(res, digits=np.int64(1), stats=()), "x") == ("x", "1.2")
 
@@ -44,10 +48,12 @@ def test_digits_at_the_bounds() -> None:
 def test_tiny_coefficient_is_readable_beside_a_normal_one() -> None:
     res = fake({"patents": (-2.31e-05, 4.2e-06, 0.0001), "tfi": (0.224, 0.085, 0.009)})
     rows = body(regression_table(res, stats=()))
-    # -0.0000231 would print as -0.000 at 3 decimals: three significant digits instead.
+    # -0.0000231 and 0.0000042 would print as -0.000 and 0.000 at 3 decimals: the row
+    # gets the decimals that give its smallest such value (4.2e-06) three significant
+    # digits, 2 - floor(log10(4.2e-06)) = 2 + 6 = 8, for both numbers alike.
     assert rows[:4] == [
-        ("patents", "-2.31e-05***"),
-        ("", "(4.20e-06)"),
+        ("patents", "-0.00002310***"),
+        ("", "(0.00000420)"),
         ("tfi", "0.224***"),
         ("", "(0.085)"),
     ]

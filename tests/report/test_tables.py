@@ -446,7 +446,7 @@ def test_write_table(tmp_path, two_models) -> None:
     assert paths[1].read_text(encoding="utf-8") == to_markdown(table)
     assert write_table(table, tmp_path / "t.md") == [tmp_path / "t.md"]
     assert write_table(table, str(tmp_path / "u"), formats="txt") == [tmp_path / "u.txt"]
-    assert set(WRITERS) == {"txt", "md"}
+    assert {"txt", "md"} <= set(WRITERS)  # other formats register themselves too
     with pytest.raises(HitexError, match="docx"):
         write_table(table, tmp_path / "v", formats=("docx",))
 

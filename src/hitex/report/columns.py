@@ -34,6 +34,7 @@ import pandas as pd
 
 from hitex.errors import SpecificationError
 from hitex.report.formatting import fmt
+from hitex.report.labels import word
 from hitex.report.model import Row
 
 _SE_METHODS = {"ai2006": "Abadie-Imbens (2006)"}
@@ -48,6 +49,17 @@ class Column:
     None when unknown. ``estimator`` is the short name of the estimator
     ("2SLS", "PPML", "OLS") and ``first_stage_f`` the first-stage F statistic
     of a 2SLS result (None otherwise).
+
+    ``rsquared`` is None for a PPML column: what a PPML result records as
+    R-squared is the squared correlation of the outcome and the fitted mean
+    (Stata ``ppml``), which is no R-squared of the model; the column shows its
+    ``pseudo_r2`` instead when the result records one (``extra["pseudo_rsquared"]``
+    or an attribute ``pseudo_rsquared``). ``n_clusters`` holds the number of
+    clusters of each clustering variable; ``fstat`` the model F statistic and
+    ``depvar_mean`` the mean of the dependent variable in the estimation sample
+    where the result records them (attribute or ``extra`` entry ``fstat`` /
+    ``depvar_mean``); ``df_resid`` the degrees of freedom of its t statistics
+    (None or infinite: the normal distribution), for confidence intervals.
     """
 
     params: pd.Series
@@ -62,6 +74,12 @@ class Column:
     notes: tuple[str, ...] = ()
     estimator: str | None = None
     first_stage_f: float | None = None
+    rsquared_adj: float | None = None
+    n_clusters: tuple[int, ...] = ()
+    fstat: float | None = None
+    depvar_mean: float | None = None
+    pseudo_r2: float | None = None
+    df_resid: float | None = None
 
 
 def _estimator(spec: Any) -> str | None:
@@ -99,27 +117,57 @@ def _from_contract(result: Any, notes: tuple[str, ...] = ()) -> Column:
     fixed_effects = None if fes is None else (fes,) if isinstance(fes, str) else tuple(fes)
     depvar = _part(spec, "depvar") or _part(spec, "outcome")
     vcov = _part(spec, "vcov_label") or _SE_METHODS.get(str(getattr(result, "se_method", "")))
+    estimator = _estimator(spec)
+    clusters = getattr(result, "n_clusters", None)
+    df_resid = getattr(result, "df_resid", None)
     return Column(
         params=result.params,
         std_errors=result.std_errors,
         pvalues=result.pvalues,
         nobs=getattr(result, "nobs", None),
-        rsquared=getattr(result, "rsquared", None),
+        rsquared=None if estimator == "PPML" else getattr(result, "rsquared", None),
         rsquared_within=getattr(result, "rsquared_within", None),
         depvar=None if depvar is None else str(depvar),
         fixed_effects=None if fixed_effects is None else tuple(str(f) for f in fixed_effects),
         vcov_label=None if vcov is None else str(vcov),
         notes=(*(str(n) for n in (_part(spec, "notes") or ())), *notes),
-        estimator=_estimator(spec),
+        estimator=estimator,
         first_stage_f=_first_stage_f(result),
+        rsquared_adj=getattr(result, "rsquared_adj", None),
+        n_clusters=tuple(int(v) for v in clusters.values()) if isinstance(clusters, Mapping)
+        else (),
+        fstat=_recorded(result, "fstat", "f_statistic"),
+        depvar_mean=_depvar_mean(result),
+        pseudo_r2=_recorded(result, "pseudo_rsquared", "pseudo_r2"),
+        df_resid=None if df_resid is None else float(df_resid),
     )
 
 
 def _first_stage_f(result: Any) -> float | None:
     """The first-stage F statistic a 2SLS result records in ``extra``, else None."""
+    return _recorded(result, "first_stage_f")
+
+
+def _recorded(result: Any, *names: str) -> float | None:
+    """The first of ``names`` the result records as an attribute or in ``extra``, else None."""
     extra = getattr(result, "extra", None)
-    value = extra.get("first_stage_f") if isinstance(extra, Mapping) else None
-    return None if value is None else float(value)
+    for name in names:
+        value = getattr(result, name, None)
+        if value is None and isinstance(extra, Mapping):
+            value = extra.get(name)
+        if value is not None:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                continue
+            if np.isfinite(number):
+                return number
+    return None
+
+
+def _depvar_mean(result: Any) -> float | None:
+    """The mean of the dependent variable in the estimation sample, where the result records it."""
+    return _recorded(result, "depvar_mean", "y_mean", "mean_depvar")
 
 
 def _matching_notes(result: Any) -> tuple[str, ...]:
@@ -154,6 +202,12 @@ def _from_estimates(
         notes=base.notes,
         estimator=base.estimator,
         first_stage_f=base.first_stage_f,
+        rsquared_adj=base.rsquared_adj,
+        n_clusters=base.n_clusters,
+        fstat=base.fstat,
+        depvar_mean=base.depvar_mean,
+        pseudo_r2=base.pseudo_r2,
+        df_resid=base.df_resid,
     )
 
 
@@ -206,20 +260,25 @@ def _aggregated_att(result: Any) -> Column:
     return _from_estimates(base, est, names, [("ATT", att, se, p)])
 
 
-def iv_rows(models: Sequence[Column], stat_rows: Sequence[Row], digits: int) -> list[Row]:
+def iv_rows(models: Sequence[Column], stat_rows: Sequence[Row], digits: int,
+            lang: str = "en") -> list[Row]:
     """Statistic rows with the 2SLS rows added when a model is estimated by 2SLS.
 
     Adds an "Estimator" row first (2SLS, OLS or PPML per column) and a
     "First-stage F" row last (blank for columns that are not 2SLS); the
     model's note names the instrumented regressor, the excluded instruments
     and which F statistic is shown. Without a 2SLS model, ``stat_rows`` is
-    returned unchanged.
+    returned unchanged; so is the "First-stage F" row when ``stat_rows`` has
+    one already (``stats=["first_stage_f"]``). Labels are in ``lang``
+    (:mod:`hitex.report.labels`).
     """
     if not any(m.estimator == "2SLS" for m in models):
         return list(stat_rows)
-    estimator = Row.of(["Estimator", *(m.estimator or "" for m in models)], role="stat",
-                       key="estimator")
-    first_f = Row.of(["First-stage F", *(fmt(m.first_stage_f, digits) for m in models)],
+    estimator = Row.of([word("estimator", lang), *(m.estimator or "" for m in models)],
+                       role="stat", key="estimator")
+    if any(r.key == "first_stage_f" for r in stat_rows):
+        return [estimator, *stat_rows]
+    first_f = Row.of([word("first_stage_f", lang), *(fmt(m.first_stage_f, digits) for m in models)],
                      role="stat", key="first_stage_f")
     return [estimator, *stat_rows, first_f]
 

@@ -10,6 +10,16 @@ digits (``-2.31e-05``), as Stata's ``esttab`` switches to exponents with its
 automatic ``%9.0g``-like format. Exact zeros stay ``0.000``; so do values of
 other cells (R-squared, differences in a comparison table), where "0.000" is
 the meaningful answer.
+
+In a regression table the rule applies to a whole coefficient row instead
+(:func:`row_decimals`): when any coefficient of the row, or the standard
+error, t statistic or interval bound under it, is not zero but would print as
+zero, every number of that row and of the row under it is printed with as many
+decimals as give its smallest such value three significant digits
+(``-0.0000667`` among ``0.0000120``), so the numbers of one row stay
+comparable at a glance, and the table's notes say which rows have more
+decimals. Beyond :data:`MAX_DIGITS` decimals the row is printed in scientific
+notation with three significant digits, every number of it alike.
 """
 
 from __future__ import annotations
@@ -83,6 +93,44 @@ def fmt(value: Any, digits: int, *, readable: bool = False) -> str:
     return text
 
 
+def row_decimals(values: Any, digits: int) -> int | None:
+    """Decimals for a row of numbers that must not print a non-zero value as zero.
+
+    Parameters
+    ----------
+    values : iterable of numbers
+        The row's numbers (None and NaN are ignored).
+    digits : int
+        The table's decimals.
+
+    Returns
+    -------
+    int or None
+        ``digits`` when no non-zero value rounds to zero; else the decimals that
+        give the smallest such value :data:`SIGNIFICANT` significant digits
+        (``-6.67e-05`` needs 7: ``-0.0000667``); None when that exceeds
+        :data:`MAX_DIGITS` (print the row in scientific notation, :func:`fmt_sci`).
+    """
+    hidden = []
+    for value in values:
+        if value is None or pd.isna(value):
+            continue
+        x = abs(float(value))
+        if x != 0 and math.isfinite(x) and float(f"{x:.{digits}f}") == 0:
+            hidden.append(x)
+    if not hidden:
+        return digits
+    need = SIGNIFICANT - 1 - math.floor(math.log10(min(hidden)))
+    return need if need <= MAX_DIGITS else None
+
+
+def fmt_sci(value: Any) -> str:
+    """A number in scientific notation with :data:`SIGNIFICANT` significant digits; None/NaN give ""."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value):.{SIGNIFICANT - 1}e}"
+
+
 def fmt_threshold(p: float) -> str:
     """A significance level as printed in the star note: 0.1 -> '0.10', 0.001 -> '0.001'."""
     decimals = f"{p:.10f}".rstrip("0").split(".")[1]
@@ -115,4 +163,5 @@ def is_whole_column(values: pd.Series) -> bool:
     return bool(x.size) and bool(np.all(x == np.round(x)))
 
 
-__all__ = ["MAX_DIGITS", "SIGNIFICANT", "check_digits", "fmt", "fmt_threshold", "is_whole_column"]
+__all__ = ["MAX_DIGITS", "SIGNIFICANT", "check_digits", "fmt", "fmt_sci", "fmt_threshold",
+           "is_whole_column", "row_decimals"]

@@ -32,7 +32,23 @@ import pandas as pd
 
 from hitex.errors import ColumnNotFoundError, NonNumericError, SpecificationError
 from hitex.report.columns import Column, as_column, iv_rows
-from hitex.report.formatting import check_digits, fmt, fmt_threshold, is_whole_column
+from hitex.report.formatting import (
+    check_digits,
+    fmt,
+    fmt_sci,
+    fmt_threshold,
+    is_whole_column,
+    row_decimals,
+)
+from hitex.report.labels import (
+    check_lang,
+    fe_row_label,
+    is_time_effect,
+    star_note,
+    under_note,
+    vcov_words,
+    word,
+)
 from hitex.report.model import Align, Cell, Row, Section, Table  # noqa: F401
 
 
@@ -88,7 +104,13 @@ def _require_columns(df: pd.DataFrame, names: Iterable[Any], what: str = "the da
 
 # ----------------------------------------------------------------------------- regression
 _SE_BRACKETS = {"parentheses": "()", "brackets": "[]", "none": ""}
-_STAT_LABELS = {"nobs": "N", "rsquared": "R-squared", "rsquared_within": "Within R-squared"}
+STATS = ("nobs", "rsquared", "rsquared_adj", "rsquared_within", "n_clusters", "fstat",
+         "depvar_mean", "first_stage_f", "pseudo_r2")
+"""The statistics a regression table can show below the coefficients (``stats=``)."""
+UNDER = ("se", "t", "ci", "none")
+"""What can stand under each coefficient (``under=``)."""
+INTERCEPT = "Intercept"
+"""The name of the constant term in hitex's results."""
 
 
 def _match(patterns: Iterable[str], names: Sequence[str], what: str) -> list[str]:
@@ -110,14 +132,27 @@ def _row_terms(
     drop: Sequence[str] | None,
     order: Sequence[str] | None,
 ) -> dict[str, list[str]]:
-    """Map each coefficient row's label to the raw terms shown in it, in display order."""
+    """Map each coefficient row's label to the raw terms shown in it, in display order.
+
+    Without ``order``, terms come in order of first appearance, column by column,
+    and the constant (``Intercept``) last, as in esttab; ``keep``, ``drop`` and
+    ``order`` take raw names, globs, or the labels shown.
+    """
     model_terms = [[str(t) for t in m.params.index] for m in models]
     terms = list(dict.fromkeys(t for ts in model_terms for t in ts))
+    terms = [t for t in terms if t != INTERCEPT] + [t for t in terms if t == INTERCEPT]
+
+    def by_label(patterns: Sequence[str], what: str) -> list[str]:
+        names = [*terms, *(labels[t] for t in terms if t in labels and labels[t] not in terms)]
+        back = {labels[t]: t for t in terms if t in labels}
+        hits = _match(patterns, names, what)
+        return list(dict.fromkeys(h if h in terms else back[h] for h in hits))
+
     if keep is not None:
-        kept = _match(keep, terms, "keep")
+        kept = by_label(keep, "keep")
         terms = [t for t in terms if t in kept]
     if drop is not None:
-        dropped = _match(drop, terms, "drop")
+        dropped = by_label(drop, "drop")
         terms = [t for t in terms if t not in dropped]
     rows: dict[str, list[str]] = {}
     for term in terms:  # terms given one label share a row, like esttab's rename()
@@ -136,36 +171,179 @@ def _row_terms(
     return rows
 
 
+def _critical(df_resid: float | None, level: float) -> float:
+    """The two-sided critical value: t with ``df_resid`` degrees of freedom, else normal."""
+    from scipy import stats
+
+    if df_resid is not None and math.isfinite(df_resid) and df_resid > 0:
+        return float(stats.t.ppf((1 + level) / 2, df_resid))
+    return float(stats.norm.ppf((1 + level) / 2))
+
+
+def _under_values(m: Column, term: str, under: str, level: float) -> tuple[float, ...]:
+    """The numbers under a coefficient: (se,), (t,) or (low, high); () when unknown."""
+    if under == "none" or term not in m.std_errors.index:
+        return ()
+    b, se = float(m.params[term]), float(m.std_errors[term])
+    if under == "se":
+        return (se,)
+    if under == "t":
+        return (b / se,) if se > 0 else ()
+    q = _critical(m.df_resid, level)
+    return (b - q * se, b + q * se)
+
+
 def _coefficient_rows(
     models: Sequence[Column],
     rows: Mapping[str, list[str]],
     digits: int,
     levels: list[tuple[float, str]],
     brackets: str,
-) -> list[Row]:
-    """A coefficient row (with stars) and, unless ``brackets`` is "", an SE row per label."""
-    out = []
+    under: str,
+    level: float,
+) -> tuple[list[Row], list[str], list[str]]:
+    """A coefficient row (with stars) and, unless ``under`` is "none", the row under it.
+
+    Returns the rows and the labels of rows printed with more decimals and of
+    rows printed in scientific notation (:func:`hitex.report.formatting.row_decimals`).
+    """
+    out, wider, scientific = [], [], []
     for label, raw in rows.items():
-        coefs, ses = [], []
-        for m in models:
-            term = next((t for t in raw if t in m.params.index), None)
-            est = "" if term is None else fmt(m.params[term], digits, readable=True)
-            p = float(m.pvalues[term]) if est and term in m.pvalues.index else None
-            has_se = est and term in m.std_errors.index
-            se = fmt(m.std_errors[term], digits, readable=True) if has_se else ""
-            coefs.append(est + _stars(p, levels) if est else "")
-            ses.append(f"{brackets[0]}{se}{brackets[1]}" if se and brackets else "")
+        terms = [next((t for t in raw if t in m.params.index), None) for m in models]
+        ests = [None if t is None else float(m.params[t]) for m, t in zip(models, terms, strict=True)]
+        unders = [() if t is None else _under_values(m, t, under, level)
+                  for m, t in zip(models, terms, strict=True)]
+        decimals = row_decimals([*ests, *(v for u in unders for v in u)], digits)
+        if decimals is None:
+            scientific.append(label)
+        elif decimals != digits:
+            wider.append(label)
+
+        def show(x: float | None, decimals: int | None = decimals) -> str:
+            return fmt_sci(x) if decimals is None else fmt(x, decimals)
+
+        coefs, below = [], []
+        for m, t, est, vals in zip(models, terms, ests, unders, strict=True):
+            if t is None or est is None or pd.isna(est):
+                coefs.append("")
+                below.append("")
+                continue
+            p = float(m.pvalues[t]) if t in m.pvalues.index else None
+            coefs.append(show(est) + _stars(p, levels))
+            if under == "ci" and len(vals) == 2:
+                below.append(f"[{show(vals[0])}, {show(vals[1])}]")
+            elif vals and not pd.isna(vals[0]):
+                below.append(f"{brackets[0]}{show(vals[0])}{brackets[1]}")
+            else:
+                below.append("")
         out.append(Row.of([label, *coefs], role="coef", key=raw[0]))
-        if brackets:
-            out.append(Row.of(["", *ses], role="se", key=raw[0]))
+        if under != "none":
+            out.append(Row.of(["", *below], role="se", key=raw[0]))  # whatever stands under
+    return out, wider, scientific
+
+
+def _fe_rows(models: Sequence[Column], labels: Mapping[str, str],
+             fe_labels: Mapping[str, str], lang: str) -> list[Row]:
+    """One Yes/No row per fixed effect of any model (blank where a model records none)."""
+    model_fes = [m.fixed_effects for m in models]
+    two_way = {
+        fe
+        for fes in model_fes
+        if fes and len(fes) == 2 and sum(is_time_effect(f) for f in fes) == 1
+        for fe in fes
+        if "^" not in fe and not is_time_effect(fe)
+    }
+    yes, no = word("yes", lang), word("no", lang)
+    out = []
+    for fe in dict.fromkeys(f for fes in model_fes for f in fes or ()):
+        if fe in fe_labels:
+            label = fe_labels[fe]
+        else:  # English keeps the name as written; Chinese uses the variable's label
+            own = labels.get(fe) if lang == "zh" else None
+            if own is not None:
+                own = own.removesuffix(" FE").removesuffix("固定效应").strip()
+            label = fe_row_label(fe, lang, label=own, unit=fe in two_way,
+                                 time=is_time_effect(fe))
+        cells = ("" if fes is None else yes if fe in fes else no for fes in model_fes)
+        out.append(Row.of([label, *cells], role="fe", key=fe))
     return out
 
 
-def _fe_label(name: str, fe_labels: Mapping[str, str]) -> str:
-    """The label given, else the variable name as written: "iso3 FE", "exporter x year FE"."""
-    if name in fe_labels:
-        return fe_labels[name]
-    return f"{name.replace('^', ' x ')} FE"
+def _stat_cells(name: str, models: Sequence[Column], digits: int) -> list[str]:
+    """The formatted value of statistic ``name`` in each column ("" where unknown)."""
+    if name == "nobs":
+        return ["" if m.nobs is None or pd.isna(m.nobs) else f"{int(m.nobs):,}" for m in models]
+    if name == "n_clusters":
+        return [" / ".join(f"{g:,}" for g in m.n_clusters) for m in models]
+    return [fmt(getattr(m, name), digits) for m in models]
+
+
+def _stat_rows(stats: Sequence[str | tuple[str, str]], models: Sequence[Column],
+               digits: int, lang: str) -> list[Row]:
+    rows = []
+    for item in stats:
+        if isinstance(item, str):
+            name, label = item, None
+        else:
+            name, label = item
+        if name not in STATS:
+            hint = _suggest(str(name), STATS)
+            raise SpecificationError(
+                f"unknown statistic {name!r} in stats=; choose from {list(STATS)}.{hint}"
+            )
+        cells = _stat_cells(name, models, digits)
+        if any(cells):
+            rows.append(Row.of([label or word(name, lang), *cells], role="stat", key=name))
+    return rows
+
+
+def _dedupe(notes: Iterable[str]) -> tuple[str, ...]:
+    """The notes with repeats left out, in order of first appearance."""
+    return tuple(dict.fromkeys(n for n in notes if n))
+
+
+def _cluster_labels(vcov_label: str, labels: Mapping[str, str], lang: str) -> str:
+    """In Chinese, the clustering variables of "Clustered (a & b)" by their labels."""
+    if lang == "en" or not (vcov_label.startswith("Clustered (") and vcov_label.endswith(")")):
+        return vcov_label
+    names = vcov_label[len("Clustered ("):-1].split(" & ")
+    return "Clustered (" + " & ".join(labels.get(v, v) for v in names) + ")"
+
+
+def _regression_notes(models: Sequence[Column], under: str, brackets: str, level: float,
+                      levels: list[tuple[float, str]], lang: str,
+                      wider: Sequence[str], scientific: Sequence[str], digits: int,
+                      labels: Mapping[str, str]) -> list[str]:
+    notes = []
+    if under != "none":
+        vcovs = _by_model([[vcov_words(_cluster_labels(m.vcov_label, labels, lang), lang)]
+                           if m.vcov_label else [] for m in models])
+        if lang == "zh":
+            kinds = "；".join(f"{cols}列为{v}" if cols else v for v, cols in vcovs.items())
+        else:
+            kinds = "; ".join(f"{v} in {cols}" if cols else v for v, cols in vcovs.items())
+        notes.append(under_note(under, "[]" if under == "ci" else brackets, lang, kinds, level))
+    if levels:
+        notes.append(star_note(levels, lang, fmt_threshold))
+    if wider:
+        names = ("、" if lang == "zh" else ", ").join(wider)
+        notes.append(
+            f"{names} 的数值在 {digits} 位小数下会显示为 0，故以更多小数位显示。" if lang == "zh"
+            else f"{names}: shown with more decimals, as {digits} decimals would print them as 0."
+        )
+    if scientific:
+        names = ("、" if lang == "zh" else ", ").join(scientific)
+        notes.append(
+            f"{names} 的数值过小，以科学计数法显示（e-05 表示 ×10⁻⁵）。" if lang == "zh"
+            else f"{names}: shown in scientific notation (e-05 means x 10^-5), as "
+            f"{digits} decimals would print them as 0."
+        )
+    model_notes = _by_model([list(m.notes) for m in models])
+    if lang == "zh":
+        notes += [f"{cols}：{t}" if cols else t for t, cols in model_notes.items()]
+    else:
+        notes += [f"{cols}: {t}" if cols else t for t, cols in model_notes.items()]
+    return notes
 
 
 def regression_table(
@@ -184,6 +362,9 @@ def regression_table(
     title: str | None = None,
     notes: str | Sequence[str] | None = None,
     depvar_row: bool = True,
+    lang: str = "en",
+    under: Literal["se", "t", "ci", "none"] = "se",
+    level: float = 0.95,
 ) -> Table:
     """Put estimation results side by side, one column per model (like esttab).
 
@@ -202,37 +383,65 @@ def regression_table(
         One title per model (e.g. ``["OECD", "Non-OECD"]``), shown under (1),
         (2); by default a mapping's keys.
     labels : mapping, optional
-        Display names of terms and dependent variables; terms given the same
-        label share a row (esttab's ``rename()``).
+        Display names of terms, dependent variables and fixed-effect variables;
+        terms given the same label share a row (esttab's ``rename()``). The
+        constant (``Intercept``) is labelled "Constant" (常数项) unless given here.
     keep, drop, order : sequence of str, optional
-        Terms to show, to leave out, or to show first in this order (the rest
-        follow in order of first appearance), by name or glob (``"year_*"``);
-        ``order`` also takes labels. An entry matching no term is an error.
+        Terms to show, to leave out, or to show first in this order, by name,
+        glob (``"year_*"``) or label. The rest follow in order of first
+        appearance (the first column's regressors first, then those new in the
+        second ...), the constant last. An entry matching no term is an error.
     digits : int
-        Decimals of coefficients, standard errors and R-squared, from 0 to 10.
-        A coefficient or standard error that is not zero but would print as
-        zero is shown in scientific notation with three significant digits
-        (``-2.31e-05``); see :mod:`hitex.report.formatting`.
+        Decimals of coefficients, of the numbers under them and of statistics,
+        from 0 to 10. A coefficient row with a non-zero number that would print
+        as zero is printed with more decimals, the whole row alike, and a note
+        names it (:func:`hitex.report.formatting.row_decimals`).
     stars : sequence of float, optional
         Thresholds that p must be strictly below: the default gives * p<0.10,
         ** p<0.05, *** p<0.01. None or ``()``: no stars.
     se_in : {"parentheses", "brackets", "none"} or None
-        Enclosure of the standard error under each coefficient; "none"/None: no SEs.
+        Enclosure of the standard error or t statistic under each coefficient;
+        "none"/None: nothing under the coefficients.
     stats : sequence
-        From ``"nobs"`` (N, thousands separator), ``"rsquared"``,
-        ``"rsquared_within"``, or ``(name, label)`` pairs. Rows with no value are
-        left out. When a model is 2SLS, "Estimator" and "First-stage F" rows
-        are added (:func:`hitex.report.columns.iv_rows`).
+        Names from :data:`STATS`: ``"nobs"`` (N, thousands separator),
+        ``"rsquared"``, ``"rsquared_adj"``, ``"rsquared_within"``,
+        ``"n_clusters"`` (per clustering variable, "G1 / G2" for two-way),
+        ``"fstat"`` (model F where the result records it), ``"depvar_mean"``
+        (mean of the dependent variable in the estimation sample, where the
+        result records it), ``"first_stage_f"`` (2SLS), ``"pseudo_r2"``; or
+        ``(name, label)`` pairs. Rows with no value are left out. A PPML column
+        shows no R-squared (its squared correlation is no R-squared); when a model
+        is 2SLS, "Estimator" and "First-stage F" rows are added
+        (:func:`hitex.report.columns.iv_rows`).
     fe_labels : mapping, optional
-        Fixed-effect row labels; by default the variable name as written:
-        ``"iso3"`` gives ``"iso3 FE"``, ``"exporter^year"`` ``"exporter x year FE"``.
+        Fixed-effect row labels as shown. By default the variable's name as
+        written and " FE": ``"iso3"`` gives ``"iso3 FE"``,
+        ``"exporter^year"`` ``"exporter x year FE"``; in Chinese the variable's
+        label from ``labels`` (a trailing " FE" left out) or name and " 固定效应",
+        and 个体固定效应 / 年份固定效应 for the unit and year effects of a
+        two-way panel (a time effect is named year, time, period ...:
+        :data:`hitex.report.labels.TIME_NAMES`).
     title : str, optional
         The caption.
     notes : str or sequence of str, optional
-        Notes after the standard ones (SE type from ``spec.vcov_label``, star
-        levels, each model's ``spec.notes``, prefixed by its column).
+        Notes after the standard ones (what stands under the coefficients and
+        the SE type from ``spec.vcov_label``, star levels, rows with more
+        decimals, each model's ``spec.notes`` prefixed by its column). A note
+        given twice is shown once.
     depvar_row : bool
         Show the dependent variable under the column headers.
+    lang : {"en", "zh"}
+        Language of every fixed wording (:mod:`hitex.report.labels`): with "zh"
+        the table has only the user's labels, numbers and Chinese words (notes
+        the models record, ``spec.notes``, are shown as recorded).
+    under : {"se", "t", "ci", "none"}
+        What stands under each coefficient: its standard error, its t statistic
+        (z for PPML and matching results), its confidence interval
+        ``[low, high]`` at ``level`` (t with the result's ``df_resid``, else
+        normal, as :meth:`hitex.models.results.RegressionResult.conf_int`), or
+        nothing. The first note says which.
+    level : float
+        Confidence level of the intervals of ``under="ci"``.
 
     Returns
     -------
@@ -244,8 +453,9 @@ def regression_table(
     Raises
     ------
     SpecificationError
-        If an option is invalid, ``keep``/``drop``/``order`` matches no term, or
-        a result has no estimates per term (the message says what to pass).
+        If an option is invalid (an unknown statistic lists the known ones),
+        ``keep``/``drop``/``order`` matches no term, or a result has no estimates
+        per term (the message says what to pass).
     """
     if isinstance(results, Mapping):
         given, keys = list(results.values()), [str(k) for k in results]
@@ -261,77 +471,52 @@ def regression_table(
             f"results and titles={titles!r}"
         )
     digits = check_digits(digits)
+    lang = check_lang(lang)
+    if under not in UNDER:
+        raise SpecificationError(f"under={under!r} is not known; choose one of {list(UNDER)}.")
+    if not (isinstance(level, float | int) and 0 < level < 1):
+        raise SpecificationError(f"level={level!r} must lie strictly between 0 and 1, e.g. 0.95.")
     models = [as_column(m, j) for j, m in enumerate(given, start=1)]
     if (se_in or "none") not in _SE_BRACKETS:
         raise SpecificationError(f"se_in must be one of {list(_SE_BRACKETS)}, got {se_in!r}")
     brackets = _SE_BRACKETS[se_in or "none"]
+    if not brackets:
+        under = "none"
     levels = _star_levels(stars)
     labels = dict(labels or {})
+    labels.setdefault(INTERCEPT, word("constant", lang))
 
     rows = _row_terms(models, labels, keep, drop, order)
-    coef_rows = _coefficient_rows(models, rows, digits, levels, brackets)
-
-    model_fes = [m.fixed_effects for m in models]
-    fe_rows = [
-        Row.of(
-            [
-                _fe_label(fe, fe_labels or {}),
-                *("" if fes is None else "Yes" if fe in fes else "No" for fes in model_fes),
-            ],
-            role="fe",
-            key=fe,
-        )
-        for fe in dict.fromkeys(f for fes in model_fes for f in fes or ())
-    ]
-
-    stat_rows = []
-    for item in stats:
-        name, label = (item, _STAT_LABELS.get(item)) if isinstance(item, str) else item
-        if name not in _STAT_LABELS:
-            raise SpecificationError(
-                f"unknown statistic {name!r}; choose from {list(_STAT_LABELS)}"
-            )
-        values = [getattr(m, name, None) for m in models]
-        if name == "nobs":
-            cells = ["" if v is None or pd.isna(v) else f"{int(v):,}" for v in values]
-        else:
-            cells = [fmt(v, digits) for v in values]
-        if any(cells):
-            stat_rows.append(Row.of([label, *cells], role="stat", key=name))
-    stat_rows = iv_rows(models, stat_rows, digits)
+    coef_rows, wider, scientific = _coefficient_rows(models, rows, digits, levels, brackets,
+                                                     under, float(level))
+    fe_rows = _fe_rows(models, labels, fe_labels or {}, lang)
+    stat_rows = iv_rows(models, _stat_rows(stats, models, digits, lang), digits, lang)
 
     header_rows = [Row.of(["", *titles], role="title")] if titles is not None else []
     depvars = ["" if m.depvar is None else labels.get(m.depvar, m.depvar) for m in models]
     if depvar_row and any(depvars):
+        head = word("depvar", lang)
         if n > 1 and len(set(depvars)) == 1:
-            spanned = (Cell(""), Cell(f"Dependent variable: {depvars[0]}", span=n))
+            sep = "：" if lang == "zh" else ": "
+            spanned = (Cell(""), Cell(f"{head}{sep}{depvars[0]}", span=n))
             header_rows.append(Row(spanned, role="depvar"))
         else:
-            header_rows.append(Row.of(["Dependent variable", *depvars], role="depvar"))
+            header_rows.append(Row.of([head, *depvars], role="depvar"))
 
-    all_notes = []
-    if brackets:
-        words = "parentheses" if brackets == "()" else "brackets"
-        vcovs = _by_model([[m.vcov_label] if m.vcov_label else [] for m in models])
-        kinds = "; ".join(f"{v} in {cols}" if cols else v for v, cols in vcovs.items())
-        all_notes.append(f"Standard errors in {words}" + (f": {kinds}." if kinds else "."))
-    if levels:
-        all_notes.append(", ".join(f"{s} p<{fmt_threshold(t)}" for t, s in levels) + ".")
-    model_notes = _by_model([list(m.notes) for m in models])
-    all_notes += [f"{cols}: {t}" if cols else t for t, cols in model_notes.items()]
-
+    all_notes = _regression_notes(models, under, brackets, float(level), levels, lang,
+                                  wider, scientific, digits, labels)
     blocks = (("coefficients", coef_rows), ("fixed_effects", fe_rows), ("statistics", stat_rows))
     return Table(
         column_labels=("", *(f"({i + 1})" for i in range(n))),
         sections=tuple(Section(name, tuple(rs)) for name, rs in blocks if rs),
         header_rows=tuple(header_rows),
         title=title,
-        notes=(*all_notes, *_as_notes(notes)),
+        notes=_dedupe((*all_notes, *_as_notes(notes))),
     )
 
 
 # ----------------------------------------------------------------------------- descriptive
-_DESC_STATS = dict(n="N", mean="Mean", sd="Std. dev.", min="Min", max="Max", median="Median")
+_DESC_STATS = ("n", "mean", "sd", "min", "max", "median")
 
 
 def _describe(s: pd.Series, digits: int) -> tuple[dict[str, str], int]:
@@ -375,6 +560,7 @@ def descriptive_table(
     stats: Sequence[str] = ("N", "mean", "sd", "min", "max"),
     digits: int = 2,
     title: str | None = None,
+    lang: str = "en",
 ) -> Table:
     """Summary statistics, one row per variable (Stata's ``summarize``).
 
@@ -397,6 +583,9 @@ def descriptive_table(
         :func:`regression_table`.
     title : str, optional
         The caption.
+    lang : {"en", "zh"}
+        Language of the headers and notes (:mod:`hitex.report.labels`): "zh"
+        gives 变量, 变量说明, 观测值, 均值, 标准差, 最小值, 最大值, 中位数.
 
     Returns
     -------
@@ -425,6 +614,7 @@ def descriptive_table(
     if unknown := [s for s in names if s not in _DESC_STATS]:
         raise SpecificationError(f"unknown statistic(s) {unknown}; choose from {list(_DESC_STATS)}")
     digits = check_digits(digits)
+    lang = check_lang(lang)
     if variables is None:
         _duplicated_columns(df, df.columns)
         variables = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
@@ -449,13 +639,18 @@ def descriptive_table(
         if descriptions is not None:
             stub.append(descriptions.get(var, ""))
         rows.append(Row.of([*stub, *(values[k] for k in names)], key=str(var)))
-    head = ["Variable", *(["Description"] if descriptions is not None else [])]
+    head = [word("variable", lang),
+            *([word("description", lang)] if descriptions is not None else [])]
     notes = []
     if infinite:
-        counts = ", ".join(f"{name} ({k:,})" for name, k in infinite.items())
-        notes.append(f"Infinite values are treated as missing and left out: {counts}.")
+        if lang == "zh":
+            counts = "、".join(f"{name}（{k:,}）" for name, k in infinite.items())
+            notes.append(f"无穷值按缺失值处理并剔除：{counts}。")
+        else:
+            counts = ", ".join(f"{name} ({k:,})" for name, k in infinite.items())
+            notes.append(f"Infinite values are treated as missing and left out: {counts}.")
     return Table(
-        column_labels=(*head, *(_DESC_STATS[k] for k in names)),
+        column_labels=(*head, *(word(f"desc_{k}", lang) for k in names)),
         sections=(Section("variables", tuple(rows)),),
         title=title,
         notes=tuple(notes),
