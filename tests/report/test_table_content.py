@@ -113,7 +113,7 @@ def test_chinese_fixed_effect_rows() -> None:
     labelled = regression_table(gravity, lang="zh", labels={"pair": "国家对"},
                                 fe_labels={"exporter^year": "出口国-年份固定效应"})
     stubs = [r.texts()[0] for r in labelled.body_rows if r.role == "fe"]
-    assert stubs == ["出口国-年份固定效应", "importer × year 固定效应", "国家对 固定效应"]
+    assert stubs == ["出口国-年份固定效应", "importer × year 固定效应", "国家对固定效应"]
     # English keeps the variable names as written.
     assert fe_row_label("year", "en", time=True) == "year FE"
     assert fe_row_label("iso3", "en", label="Country") == "Country FE"

@@ -108,3 +108,13 @@ def test_a_folder_of_report_texts_gives_the_instrument(tmp_path, data_dir):
     run = run_study(tmp_path / "study.yaml", tmp_path / "out", data_dir=data_dir)
     assert run.panel["dti_iv"].notna().sum() == 31 * 14
     assert len(run.results["table3"]) == 4
+
+
+def test_in_chinese_with_t_statistics(tmp_path, data_dir):
+    run = run_study("digital-innovation", tmp_path / "zh", data_dir=data_dir, lang="zh")
+    text = (run.out_dir / "table2.txt").read_text(encoding="utf-8")
+    for word in ("被解释变量：高技术产业出口（对数）", "数字技术创新", "年份固定效应", "省份固定效应",
+                 "括号内为 t 值", "观测值", "常数项"):
+        assert word in text
+    res = run.results["table2"][3]
+    assert f"({res.params['dti'] / res.std_errors['dti']:.3f})" in text  # t, not the SE

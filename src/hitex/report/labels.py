@@ -131,7 +131,10 @@ def fe_row_label(name: str, lang: str = "en", *, label: str | None = None,
     if label is None and lang == "zh" and (unit or time):
         return word("fe_time" if time else "fe_unit", lang)
     text = label if label is not None else name.replace("^", word("fe_times", lang))
-    return text + word("fe_suffix", lang)
+    suffix = word("fe_suffix", lang)
+    if text and "\u4e00" <= text[-1] <= "\u9fff":  # 年份固定效应, not 年份 固定效应
+        suffix = suffix.strip()
+    return text + suffix
 
 
 def vcov_words(label: str, lang: str = "en") -> str:

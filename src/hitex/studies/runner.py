@@ -123,7 +123,8 @@ def run_study(
         Also write ``report.html``: the whole study in one self-contained file
         (:mod:`hitex.report.html_report`).
     lang : {"en", "zh"}, default "en"
-        Language of the report's own words.
+        Language of the tables' fixed wording and of the report (variable labels
+        from the study's ``labels_zh`` where it gives them).
     force : bool, default False
         Write into an output folder that holds files hitex did not write
         (they are kept and never replaced); without it such a folder is
@@ -163,7 +164,9 @@ def run_study(
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     run.warnings += [f"data: {w}" for w in built.warnings]
-    labels = dict(spec.labels)
+    if lang not in ("en", "zh"):
+        raise StudySpecError(f"lang={lang!r}: use 'en' or 'zh'.")
+    labels = {**spec.labels, **(spec.labels_zh if lang == "zh" else {})}
     kinds = [TABLES.get(t.kind) for t in spec.tables]
     total = sum(kind.count(t) for kind, t in zip(kinds, spec.tables, strict=True))
     done = 0
@@ -178,7 +181,7 @@ def run_study(
     for tspec, kind in zip(spec.tables, kinds, strict=True):
         ctx = TableContext(data=data, built=built, spec=spec.data, unit=unit, time=tcol,
                            labels=labels, seed=spec.seed, title=tspec.title or tspec.name,
-                           progress=advance)
+                           progress=advance, lang=lang)
         target = done + kind.count(tspec)
         out = _run_table(tspec, kind, ctx)
         run.tables.update(out.tables)

@@ -106,6 +106,7 @@ class StudySpec(StrictModel):
     seed: int = Field(20240101, ge=0, le=2**32 - 1)
     data: DataSpec
     labels: dict[str, str] = Field(default_factory=dict)
+    labels_zh: dict[str, str] = Field(default_factory=dict)
     tables: tuple[TableSpec, ...]  # type: ignore[valid-type]
     comparisons: tuple[ComparisonSpec, ...] = ()
     notes: tuple[str, ...] = ()

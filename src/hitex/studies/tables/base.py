@@ -90,6 +90,8 @@ class TableContext:
         The table's title.
     progress : callable
         ``progress(label, n)``: ``n`` more model columns done.
+    lang : {"en", "zh"}
+        Language of the tables' fixed wording.
     """
 
     data: pd.DataFrame
@@ -101,6 +103,7 @@ class TableContext:
     seed: int
     title: str
     progress: Callable[[str | None, int], None] = lambda label, n: None
+    lang: str = "en"
 
     def sample(self, data: pd.DataFrame, text: str | None, where: str) -> pd.DataFrame:
         """Rows of ``data`` where the filter ``text`` holds (all rows without one)."""

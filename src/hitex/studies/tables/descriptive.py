@@ -33,7 +33,7 @@ class Descriptive(TableKind):
         from hitex.report.tables import descriptive_table
 
         table = descriptive_table(ctx.table_sample(tspec), list(tspec.variables),
-                                  labels=ctx.labels, title=ctx.title)
+                                  labels=ctx.labels, title=ctx.title, lang=ctx.lang)
         return TableOutput(tables={tspec.name: table})
 
 

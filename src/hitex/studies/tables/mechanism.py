@@ -75,7 +75,7 @@ class Mechanism(PolicyKind):
             "Median split: a city is 'high' when its mean of the mediator over the panel years is "
             "above the median of the city means."]
         out.results[tspec.name] = results
-        out.tables[tspec.name] = regression_table(results, titles=titles, labels=ctx.labels,
+        out.tables[tspec.name] = regression_table(results, titles=titles, labels=ctx.labels, lang=ctx.lang,
                                                   title=ctx.title, notes=notes)
         return out
 

@@ -70,7 +70,7 @@ class Mediation(PolicyKind):
                             ci_level=tspec.ci_level, ci=tspec.ci)
         steps = list(res.steps)
         fe_labels = {k: v for k, v in ctx.labels.items() if k in tspec.fixed_effects}
-        table = regression_table(steps, titles=list(res.titles), labels=ctx.labels,
+        table = regression_table(steps, titles=list(res.titles), labels=ctx.labels, lang=ctx.lang,
                                  fe_labels=fe_labels or None, title=ctx.title,
                                  notes=[*tspec.notes, res.note])
         rows = [(label, [value, *[""] * (len(steps) - 1)]) for label, value in res.rows()]

@@ -63,7 +63,7 @@ class Moderation(PolicyKind):
                              center=tspec.center)
         out.results[tspec.name] = [res]
         fe_labels = {k: v for k, v in ctx.labels.items() if k in tspec.fixed_effects}
-        out.tables[tspec.name] = regression_table([res], labels=ctx.labels, title=ctx.title,
+        out.tables[tspec.name] = regression_table([res], labels=ctx.labels, title=ctx.title, lang=ctx.lang,
                                                   fe_labels=fe_labels or None,
                                                   notes=list(tspec.notes) or None)
         at = tspec.at if isinstance(tspec.at, str) else list(tspec.at)

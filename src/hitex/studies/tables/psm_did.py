@@ -93,7 +93,7 @@ class PsmDid(PolicyKind):
             f"Standard errors clustered by {ctx.unit}; city and year fixed effects.",
         ]
         out.results[tspec.name] = results
-        out.tables[tspec.name] = regression_table(results, titles=titles, labels=ctx.labels,
+        out.tables[tspec.name] = regression_table(results, titles=titles, labels=ctx.labels, lang=ctx.lang,
                                                   title=ctx.title, notes=notes)
         return out
 

@@ -15,7 +15,10 @@ reports them (:func:`hitex.models.iv_diagnostics.iv_diagnostics`; keys of
 kp_wald, stock_yogo, overid, anderson_rubin]``, or ``[default]``).
 ``difference`` tests, under ``by`` columns, whether a coefficient differs
 between two groups (interaction, suest or Fisher permutation), in rows under
-the table. ``coefficient_plot: term`` draws the term's estimate and confidence interval
+the table. ``stats`` chooses the statistic rows (``nobs``, ``rsquared``, ``rsquared_adj``,
+``rsquared_within``, ``n_clusters``, ``fstat``, ``depvar_mean``, ``first_stage_f``,
+``pseudo_r2``) and ``under`` what is printed under each coefficient (``se``,
+``t`` as study 004 prints, ``ci``, ``none``). ``coefficient_plot: term`` draws the term's estimate and confidence interval
 across the columns (``figures/NAME_coefficients``). ``estimator: gravity`` estimates the columns with
 :func:`hitex.gravity` (``method: ols`` on log flows or ``ppml`` on levels; a
 column's own ``method`` wins), ``panel`` (default) with :func:`hitex.panel`.
@@ -182,6 +185,8 @@ class RegressionTable(TableBase):
     diagnostics: tuple[str, ...] = ()
     coefficient_plot: str | None = None
     difference: tuple[Difference, ...] = ()
+    stats: tuple[str, ...] | None = None
+    under: Literal["se", "t", "ci", "none"] = "se"
 
     @model_validator(mode="after")
     def _models(self) -> RegressionTable:
@@ -535,11 +540,14 @@ class Regression(TableKind):
             titles = [m.title or f"model ({i})" for m, i in zip(models, positions, strict=True)]
         else:
             titles = [m.title or "" for m in models] if any(m.title for m in models) else None
-        fe_labels = {k: v for k, v in labels.items()
-                     if any(k in r.spec.fixed_effects for r in results)}
+        fe_labels = {k: v for k, v in labels.items()  # in Chinese: 个体/年份固定效应
+                     if ctx.lang == "en" and any(k in r.spec.fixed_effects for r in results)}
+        shape: dict[str, Any] = {"lang": ctx.lang, "under": tspec.under}
+        if tspec.stats is not None:
+            shape["stats"] = tspec.stats
         out.tables[tspec.name] = with_rows(regression_table(
             results, titles=titles, labels=labels, fe_labels=fe_labels or None, title=title,
-            notes=table_notes or None,
+            notes=table_notes or None, **shape,
         ), "iv_diagnostics", _diagnostic_rows(tspec, results, out))
         if tspec.difference:
             out.tables[tspec.name] = with_rows(out.tables[tspec.name], "differences",
@@ -561,7 +569,7 @@ class Regression(TableKind):
             out.tables[f"{tspec.name}_{slug}"] = regression_table(
                 alt, titles=titles, labels=labels, fe_labels=fe_labels or None,
                 title=f"{title} [{alt[0].spec.vcov_label} SE]",
-                notes=table_notes or None,
+                notes=table_notes or None, **shape,
             )
         return out
 
