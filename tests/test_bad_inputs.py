@@ -122,3 +122,10 @@ def test_wdi_codes_of_the_wrong_type():
 
     with pytest.raises(HitexError, match="WDI indicators must be a code or a list"):
         load_wdi(123)
+
+
+def test_descriptive_table_of_something_that_is_no_table():
+    import hitex
+
+    with pytest.raises(HitexError, match="descriptive_table needs a pandas DataFrame"):
+        hitex.descriptive_table(None, ["x"])

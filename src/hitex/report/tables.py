@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hitex.errors import ColumnNotFoundError, NonNumericError, SpecificationError
+from hitex.errors import ColumnNotFoundError, HitexError, NonNumericError, SpecificationError
 from hitex.report.columns import Column, as_column, iv_rows
 from hitex.report.formatting import (
     check_digits,
@@ -610,6 +610,9 @@ def descriptive_table(
     the sample one, :math:`\\sqrt{\\sum_i (x_i-\\bar x)^2/(N-1)}` (``ddof=1``), as
     Stata's ``summarize`` prints it; it is empty for a single observation.
     """
+    if not isinstance(df, pd.DataFrame):
+        raise HitexError(f"descriptive_table needs a pandas DataFrame, got {type(df).__name__}; "
+                         "pass the data whose variables it describes.")
     names = [s.lower() for s in stats]
     if unknown := [s for s in names if s not in _DESC_STATS]:
         raise SpecificationError(f"unknown statistic(s) {unknown}; choose from {list(_DESC_STATS)}")
