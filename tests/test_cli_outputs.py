@@ -31,3 +31,25 @@ def test_an_unknown_format_is_named(tmp_path, data_dir):
     res = CliRunner().invoke(app, ["run", "trade-facilitation", "--out", str(tmp_path / "x"),
                                    "--data-dir", str(data_dir), "--format", "txt,pdf"])
     assert res.exit_code != 0 and "unknown format(s) ['pdf']" in res.output
+
+
+def test_word_and_excel_hold_every_table(tmp_path, data_dir):
+    import openpyxl
+    import pytest
+
+    docx = pytest.importorskip("docx")
+    out = tmp_path / "tf"
+    res = CliRunner().invoke(app, ["run", "trade-facilitation", "--out", str(out), "--data-dir",
+                                   str(data_dir), "--format", "docx,xlsx"])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {"tables.docx", "tables.xlsx"} <= set(manifest["outputs"])
+    tables = [n for n in manifest["outputs"] if n.endswith(".docx")]
+    assert tables == ["tables.docx"] and not (out / "table3.txt").exists()
+    n_tables = len(docx.Document(str(out / "tables.docx")).tables)
+    book = openpyxl.load_workbook(out / "tables.xlsx")
+    assert n_tables == len(book.sheetnames) - 1 and book.sheetnames[-1] == "results"
+    results = book["results"]
+    header = [c.value for c in results[1]]
+    assert header[:4] == ["table", "column", "term", "estimate"]
+    assert isinstance(results.cell(2, 4).value, float)

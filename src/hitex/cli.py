@@ -51,13 +51,14 @@ def _formats(text: str) -> tuple[str, ...]:
     """``--format txt,md,html`` (or ``all``) as writer names; an unknown one is an error."""
     from hitex.report.writers import WRITERS
 
+    known = (*WRITERS, "docx", "xlsx")
     asked = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
     if asked == ["all"]:
-        return tuple(WRITERS)
-    unknown = [f for f in asked if f not in WRITERS]
+        return known
+    unknown = [f for f in asked if f not in known]
     if unknown or not asked:
         raise HitexError(f"--format {text!r}: unknown format(s) {unknown}; use any of "
-                         f"{', '.join(WRITERS)} or all.")
+                         f"{', '.join(known)} or all.")
     return tuple(dict.fromkeys(asked))
 
 
@@ -113,7 +114,7 @@ def run(
                                         "hitex did not write (they are kept, never "
                                         "replaced).")] = False,
     formats: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: "
-                                         "txt, md, html, tex (or 'all').")] = "txt,md",
+                                         "txt, md, html, tex, docx, xlsx (or 'all').")] = "txt,md",
     report: Annotated[bool, typer.Option("--report", help="Also write report.html: the whole "
                                          "study in one file.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or zh.")] = "en",

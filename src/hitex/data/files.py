@@ -14,7 +14,7 @@ import pandas as pd
 from hitex.errors import DataFormatError, DataNotFoundError
 from hitex.fileio import atomic_path
 
-READABLE = (".csv", ".csv.gz", ".txt", ".tsv", ".xlsx", ".xls", ".parquet")
+READABLE = (".csv", ".csv.gz", ".txt", ".tsv", ".xlsx", ".xls", ".parquet", ".dta")
 
 
 def _suffix(path: Path) -> str:
@@ -138,7 +138,11 @@ def _semicolon_file(path: str | os.PathLike[str], encoding: str,
 def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0,
                text_columns: tuple[str, ...] | list[str] = (),
                encoding: str | None = None) -> pd.DataFrame:
-    """Read a CSV, TSV, Excel or Parquet file into a DataFrame.
+    """Read a CSV, TSV, Excel, Parquet or Stata (.dta) file into a DataFrame.
+
+    Stata files are read with ``pandas.read_stata``: a labelled integer column
+    becomes the text of its value labels, Stata's missing values (``.``,
+    ``.a``-``.z``) become missing and dates become datetimes.
 
     Text files may be UTF-8 or GB18030/GBK (:func:`read_csv_text`); a lone
     ``.`` (Stata's missing value) and Excel error texts are read as missing.
@@ -173,6 +177,8 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = 0,
             return pd.read_excel(p, sheet_name=sheet, dtype=dtype, na_values=list(EXTRA_MISSING))
         if ext == ".parquet":
             return _text_where_text(pd.read_parquet(p), text_columns)
+        if ext == ".dta":
+            return _read_dta(p)
     except (ValueError, OSError, UnicodeDecodeError) as err:
         raise DataFormatError(f"cannot read {p}: {err}") from err
     raise DataFormatError(
@@ -188,15 +194,34 @@ def _text_where_text(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) 
     return frame
 
 
-def write_table_file(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``frame`` as CSV, Excel (.xlsx) or Parquet, by the extension of ``path``."""
+def _read_dta(path: Path) -> pd.DataFrame:
+    """A Stata file, value labels as text (an unlabelled value keeps its number as text)."""
+    import struct
+
+    try:
+        frame = pd.read_stata(path, convert_categoricals=True, convert_missing=False)
+    except (ValueError, OSError, KeyError, IndexError, struct.error) as err:
+        raise DataFormatError(f"cannot read {path} as a Stata .dta file: {err}") from err
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame
+
+
+def write_table_file(frame: pd.DataFrame, path: str | os.PathLike[str], *,
+                     encoding: str = "utf-8") -> Path:
+    """Write ``frame`` as CSV, Excel (.xlsx) or Parquet, by the extension of ``path``.
+
+    ``encoding`` applies to CSV/TSV text: ``"utf-8-sig"`` (UTF-8 with a
+    byte-order mark) makes Excel open Chinese text correctly.
+    """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     ext = _suffix(p)
-    writers = {".csv": lambda t: frame.to_csv(t, index=False),
-               ".csv.gz": lambda t: frame.to_csv(t, index=False),
-               ".txt": lambda t: frame.to_csv(t, index=False),
-               ".tsv": lambda t: frame.to_csv(t, sep="\t", index=False),
+    writers = {".csv": lambda t: frame.to_csv(t, index=False, encoding=encoding),
+               ".csv.gz": lambda t: frame.to_csv(t, index=False, encoding=encoding),
+               ".txt": lambda t: frame.to_csv(t, index=False, encoding=encoding),
+               ".tsv": lambda t: frame.to_csv(t, sep="\t", index=False, encoding=encoding),
                ".xlsx": lambda t: frame.to_excel(t, index=False),
                ".parquet": lambda t: frame.to_parquet(t, index=False)}
     if ext not in writers:

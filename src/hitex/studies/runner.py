@@ -315,8 +315,19 @@ def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime
     from hitex.report.writers import write_table
 
     files: list[Path] = []
+    per_table = tuple(f for f in formats if f not in ("docx", "xlsx"))
     for name, table in run.tables.items():
-        files += write_table(table, out / name, formats=formats)
+        files += write_table(table, out / name, formats=per_table) if per_table else []
+    if "docx" in formats:  # every table in one Word document, in order
+        from hitex.report.docx_writer import write_docx
+
+        write_docx(list(run.tables.values()), out / "tables.docx", lang=lang)
+        files.append(out / "tables.docx")
+    if "xlsx" in formats:  # one sheet per table and a sheet of tidy results
+        from hitex.report.xlsx_writer import write_xlsx
+
+        write_xlsx(list(run.tables.values()), out / "tables.xlsx", tidy=_tidy_results(run))
+        files.append(out / "tables.xlsx")
     if run.figures:
         import matplotlib.pyplot as plt
 
@@ -376,6 +387,28 @@ def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime
         atomic_write_text(man_path, json.dumps(manifest, indent=2))
     files.append(man_path)
     return files
+
+
+def _tidy_results(run: StudyRun) -> pd.DataFrame:
+    """Every coefficient of the run: table, column, term, estimate, ... nobs (numbers as numbers)."""
+    rows = []
+    for name, results in run.results.items():
+        for column, res in zip(_positions(run, name, len(results)), results, strict=True):
+            tidy = getattr(res, "tidy", None)
+            if tidy is None:
+                continue
+            frame = tidy().reset_index()
+            frame = frame.rename(columns={frame.columns[0]: "term"})
+            frame.insert(0, "column", column)
+            frame.insert(0, "table", name)
+            frame["nobs"] = getattr(res, "nobs", None)
+            rows.append(frame)
+    cols = ["table", "column", "term", "estimate", "std_error", "statistic", "p_value",
+            "conf_low", "conf_high", "nobs"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(rows, ignore_index=True)
+    return out[[c for c in cols if c in out.columns]]
 
 
 def _summary(run: StudyRun, built: BuiltPanel) -> str:
