@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,7 +77,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hitex.errors import EstimationError, SpecificationError
+from hitex.errors import EstimationError, HitexWarning, SpecificationError
 from hitex.models import checks
 from hitex.models.balance import (
     ScoreConvergenceWarning,
@@ -373,7 +374,7 @@ def psm(
     outcome: str | None = None,
     bandwidth: float = 0.06,
     caliper_scale: str = "sd",
-    common_support: str = "minmax",
+    common_support: str = "none",
     variance_neighbors: int = 2,
 ) -> MatchingResult:
     """Propensity-score matching and the ATT.
@@ -407,9 +408,11 @@ def psm(
     caliper_scale : {"sd", "score"}, default "sd"
         ``caliper`` in SDs of the score (MatchIt) or in score units (psmatch2,
         teffects).
-    common_support : {"minmax", "none"}, default "minmax"
-        Drop treated units whose score lies outside the controls' range
-        (``psmatch2 ..., common``), counted in ``result.support``.
+    common_support : {"none", "minmax"}, default "none"
+        ``"none"`` keeps every treated unit, as Stata ``teffects psmatch``,
+        ``psmatch2`` and R MatchIt do unless asked (a warning counts treated
+        units whose score lies outside the controls' range); ``"minmax"`` drops
+        them (``psmatch2 ..., common``), counted in ``result.support``.
     variance_neighbors : int, default 2
         ``J`` of the Abadie-Imbens conditional-variance estimator (Stata's
         ``vce(robust, nn(2))``).
@@ -478,9 +481,15 @@ def psm(
     t_pos, c_pos = np.flatnonzero(d == 1), np.flatnonzero(d == 0)
     pt, pc = p[t_pos], p[c_pos]
     lower, upper = float(pc.min()), float(pc.max())
-    on = np.ones(len(pt), dtype=bool)
-    if common_support == "minmax":
-        on = (pt >= lower - _TIE_TOL) & (pt <= upper + _TIE_TOL)
+    inside = (pt >= lower - _TIE_TOL) & (pt <= upper + _TIE_TOL)
+    on = inside if common_support == "minmax" else np.ones(len(pt), dtype=bool)
+    if common_support == "none" and not inside.all():
+        warnings.warn(
+            f"poor overlap: {int((~inside).sum())} of {len(pt)} treated unit(s) have a "
+            f"propensity score outside the controls' range [{lower:.4g}, {upper:.4g}]; they are "
+            "matched to the nearest controls all the same (teffects/psmatch2/MatchIt default). "
+            "Pass common_support='minmax' to drop them (psmatch2 ..., common).",
+            HitexWarning, stacklevel=2)
     if not on.any():
         raise EstimationError(
             f"no common support: every treated unit's score lies outside the controls' range "

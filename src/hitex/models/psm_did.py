@@ -145,6 +145,8 @@ def psm_did(data: pd.DataFrame, outcome: str, treatment: str, unit: str, time: s
     checks.require_unique(work, [unit, time])
     treatment_with_arms(work, treatment)
     work["_ever"] = work.groupby(unit)[treatment].transform("max").astype(int)
+    # PSM-DiD papers trim to common support (psmatch2 ..., common) before the DiD
+    psm_options.setdefault("common_support", "minmax")
     if how == "once":
         period = work[time].min() if match_period is None else match_period
         cross = work.loc[work[time] == period]
