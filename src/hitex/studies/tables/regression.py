@@ -49,6 +49,15 @@ from hitex.studies.tables.base import (
 )
 
 
+def valid_formula(text: str) -> str:
+    """A formula that uses only the allowed functions (a pydantic ``ValueError`` otherwise)."""
+    try:
+        check_functions(text)
+    except HitexError as err:
+        raise ValueError(str(err)) from err
+    return text
+
+
 class ModelColumn(StrictModel):
     """One column of a regression table.
 
@@ -78,11 +87,7 @@ class ModelColumn(StrictModel):
     @field_validator("formula")
     @classmethod
     def _formula(cls, v: str) -> str:
-        try:
-            check_functions(v)
-        except HitexError as err:
-            raise ValueError(str(err)) from err
-        return v
+        return valid_formula(v)
 
     @field_validator("sample")
     @classmethod
@@ -121,11 +126,7 @@ class Stepwise(StrictModel):
     @field_validator("formula")
     @classmethod
     def _formula(cls, v: str) -> str:
-        try:
-            check_functions(v)
-        except HitexError as err:
-            raise ValueError(str(err)) from err
-        return v
+        return valid_formula(v)
 
 
 class Variation(StrictModel):
