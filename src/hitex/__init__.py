@@ -40,6 +40,7 @@ _LAZY = {
     "event_study": ("hitex.models.event", "event_study"),
     "sun_abraham": ("hitex.models.event", "sun_abraham"),
     "iv_diagnostics": ("hitex.models.iv_diagnostics", "iv_diagnostics"),
+    "liml": ("hitex.models.iv_liml", "liml"),
     "iv_diagnostics_formula": ("hitex.models.iv_diagnostics", "iv_diagnostics_formula"),
     "mediation": ("hitex.models.mediation", "mediation"),
     "moderation": ("hitex.models.moderation", "moderation"),

@@ -172,3 +172,30 @@ def test_difference_rows_under_by_columns(tmp_path, data_dir):
     with pytest.raises(StudySpecError, match="'difference' needs 'by'"):
         parse_study(_doc(path, {"difference": [{"term": "x"}],
                                 "models": [{"formula": "y ~ x"}]}))
+
+
+def test_liml_column_beside_2sls(tmp_path, data_dir):
+    """``estimator: liml`` estimates a column by LIML (Fuller with ``fuller``) with its diagnostics."""
+    path = _data(tmp_path)
+    iv = "y ~ c1 | iso3 + year | x ~ x2 + c2 + c3"
+    doc = _doc(path, {"diagnostics": ["underid", "overid"], "models": [
+        {"formula": iv, "title": "2SLS"},
+        {"formula": iv, "title": "LIML", "estimator": "liml"},
+        {"formula": iv, "title": "Fuller", "estimator": "liml", "fuller": 1}]})
+    run = hitex.run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
+    frame = pd.read_csv(path)
+    tsls, liml_col, fuller_col = run.results["t"]
+    direct = hitex.liml(iv, frame, vcov={"CRV1": "iso3"})
+    assert liml_col.params["x"] == pytest.approx(direct.params["x"], rel=1e-12)
+    assert fuller_col.extra["kclass"] < liml_col.extra["kclass"]
+    text = (run.out_dir / "t.txt").read_text(encoding="utf-8")
+    assert "LIML" in text and "Fuller" in text and "Hansen J" in text
+
+
+def test_liml_column_needs_an_iv_part(tmp_path):
+    doc = _doc(str(tmp_path / "d.csv"), {"models": [{"formula": "y ~ x", "estimator": "liml"}]})
+    with pytest.raises(StudySpecError, match="needs an IV part"):
+        parse_study(doc)
+    doc = _doc(str(tmp_path / "d.csv"), {"models": [{"formula": "y ~ x", "fuller": 1}]})
+    with pytest.raises(StudySpecError, match="fuller"):
+        parse_study(doc)

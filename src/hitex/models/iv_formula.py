@@ -46,7 +46,9 @@ def design_from_formula(formula: str, data: pd.DataFrame, *,
 
     The specification holds ``formula`` (normalised), ``fixed_effects``,
     ``vcov_type`` and ``cluster`` as :class:`~hitex.models.results.ModelSpec`
-    records them. Raises hitex errors naming the column or term and the fix
+    records them, ``sample_index`` (the index labels of ``data`` in the
+    estimation sample) and ``dropped`` (the :class:`DropRecord` of every
+    observation left out). Raises hitex errors naming the column or term and the fix
     (see :func:`hitex.models.iv_diagnostics.iv_diagnostics_formula`).
     """
     import pyfixest as pf
@@ -122,6 +124,7 @@ def design_from_formula(formula: str, data: pd.DataFrame, *,
     exog_idx = [i for i in range(len(names)) if i not in endog_idx and i not in inst_idx]
     rows = np.asarray(fit._data.index, dtype=int) if len(fit._data) < len(frame) else None
     sample = frame if rows is None else frame.iloc[rows].reset_index(drop=True)
+    index = work.index if rows is None else work.index[rows]
     design = IVDesign(
         depvar=parsed.depvar,
         endogenous=tuple(names[i] for i in endog_idx),
@@ -137,7 +140,8 @@ def design_from_formula(formula: str, data: pd.DataFrame, *,
             "instruments, so there is nothing to instrument. Remove them from the IV part.")
     check_instruments(inst_terms, design, parsed.fixed_effects, endog_terms)
     return design, {"formula": parsed.formula, "fixed_effects": parsed.fixed_effects,
-                    "vcov_type": vcov_kind, "cluster": tuple(cluster)}
+                    "vcov_type": vcov_kind, "cluster": tuple(cluster), "sample_index": index,
+                    "dropped": tuple(dropped)}
 
 
 __all__ = ["design_from_formula"]

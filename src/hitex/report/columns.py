@@ -82,9 +82,16 @@ class Column:
     df_resid: float | None = None
 
 
+#: Short names of the IV estimators (their columns get the "Estimator" and first-stage F rows).
+IV_ESTIMATORS = ("2SLS", "LIML", "Fuller", "k-class")
+
+
 def _estimator(spec: Any) -> str | None:
-    """Short estimator name for the table: "2SLS", "PPML", "OLS", or None if unknown."""
+    """Short estimator name for the table: "2SLS", "LIML", "Fuller", "k-class", "PPML", "OLS" or None."""
     text = str(_part(spec, "estimator") or "")
+    for short in ("LIML", "Fuller", "k-class"):
+        if text.startswith(short):
+            return short
     if _part(spec, "instruments") or "2SLS" in text:
         return "2SLS"
     for short in ("PPML", "OLS"):
@@ -272,7 +279,7 @@ def iv_rows(models: Sequence[Column], stat_rows: Sequence[Row], digits: int,
     one already (``stats=["first_stage_f"]``). Labels are in ``lang``
     (:mod:`hitex.report.labels`).
     """
-    if not any(m.estimator == "2SLS" for m in models):
+    if not any(m.estimator in IV_ESTIMATORS for m in models):
         return list(stat_rows)
     estimator = Row.of([word("estimator", lang), *(m.estimator or "" for m in models)],
                        role="stat", key="estimator")

@@ -21,7 +21,10 @@ the table. ``stats`` chooses the statistic rows (``nobs``, ``rsquared``, ``rsqua
 ``t`` as study 004 prints, ``ci``, ``none``). ``coefficient_plot: term`` draws the term's estimate and confidence interval
 across the columns (``figures/NAME_coefficients``). ``estimator: gravity`` estimates the columns with
 :func:`hitex.gravity` (``method: ols`` on log flows or ``ppml`` on levels; a
-column's own ``method`` wins), ``panel`` (default) with :func:`hitex.panel`.
+column's own ``method`` wins), ``panel`` (default) with :func:`hitex.panel`
+(2SLS when the formula has an IV part); a column's ``estimator: liml`` estimates
+its IV formula by LIML (:func:`hitex.liml`; ``fuller: 1`` for Fuller's
+modification), e.g. beside the 2SLS column as a weak-instrument check.
 ``also_vcov`` adds the same table with other standard errors (``[iid]``: the
 conventional ones). Model terms that use a missing optional input are left
 out, with a note; a column whose outcome is missing is left out.
@@ -73,6 +76,8 @@ class ModelColumn(StrictModel):
     sample: str | None = None
     vcov: VcovSpec | None = None
     method: Literal["ppml", "ols"] | None = None
+    estimator: Literal["liml"] | None = None
+    fuller: float = Field(0.0, ge=0)
     winsorize: tuple[str, ...] = ()
     winsorize_at: tuple[float, float] = (1.0, 99.0)
     requires: tuple[str, ...] = ()
@@ -88,6 +93,16 @@ class ModelColumn(StrictModel):
     @classmethod
     def _formula(cls, v: str) -> str:
         return valid_formula(v)
+
+    @model_validator(mode="after")
+    def _iv(self) -> ModelColumn:
+        parts = self.formula.split("|")
+        if self.estimator == "liml" and (len(parts) < 2 or "~" not in parts[-1]):
+            raise ValueError(f"column {self.formula!r}: estimator 'liml' needs an IV part, "
+                             "e.g. 'y ~ x | fe | endog ~ z1 + z2'")
+        if self.fuller and self.estimator != "liml":
+            raise ValueError(f"column {self.formula!r}: 'fuller' applies to estimator: liml")
+        return self
 
     @field_validator("sample")
     @classmethod
@@ -480,6 +495,7 @@ class Regression(TableKind):
 
     def run(self, tspec: RegressionTable, ctx: TableContext) -> TableOutput:
         from hitex.models.gravity import gravity
+        from hitex.models.iv_liml import liml
         from hitex.models.panel import panel as estimate
         from hitex.report.tables import regression_table
 
@@ -520,6 +536,8 @@ class Regression(TableKind):
                 if tspec.estimator == "gravity":
                     res = gravity(formula, sub, method=model.method or tspec.method,
                                   vcov=vcov, sample=filt)
+                elif model.estimator == "liml":
+                    res = liml(formula, sub, vcov=vcov, fuller=model.fuller, sample=filt)
                 else:
                     res = estimate(formula, sub, vcov=vcov, sample=filt)
             results.append(res)
