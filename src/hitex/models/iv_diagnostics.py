@@ -79,10 +79,11 @@ from hitex.models.iv_design import IVDesign, check_instruments
 from hitex.models.iv_formula import design_from_formula
 from hitex.models.small_sample import absorbed_dof
 from hitex.models.stock_yogo import critical_values
+from hitex.models.weak_iv_mop import critical_values as mop_critical_values
 
 #: Keys of :meth:`IVDiagnostics.rows`, in the order rows are returned.
 ROW_KEYS = ("first_stage_f", "sanderson_windmeijer_f", "underid", "cragg_donald", "kp_wald",
-            "effective_f", "stock_yogo", "stock_yogo_all", "overid", "endogeneity",
+            "effective_f", "effective_f_cv", "effective_f_cv_all", "stock_yogo", "stock_yogo_all", "overid", "endogeneity",
             "anderson_rubin", "anderson_rubin_chi2", "ar_set")
 
 #: The rows :meth:`IVDiagnostics.rows` gives by default.
@@ -246,6 +247,11 @@ class IVDiagnostics:
         variance of the first-stage coefficients scaled as ``ivreg2`` scales
         its first-stage F, so that it equals the first-stage F under
         conventional errors and with one instrument.
+    effective_f_critical : Mapping[str, float]
+        Montiel Olea-Pflueger simplified 5% critical values of the effective
+        F for 2SLS bias thresholds ``tau`` of 5, 10, 20 and 30%
+        (:mod:`hitex.models.weak_iv_mop`); empty with several endogenous
+        regressors.
     stock_yogo : Mapping[str, float]
         Stock-Yogo critical values for 2SLS (relative bias where defined, size).
     anderson_rubin_f, anderson_rubin_chi2 : Statistic
@@ -283,6 +289,7 @@ class IVDiagnostics:
     endogeneity: Statistic | None
     endogeneity_tested: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    effective_f_critical: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def weak_id_f(self) -> float:
@@ -301,7 +308,9 @@ class IVDiagnostics:
             endogenous regressors), ``"underid"`` ("Kleibergen-Paap rk LM (p)"
             or "Anderson canon. corr. LM (p)"), ``"cragg_donald"``,
             ``"kp_wald"`` (robust or clustered errors), ``"effective_f"``
-            (one endogenous regressor), ``"stock_yogo"`` (the 10% maximal IV
+            (one endogenous regressor), ``"effective_f_cv"`` (its Montiel
+            Olea-Pflueger 5% critical value for a 10% bias threshold),
+            ``"effective_f_cv_all"`` (tau = 5, 10, 20, 30%), ``"stock_yogo"`` (the 10% maximal IV
             size value), ``"stock_yogo_all"``, ``"overid"`` ("Hansen J (p)" or
             "Sargan (p)", over-identified models), ``"endogeneity"``,
             ``"anderson_rubin"`` (F form), ``"anderson_rubin_chi2"``,
@@ -341,6 +350,12 @@ class IVDiagnostics:
             return [("Kleibergen-Paap rk Wald F", _fmt(self.kp_wald_f, d))]
         if key == "effective_f" and self.effective_f is not None:
             return [("Montiel Olea-Pflueger effective F", _fmt(self.effective_f, d))]
+        if key == "effective_f_cv" and "tau=10%" in self.effective_f_critical:
+            return [("Montiel Olea-Pflueger critical value (tau = 10%)",
+                     _fmt(self.effective_f_critical["tau=10%"], d))]
+        if key == "effective_f_cv_all":
+            return [(f"Montiel Olea-Pflueger critical value ({k.replace('=', ' = ')})",
+                     _fmt(v, d)) for k, v in self.effective_f_critical.items()]
         if key == "stock_yogo" and "10% maximal IV size" in self.stock_yogo:
             return [("Stock-Yogo 10% critical value", _fmt(self.stock_yogo["10% maximal IV size"],
                                                            2))]
@@ -399,6 +414,7 @@ class IVDiagnostics:
             "kp_wald_f": None if self.kp_wald_f is None else _num(self.kp_wald_f),
             "effective_f": None if self.effective_f is None else _num(self.effective_f),
             "stock_yogo": dict(self.stock_yogo),
+            "effective_f_critical": {k: _num(v) for k, v in self.effective_f_critical.items()},
             "anderson_rubin_f": self.anderson_rubin_f.to_dict(),
             "anderson_rubin_chi2": self.anderson_rubin_chi2.to_dict(),
             "ar_set": None if self.ar_set is None else self.ar_set.to_dict(),
@@ -617,7 +633,10 @@ def _diagnose(design: IVDesign, *, formula: str, fixed_effects: Sequence[str], v
             notes.append(f"{vce.n_clusters} clusters for {dof.n_instruments} instruments: the "
                          "cluster-robust moment covariance is singular, so the Kleibergen-Paap "
                          "statistics and Hansen's J are unreliable (ivreg2 warns alike).")
-    eff_f = _effective_f(x1p, z1p, vce, dof) if k1 == 1 else None
+    eff_f, eff_cv = None, {}
+    if k1 == 1:
+        eff_f, s_mat = _effective_f(x1p, z1p, vce, dof)
+        eff_cv = mop_critical_values(s_mat)
 
     # Anderson-Rubin at beta = 0
     ar_w, _, _, _ = S.wald_ols(z1p, yp, vce)
@@ -647,7 +666,7 @@ def _diagnose(design: IVDesign, *, formula: str, fixed_effects: Sequence[str], v
         cluster=cluster if kind == "cluster" else (), n_clusters=vce.n_clusters,
         absorbed_dof=absorbed, first_stages=first, underidentification=under,
         cragg_donald_f=float(cd_f), kp_wald_f=None if kp_f is None else float(kp_f),
-        effective_f=eff_f, stock_yogo=critical_values(k1, l1),
+        effective_f=eff_f, effective_f_critical=eff_cv, stock_yogo=critical_values(k1, l1),
         anderson_rubin_f=ar_f, anderson_rubin_chi2=ar_chi2, ar_set=ar_set,
         overidentification=overid, endogeneity=endog_test, endogeneity_tested=tested,
         notes=tuple(notes))
@@ -711,8 +730,12 @@ def _sanderson_windmeijer(j: int, x1p: np.ndarray, z1p: np.ndarray, vce: S.Vce) 
     return wald
 
 
-def _effective_f(x1p: np.ndarray, z1p: np.ndarray, vce: S.Vce, dof: S.Dof) -> float:
-    """Montiel Olea-Pflueger effective F of one endogenous regressor (see :class:`IVDiagnostics`)."""
+def _effective_f(x1p: np.ndarray, z1p: np.ndarray, vce: S.Vce, dof: S.Dof
+                 ) -> tuple[float, np.ndarray]:
+    """Montiel Olea-Pflueger effective F of one endogenous regressor and its ``S = Q V``.
+
+    See :class:`IVDiagnostics` and :mod:`hitex.models.weak_iv_mop`.
+    """
     n = z1p.shape[0]
     q = z1p.T @ z1p
     q_inv = np.linalg.inv(q)
@@ -724,7 +747,7 @@ def _effective_f(x1p: np.ndarray, z1p: np.ndarray, vce: S.Vce, dof: S.Dof) -> fl
         var = q_inv @ S.meat(z1p * v[:, None], vce) @ q_inv
     m = vce.n_clusters
     var = var * ((n - 1) / dof.resid * m / (m - 1) if m is not None else n / dof.resid)
-    return float(pi @ q @ pi / np.trace(q @ var))
+    return float(pi @ q @ pi / np.trace(q @ var)), q @ var
 
 
 def _ar_set(yp: np.ndarray, xp: np.ndarray, z1p: np.ndarray, vce: S.Vce, dof: S.Dof,
