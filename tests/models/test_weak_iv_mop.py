@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import hitex
-from hitex.models.weak_iv_mop import critical_value, critical_values, effective_dof
+from hitex.models.weak_iv_mop import critical_value, effective_dof
 
 
 @pytest.mark.parametrize("tau, published", [(0.10, 23.109), (0.05, 37.418)])
