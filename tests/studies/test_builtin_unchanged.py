@@ -109,6 +109,16 @@ CHANGED: dict[str, dict[str, tuple[str, str]]] = {
         "structural_ppml.txt": ("e7369d2d6172a3ecc38c8a4d6e592ad9f1ce849978edb74ad7bfdb82515ddfc8",
                  "PPML columns print no R-squared (it was the squared correlation)"),
     },
+    "pilot-zones": {
+        "table5.md": ("f1a0a79819457c8eed1e2705049198908840dc410e3a358bed28f529d19e20c2",
+                      "Table 5 runs on the bundle: moderation by provincial openness in 2014"),
+        "table5.txt": ("c741ce1df51f394fbd93a3e9cc870373d088734c9fbf13dc8874ba11ca45dc7b",
+                       "Table 5 runs on the bundle: moderation by provincial openness in 2014"),
+        "sample.csv": ("edf158a1aae1547ee53773b1ce413fb04db32bf36bb7c3c96fe2dde7bd65f334",
+                       "the sample holds the openness moderator and its inputs"),
+        "summary.md": ("79753a9089591055dfab93ffbd1c654b389e96cbfd815fb536230a028c5d5ddc",
+                       "the summary names the province data, WDI rate and Table 5's moderator"),
+    },
 }
 
 

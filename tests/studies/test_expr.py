@@ -87,3 +87,45 @@ def test_lag_errors_and_missing_units(frame):
 def test_type_mismatch_is_a_study_error(frame):
     with pytest.raises(StudySpecError, match="cannot evaluate"):
         evaluate("iso3 > 5", frame)
+
+
+def test_at_year_is_each_units_value_in_that_year():
+    import pandas as pd
+
+    from hitex.studies.expr import Expression
+
+    data = pd.DataFrame({"u": [1, 1, 1, 2, 2, 3], "t": [2013, 2014, 2015, 2014, 2015, 2015],
+                         "x": [1.0, 2.0, 3.0, 5.0, 6.0, 9.0]})
+    got = Expression("at_year(x, 2014) * 10").evaluate(data, "u", "t")
+    assert got.tolist()[:5] == [20.0, 20.0, 20.0, 50.0, 50.0]
+    assert pd.isna(got.iloc[5])  # unit 3 has no 2014
+
+
+def test_at_year_needs_a_year_of_the_panel():
+    import pandas as pd
+    import pytest
+
+    from hitex.errors import StudySpecError
+    from hitex.studies.expr import Expression
+
+    data = pd.DataFrame({"u": [1, 1], "t": [2013, 2014], "x": [1.0, 2.0]})
+    with pytest.raises(StudySpecError, match="no year 1990"):
+        Expression("at_year(x, 1990)").evaluate(data, "u", "t")
+    with pytest.raises(StudySpecError, match=r"at_year\(x, 2014\)"):
+        Expression("at_year(x)")
+
+
+def test_transforms_run_after_the_transforms_they_use():
+    import pytest
+
+    from hitex.errors import StudySpecError
+    from hitex.studies.build import in_dependency_order
+
+    order = [n for n, _, _ in in_dependency_order(
+        {"c": "b * 2", "a": "x + 1", "b": "a + 1"}, {"x"})]
+    assert order == ["a", "b", "c"]
+    # a transform replacing a data column keeps the written order
+    order = [n for n, _, _ in in_dependency_order({"y": "x * 2", "x": "log(x)"}, {"x"})]
+    assert order == ["y", "x"]
+    with pytest.raises(StudySpecError, match="circle"):
+        in_dependency_order({"a": "b + 1", "b": "a + 1"}, set())

@@ -27,7 +27,7 @@ def pz_run(builtin_run):
 def test_writes_tables_and_figures(pz_run):
     out = pz_run.out_dir
     for name in ("table1", "table2", "table3_twfe", "table3", "table3_balance", "figure1",
-                 "staggered", "staggered_dynamic", "table4", "table5"):
+                 "staggered", "staggered_dynamic", "table4", "table5", "table5_freedom"):
         assert (out / f"{name}.txt").is_file(), name
         assert (out / f"{name}.md").is_file(), name
     for name in ("figure1", "staggered_event_study"):
@@ -93,7 +93,29 @@ def test_treatment_columns(pz_run):
 
 def test_missing_mechanism_inputs_give_notes(pz_run):
     assert "Not estimated" in (pz_run.out_dir / "table4.txt").read_text()
-    assert "freedom" in (pz_run.out_dir / "table5.txt").read_text()
+    assert "freedom" in (pz_run.out_dir / "table5_freedom.txt").read_text()
+
+
+def test_table5_moderation_by_2014_provincial_openness(pz_run, data_dir):
+    """The moderator is the province's (imports + exports) / GRP in 2014, the same for every
+    year of a city; recomputed here from the bundle's files and WDI's rate."""
+    from hitex.data.china_provincial import province_variables
+    from hitex.data.wdi import load_wdi
+
+    panel = pz_run.panel
+    prov, _ = province_variables(["trade_10k_usd", "grp_100m_yuan"], data_dir=data_dir)
+    rate = load_wdi(["PA.NUS.FCRF"], countries=["CHN"], years=[2014], data_dir=data_dir)
+    cny = float(rate.loc[rate["year"] == 2014, "PA.NUS.FCRF"].iloc[0])
+    p14 = prov.loc[prov["year"] == 2014].set_index("province_code")
+    expected = p14["trade_10k_usd"] * 1e4 * cny / (p14["grp_100m_yuan"] * 1e8)
+    got = panel.groupby("province_code")["openness_2014"].agg(["min", "max"])
+    assert (got["min"] == got["max"]).all()
+    common = got.index.intersection(expected.index)
+    np.testing.assert_allclose(got.loc[common, "min"], expected.loc[common], rtol=1e-12)
+    res = pz_run.results["table5"][0]
+    assert res.interaction in res.regression.params.index
+    text = (pz_run.out_dir / "table5.txt").read_text()
+    assert "STAND-IN MODERATOR" in text and "Openness 2014" in text
 
 
 def test_mechanism_and_moderation_with_user_file(tmp_path, data_dir):
@@ -104,7 +126,7 @@ def test_mechanism_and_moderation_with_user_file(tmp_path, data_dir):
         freedom=rng.normal(size=len(sample)))
     extra.to_csv(tmp_path / "city_mechanisms.csv", index=False)
     spec = load_study("pilot-zones").model_dump()
-    spec["tables"] = [t for t in spec["tables"] if t["name"] in ("table4", "table5")]
+    spec["tables"] = [t for t in spec["tables"] if t["name"] in ("table4", "table5_freedom")]
     study = tmp_path / "pz.yaml"
     import yaml
 
@@ -113,7 +135,7 @@ def test_mechanism_and_moderation_with_user_file(tmp_path, data_dir):
         warnings.simplefilter("ignore")
         run = run_study(study, tmp_path / "out", data_dir=data_dir)
     assert len(run.results["table4"]) == 6
-    assert "tp_x_freedom" in run.results["table5"][1].params.index
+    assert "tp_x_freedom" in run.results["table5_freedom"][1].params.index
 
 
 def _panel_path(data_dir, tmp_path):

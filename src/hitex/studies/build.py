@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from hitex import _paths
+from hitex.errors import StudySpecError
 from hitex.studies.common import BuiltPanel
 from hitex.studies.data_spec import DataSpec
 from hitex.studies.expr import Expression
 from hitex.studies.kinds import PANELS
 
-__all__ = ["BuiltPanel", "build_panel"]
+__all__ = ["BuiltPanel", "build_panel", "in_dependency_order"]
 
 
 def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
@@ -49,8 +50,7 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
 def _transform(spec: DataSpec, built: BuiltPanel, unit: str) -> None:
     """Add the transforms in order; skip (with a note) those using missing optional inputs."""
     panel = built.data
-    for name, text in spec.transforms.items():
-        expr = Expression(text, where=f"data.transforms.{name}")
+    for name, text, expr in in_dependency_order(spec.transforms, set(panel.columns)):
         absent = [n for n in expr.names if n in built.missing]
         if absent:
             built.missing.add(name)
@@ -72,6 +72,39 @@ def _transform(spec: DataSpec, built: BuiltPanel, unit: str) -> None:
         panel[name] = values
     built.data = panel
     built.files = list(dict.fromkeys(built.files))
+
+
+def in_dependency_order(transforms: dict[str, str], columns: set[str]
+                         ) -> list[tuple[str, str, Expression]]:
+    """The transforms in written order, except that one comes after the transforms it uses.
+
+    A study file written in any order (or re-saved with sorted keys) gives the same
+    panel; a transform that uses itself through others is refused. A name that is
+    also a data column (a transform replacing a column) keeps the written order.
+    """
+    parsed = {name: Expression(text, where=f"data.transforms.{name}")
+              for name, text in transforms.items()}
+    needs = {name: [n for n in expr.names if n in parsed and n != name and n not in columns]
+             for name, expr in parsed.items()}
+    done: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = " -> ".join([*path[path.index(name):], name])
+            raise StudySpecError(f"data.transforms: {cycle} use each other in a circle; "
+                                 "define one of them from data columns only.")
+        state[name] = 1
+        for dep in needs[name]:
+            visit(dep, [*path, name])
+        state[name] = 2
+        done.append(name)
+
+    for name in parsed:
+        visit(name, [])
+    return [(name, transforms[name], parsed[name]) for name in done]
 
 
 def _uses_lag(text: str) -> bool:

@@ -11,7 +11,8 @@ lambdas, subscripts, unknown functions) raises
 Panel-aware functions (``lag``, ``lead``, ``diff``) shift within the panel
 unit by calendar time: ``lag(x, 1)`` is the value of ``x`` in year ``t-1`` of
 the same unit (missing when that year is absent), as Stata's ``L.x`` with
-``xtset``.
+``xtset``. ``at_year(x, 2014)`` is each unit's value of ``x`` in 2014 on all
+of its rows (a baseline characteristic, e.g. a pre-treatment moderator).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ MAX_LENGTH = 2_000
 MAX_DEPTH = 60
 MAX_EXPONENT = 100
 #: Panel functions: shift within unit by time.
-PANEL_FUNCTIONS = ("lag", "lead", "diff")
+PANEL_FUNCTIONS = ("lag", "lead", "diff", "at_year")
 
 
 class Expression:
@@ -164,8 +165,9 @@ class Expression:
             if node.keywords:
                 raise self._fail("keyword arguments")
             if name in PANEL_FUNCTIONS:
-                if not 1 <= len(node.args) <= 2:
-                    raise self._fail(f"{name}() with {len(node.args)} arguments")
+                if not 1 <= len(node.args) <= 2 or (name == "at_year" and len(node.args) != 2):
+                    raise self._fail(f"{name}() with {len(node.args)} arguments"
+                                     + (" (write at_year(x, 2014))" if name == "at_year" else ""))
                 if len(node.args) == 2 and not (
                     isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, int)
                 ):
@@ -256,9 +258,26 @@ class Expression:
             arg = ev(node.args[0])
             if name in PANEL_FUNCTIONS:
                 n = node.args[1].value if len(node.args) == 2 else 1  # type: ignore[attr-defined]
+                if name == "at_year":
+                    return _at_year(data, arg, n, unit, time, self.where)
                 return _shift(data, arg, name, n, unit, time, self.where)
             return FUNCTIONS[name](arg)
         raise self._fail(type(node).__name__)  # pragma: no cover - validated before
+
+
+def _at_year(data: pd.DataFrame, values: Any, year: int, unit: str | None, time: str | None,
+             where: str) -> pd.Series:
+    """Each unit's value in ``year``, on every row of the unit (Stata: ``bysort id: egen``
+    ``x0 = max(cond(year == 2014, x, .))``); missing for a unit without that year."""
+    if unit is None or time is None:
+        raise StudySpecError(f"{where}: at_year() needs the study's 'unit' and 'time' columns.")
+    if not (data[time] == year).any():
+        raise StudySpecError(
+            f"{where}: at_year(..., {year}): the panel has no year {year} (its years run "
+            f"{data[time].min()}-{data[time].max()}); choose a year of the study's 'years'.")
+    raw = pd.Series(values, index=data.index)
+    picked = raw.where(data[time] == year)
+    return picked.groupby(data[unit], sort=False).transform("first")
 
 
 def _shift(data: pd.DataFrame, values: Any, kind: str, n: int, unit: str | None,

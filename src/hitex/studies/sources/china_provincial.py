@@ -39,7 +39,7 @@ class ChinaProvincialSource(StrictModel):
 
 class ChinaProvincial(SourceKind):
     schema = ChinaProvincialSource
-    panels = ("province_year",)
+    panels = ("province_year", "city_year")
 
     def add(self, source: ChinaProvincialSource, builder: PanelBuilder) -> None:
         from hitex.data.china_provincial import PROVINCE_VARIABLES, province_variables
@@ -50,7 +50,10 @@ class ChinaProvincial(SourceKind):
         builder.built.files += files
         units = "; ".join(f"{col} = {PROVINCE_VARIABLES[name].label} [{PROVINCE_VARIABLES[name].unit}]"
                           for name, col in source.variables.items())
-        builder.built.notes.append(f"Province data from the bundle (unit of each): {units}.")
+        where = (" (each city gets its province's value)" if builder.unit != "province_code"
+                 else "")
+        builder.built.notes.append(f"Province data from the bundle{where} (unit of each): "
+                                   f"{units}.")
         years = builder.data.loc[:, [builder.time]]
         for name, col in source.variables.items():
             have = sorted(set(years.loc[builder.data[col].notna(), builder.time]))

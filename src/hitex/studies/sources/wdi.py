@@ -21,7 +21,7 @@ class WdiSource(StrictModel):
 
 class Wdi(SourceKind):
     schema = WdiSource
-    panels = ("country_year", "dyadic", "province_year")
+    panels = ("country_year", "dyadic", "province_year", "city_year")
 
     def add(self, source: WdiSource, builder: PanelBuilder) -> None:
         from hitex.data.wdi import load_wdi

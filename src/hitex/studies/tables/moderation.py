@@ -62,8 +62,11 @@ class Moderation(PolicyKind):
                              fixed_effects=list(tspec.fixed_effects), vcov=tspec.vcov,
                              center=tspec.center)
         out.results[tspec.name] = [res]
+        labels = dict(ctx.labels)
+        labels.setdefault(res.interaction, f"{labels.get(tspec.treatment, tspec.treatment)} x "
+                                           f"{labels.get(tspec.moderator, tspec.moderator)}")
         fe_labels = {k: v for k, v in ctx.labels.items() if k in tspec.fixed_effects}
-        out.tables[tspec.name] = regression_table([res], labels=ctx.labels, title=ctx.title, lang=ctx.lang,
+        out.tables[tspec.name] = regression_table([res], labels=labels, title=ctx.title, lang=ctx.lang,
                                                   fe_labels=fe_labels or None,
                                                   notes=list(tspec.notes) or None)
         at = tspec.at if isinstance(tspec.at, str) else list(tspec.at)
@@ -74,7 +77,7 @@ class Moderation(PolicyKind):
                         f"{ctx.labels.get(tspec.treatment, tspec.treatment)}", digits=4),
             notes=(f"Effect of {tspec.treatment} at values of {tspec.moderator}: b1 + b3 m, "
                    "delta-method standard errors.",))
-        out.figures[f"{tspec.name}_marginal"] = res.plot(labels=ctx.labels, level=tspec.level)
+        out.figures[f"{tspec.name}_marginal"] = res.plot(labels=labels, level=tspec.level)
         out.usage[f"in_{tspec.name}"] = pd.Series(
             ctx.data.index.isin(res.regression.sample_index).astype(int), index=ctx.data.index)
         return out
