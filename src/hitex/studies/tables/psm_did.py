@@ -1,9 +1,16 @@
 """``kind: psm_did``: PSM-DiD of ``outcome`` on ``treatment`` (study 003, Table 3).
 
 Propensity-score matching on ``covariates`` (logit, nearest neighbour 1:1 with
-replacement), matched once in the first panel year and matched by year, each
+replacement, common support by min-max trimming, unless ``matching`` says
+otherwise), matched once in the first panel year and matched by year, each
 without and with ``controls`` and, with ``exclude``, without that filter's rows;
 the covariate balance of the first column as a second table.
+
+``matching`` takes psmatch2's options by the names of
+:func:`hitex.models.matching.psm`: ``model`` (logit, probit), ``method``
+(nearest, radius, kernel), ``k`` (neighbours), ``caliper`` with
+``caliper_scale`` (sd of the score, as MatchIt, or score units, as psmatch2),
+``replace``, ``bandwidth`` (kernel), ``common_support`` (minmax, none).
 """
 
 from __future__ import annotations
@@ -11,9 +18,9 @@ from __future__ import annotations
 from typing import Literal
 
 import pandas as pd
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from hitex.studies.kinds import TABLES, check_expression
+from hitex.studies.kinds import TABLES, StrictModel, check_expression
 from hitex.studies.tables.base import (
     PolicyKind,
     PolicyTableBase,
@@ -24,11 +31,41 @@ from hitex.studies.tables.base import (
 )
 
 
+class Matching(StrictModel):
+    """Matching options of a PSM-DiD table (psmatch2's, as :func:`hitex.models.matching.psm`)."""
+
+    model: Literal["logit", "probit"] = "logit"
+    method: Literal["nearest", "radius", "kernel"] = "nearest"
+    k: int = Field(1, ge=1)
+    caliper: float | None = Field(None, gt=0)
+    caliper_scale: Literal["sd", "score"] = "sd"
+    replace: bool = True
+    bandwidth: float = Field(0.06, gt=0)
+    common_support: Literal["minmax", "none"] = "minmax"
+
+    def describe(self) -> str:
+        """The matching in words, for the table note."""
+        if self.method == "nearest":
+            how = (f"nearest-neighbour 1:{self.k} matching "
+                   f"{'with' if self.replace else 'without'} replacement")
+        elif self.method == "radius":
+            how = "radius matching"
+        else:
+            how = f"kernel matching (Epanechnikov, bandwidth {self.bandwidth:g})"
+        if self.caliper is not None:
+            unit = "standard deviations of the score" if self.caliper_scale == "sd" else "score"
+            how += f", caliper {self.caliper:g} ({unit})"
+        support = ("common support by min-max trimming" if self.common_support == "minmax"
+                   else "no trimming to common support")
+        return f"{how}; {support}"
+
+
 class PsmDidTable(PolicyTableBase):
     """A PSM-DiD table (see the module docstring)."""
 
     kind: Literal["psm_did"]
     covariates: tuple[str, ...] = ()
+    matching: Matching = Field(default_factory=Matching)
     exclude: str | None = None
     exclude_title: str = "Excluding"
     vcov: VcovSpec | None = None
@@ -74,7 +111,8 @@ class PsmDid(PolicyKind):
                 columns.append((tspec.controls, tspec.exclude_title, base.loc[keep]))
             for controls, col_title, sub in columns:
                 res = psm_did(sub, outcome, treat, ctx.unit, ctx.time, list(tspec.covariates),
-                              how=how, controls=list(controls), vcov=vcov, method="nearest", k=1)
+                              how=how, controls=list(controls), vcov=vcov,
+                              **tspec.matching.model_dump())
                 results.append(res.regression)
                 titles.append(f"{how_title}, {col_title}")
                 if how == "once" and not controls:
@@ -82,9 +120,12 @@ class PsmDid(PolicyKind):
                         res.balance(), title=f"{ctx.title}: covariate balance, matched once")
                 out.usage[f"in_{tspec.name}_{len(results)}"] = pd.Series(
                     data.index.isin(res.sample.index), index=data.index).astype(int)
+        default = tspec.matching == Matching()
+        how_words = ("nearest-neighbour 1:1 matching with replacement" if default
+                     else tspec.matching.describe())
         notes = list(tspec.notes) + [
-            "Propensity score: logit of ever-treated on the covariates "
-            f"({', '.join(tspec.covariates)}); nearest-neighbour 1:1 matching with replacement. "
+            f"Propensity score: {tspec.matching.model} of ever-treated on the covariates "
+            f"({', '.join(tspec.covariates)}); {how_words}. "
             "'matched once': units matched in the first panel year (before any treatment), every "
             "year of the matched units kept, DiD weighted by the matching weights. 'matched by "
             "year': treated and control cities matched separately in each year (study 003's "
