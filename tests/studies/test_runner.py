@@ -109,6 +109,19 @@ def test_comparison_puts_paper_beside_hitex(tf_run):
     assert "tfi_coverage" in summary
 
 
+def test_comparisons_of_tables_4_and_5_hold_the_printed_numbers(tf_run):
+    """The paper column shows what the study file records (the seed's Tables 4-5), hitex's
+    column the estimates of the run."""
+    for table, cols in (("table4", 4), ("table5", 2)):
+        comp = next(c for c in tf_run.spec.comparisons if c.table == table)
+        assert len(comp.columns) == cols
+        text = (tf_run.out_dir / f"comparison_{table}.txt").read_text()
+        for printed in comp.columns:
+            res = tf_run.results[table][printed.column - 1]
+            assert f"{printed.nobs}" in text and f"{res.nobs:,}" in text
+    assert "0.594 (0.202)" in (tf_run.out_dir / "comparison_table5.txt").read_text()
+
+
 def test_oecd_split_uses_membership_by_year(tf_run):
     oecd, non = tf_run.results["table5"]
     panel = tf_run.panel
