@@ -29,17 +29,56 @@ def _column(run, table: str, k: int) -> tuple[dict, pd.DataFrame]:
 
 
 def test_writes_its_tables(tg_run):
-    for name in ("table9", "table10", "robustness_lag", "structural_ppml", "table11"):
+    for name in ("table6_study001_table6", "table6_study001_table6_items", "table8", "table9",
+                 "table9_pair", "table10", "table10_pair", "robustness_lag", "structural_ppml",
+                 "table11"):
         assert (tg_run.out_dir / f"{name}.txt").is_file(), name
-    assert len(tg_run.results["table10"]) == 2
+    assert len(tg_run.results["table10"]) == 4
+    assert len(tg_run.results["table10_pair"]) == 2
     assert len(tg_run.results["structural_ppml"]) == 4
 
 
+def test_study_layout_estimates_distance_with_country_effects(tg_run):
+    """Study 001's columns: FTA and Depth x FTA apart, exporter/importer/year effects, distance
+    estimated; the same models by hitex.gravity on the written sample."""
+    fta, depth = tg_run.results["table9"][:2]
+    assert "fta" in fta.params.index and "depth_x_fta" not in fta.params.index
+    assert "depth_x_fta" in depth.params.index and "fta" not in depth.params.index
+    assert fta.spec.fixed_effects == ("exporter", "importer", "year")
+    assert fta.params["ln_dist"] < 0
+    col, used = _column(tg_run, "table9", 2)
+    direct = hitex.gravity(col["spec"]["formula"], used, method="ols")
+    np.testing.assert_allclose(depth.params, direct.params[depth.params.index], rtol=1e-10)
+
+
+def test_no_builtin_table_warns_about_its_own_formula(tg_run):
+    for name in tg_run.tables:
+        text = " ".join((tg_run.out_dir / f"{name}.txt").read_text().split())
+        assert "remove it from the formula" not in text, name
+        assert "dropped: absorbed" not in text, name
+
+
+def test_table6_against_the_printed_items(tg_run):
+    """Table 6 holds study 001's printed items and DESTA's codes; a printed depth that is not
+    the sum of its printed items (Singapore) shows as such."""
+    from hitex.indicators.tbt_table6 import study001_table6
+
+    text = (tg_run.out_dir / "table6_study001_table6.txt").read_text()
+    printed = study001_table6()
+    for row in printed.itertuples(index=False):
+        assert row.partner_en in text
+    sums = printed[["tbt_wto", "tbt_coop", "tbt_distort", "tbt_dispute", "tbt_intstand",
+                    "tbt_harmon"]].sum(axis=1)
+    odd = printed.loc[sums != printed["depth_printed"], "partner_en"].tolist()
+    assert odd == ["Singapore"]
+    assert any("Singapore" in n and "printed depth 5" in n for n in tg_run.notes
+               + [(tg_run.out_dir / "summary.md").read_text()])
+
+
 def test_fta_equals_direct_ols_gravity_on_written_sample(tg_run):
-    col, used = _column(tg_run, "table9", 1)
+    col, used = _column(tg_run, "table9_pair", 1)
     assert col["nobs"] == len(used)
-    with pytest.warns(AbsorbedRegressorWarning, match="ln_dist"):
-        direct = hitex.gravity(col["spec"]["formula"], used, method="ols")
+    direct = hitex.gravity(col["spec"]["formula"], used, method="ols")
     coef = {c["term"]: c for c in col["coefficients"]}
     for term in ("fta", "depth_x_fta"):
         np.testing.assert_allclose(coef[term]["estimate"], direct.params[term], rtol=1e-10)
@@ -54,10 +93,16 @@ def test_fta_equals_direct_ppml_gravity_on_written_sample(tg_run):
     assert set(used["intl"]) == {0, 1}  # intra-national flows kept
 
 
-def test_absorbed_distance_is_reported_in_table(tg_run):
-    text = " ".join((tg_run.out_dir / "table9.txt").read_text().split())
-    assert "'ln_dist' dropped: absorbed by the pair fixed effect" in text
-    assert "ln_dist" not in tg_run.results["table9"][0].params.index
+def test_absorbed_distance_is_reported(reference_dir, data_dir):
+    """A user's formula with distance beside pair effects: dropped, said in the warning."""
+    panel = pd.read_csv(reference_dir / "yotov2016_agtpa_gravity" / "agtpa_4yr_1986_2006.csv")
+    panel = panel.loc[(panel["exporter"] != panel["importer"]) & (panel["trade"] > 0)].copy()
+    panel["ln_exp"] = np.log(panel["trade"])
+    panel["ln_dist"] = np.log(panel["dist"])
+    panel["pair"] = panel["exporter"] + "_" + panel["importer"]
+    with pytest.warns(AbsorbedRegressorWarning, match="ln_dist"):
+        res = hitex.gravity("ln_exp ~ rta + ln_dist | pair + year", panel, method="ols")
+    assert "ln_dist" not in res.params.index
 
 
 def test_stand_in_and_missing_inputs_in_summary(tg_run):
@@ -65,13 +110,17 @@ def test_stand_in_and_missing_inputs_in_summary(tg_run):
     assert "STAND-IN STUDY" in summary
     assert "Missing input" in summary and "tbt_stock" in summary and "hightech" in summary
     assert "High-tech exports left out" in summary
-    assert "Left out for lack of input data: ln_tbt" in (tg_run.out_dir / "table9.txt").read_text()
+    assert "Left out for lack of input data: tbt_stock" in (
+        tg_run.out_dir / "table9.txt").read_text()
+    assert "Left out for lack of input data: ln_tbt" in (
+        tg_run.out_dir / "table9_pair.txt").read_text()
 
 
 def test_developed_split_and_lag(tg_run):
     panel = tg_run.panel
-    assert set(panel.loc[panel["in_table10_1"] == 1, "income_H_o"]) == {1}
-    assert set(panel.loc[panel["in_table10_2"] == 1, "income_H_o"]) == {0}
+    assert set(panel.loc[panel["in_table10_pair_1"] == 1, "income_H_o"]) == {1}
+    assert set(panel.loc[panel["in_table10_pair_2"] == 1, "income_H_o"]) == {0}
+    assert set(panel.loc[panel["in_table10_3"] == 1, "income_H_o"]) == {0}
     # the one-period lag is the value 4 years earlier for the same directed pair
     row = panel[(panel["pair"] == "CHN_KOR") & (panel["year"] == 2006)].iloc[0]
     prev = panel[(panel["pair"] == "CHN_KOR") & (panel["year"] == 2002)].iloc[0]
@@ -117,9 +166,10 @@ def test_supplied_tbt_stock_enters(tmp_path, data_dir, reference_dir):
     for src in doc["data"]["sources"]:
         if src.get("provides") == ["tbt_stock"]:
             src["path"] = str(path)
-    doc["tables"] = [t for t in doc["tables"] if t["name"] == "table9"]
+    doc["tables"] = [t for t in doc["tables"] if t["name"] in ("table9", "table9_pair")]
     run = run_study(parse_study(doc), tmp_path / "out", data_dir=data_dir)
-    assert "ln_tbt" in run.results["table9"][0].params.index
+    assert "ln_tbt" in run.results["table9_pair"][0].params.index
+    assert "tbt_stock" in run.results["table9"][0].params.index
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert "left out: tbt_stock" not in summary
 

@@ -17,11 +17,16 @@ class TbtDepthSource(StrictModel):
     Adds ``fta`` and ``depth_x_fta`` (:func:`hitex.indicators.tbt.pair_year_panel`
     over the panel's countries and years, every DESTA agreement with a coding;
     intra-national rows get 0). ``missing`` says how TBT items without a code
-    count.
+    count. ``study001_table6: true`` also checks study 001's printed Table 6
+    (China's 11 bilateral FTAs) against itself and DESTA's coding
+    (:func:`hitex.indicators.tbt_table6.check_study001_table6`) and gives the
+    result to ``kind: coverage`` tables (reports ``study001_table6`` and
+    ``study001_table6_items``).
     """
 
     kind: Literal["tbt_depth"]
     missing: Literal["report", "zero_if_no_provision"] = "zero_if_no_provision"
+    study001_table6: bool = False
 
 
 class TbtDepth(SourceKind):
@@ -49,6 +54,37 @@ class TbtDepth(SourceKind):
         )
         coverage = [str(w.message) for w in caught if issubclass(w.category, DataCoverageWarning)]
         built.notes += [f"DESTA coverage: {text}" for text in dict.fromkeys(coverage)]
+        if source.study001_table6:
+            _table6(builder)
+
+
+def _table6(builder: PanelBuilder) -> None:
+    """Study 001's Table 6 beside DESTA's coding, as coverage reports and notes."""
+    from hitex.data.desta import read_coding
+    from hitex.indicators.tbt_items import TBT_ITEMS
+    from hitex.indicators.tbt_table6 import check_study001_table6
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check = check_study001_table6(read_coding(builder.bundle))
+    table = check.table
+    frame = table[["row", "partner_en", *TBT_ITEMS, "depth_printed", "depth_items",
+                   "desta_id", "desta_entry_into_force", "desta_depth",
+                   "n_item_disagreements"]].rename(columns={
+                       "partner_en": "partner", "depth_printed": "depth",
+                       "depth_items": "sum", "desta_id": "DESTA id",
+                       "desta_entry_into_force": "in force", "desta_depth": "DESTA depth",
+                       "n_item_disagreements": "differ",
+                       **{i: i.removeprefix("tbt_") for i in TBT_ITEMS}})
+    builder.built.coverage["study001_table6"] = frame
+    items = check.disagreements.rename(
+        columns={"partner_en": "partner", "desta_id": "DESTA id", "study": "printed"})
+    items["item"] = items["item"].str.removeprefix("tbt_")
+    builder.built.coverage["study001_table6_items"] = items
+    builder.built.notes.append(
+        "Study 001's Table 6 (China's bilateral FTAs, items as printed) against DESTA's coding "
+        "of the same agreements: " + " ".join(check.summary().splitlines()))
+    builder.built.notes += [str(w.message) for w in caught]
 
 
 SOURCES.register("tbt_depth")(TbtDepth())

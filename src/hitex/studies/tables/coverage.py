@@ -7,6 +7,7 @@ report (``NAME_<report>`` when there are several).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
 from hitex.studies.kinds import TABLES
@@ -29,7 +30,10 @@ class Coverage(TableKind):
         reports = ctx.built.coverage
         for key, frame in reports.items():
             name = tspec.name if len(reports) == 1 else f"{tspec.name}_{key}"
-            out.tables[name] = frame_table(frame, title=ctx.title)
+            table = frame_table(frame, title=ctx.title)
+            if tspec.notes:
+                table = dataclasses.replace(table, notes=(*table.notes, *tspec.notes))
+            out.tables[name] = table
         return out
 
 
