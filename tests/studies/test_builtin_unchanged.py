@@ -130,8 +130,9 @@ CHANGED: dict[str, dict[str, tuple[str, str]]] = {
                        "Table 5 runs on the bundle: moderation by provincial openness in 2014"),
         "sample.csv": ("edf158a1aae1547ee53773b1ce413fb04db32bf36bb7c3c96fe2dde7bd65f334",
                        "the sample holds the openness moderator and its inputs"),
-        "summary.md": ("79753a9089591055dfab93ffbd1c654b389e96cbfd815fb536230a028c5d5ddc",
-                       "the summary names the province data, WDI rate and Table 5's moderator"),
+        "summary.md": ("d2b290106d3c93c6062e1b129fc1d9b3a746518bb4fa9f25aecc3ecd1c1778c3",
+                       "the summary names the province data, WDI rate, Table 5's moderator and "
+                       "the outcome coverage table"),
     },
 }
 

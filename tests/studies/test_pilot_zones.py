@@ -215,3 +215,14 @@ def test_matching_options_are_checked():
     spec["tables"][0]["matching"] = {"method": "kernal"}
     with pytest.raises(StudySpecError, match="kernal|method"):
         parse_study(spec)
+
+
+def test_outcome_coverage_counts_units_by_group_and_year(pz_run):
+    frame = pz_run.frames["outcome_coverage"].set_index("variable")
+    panel = pz_run.panel
+    treated = panel[(panel["treat"] == 1) & panel["ln_tertiary"].notna()]
+    expected = treated.groupby("year")["city_code"].nunique()
+    row = frame.loc["ln tertiary share (stand-in for ln ESF), treat = 1"]
+    for year, n in expected.items():
+        assert row[str(year)] == n
+    assert (frame.loc["units, treat = 1"] == 61).all()
