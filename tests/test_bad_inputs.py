@@ -127,5 +127,5 @@ def test_wdi_codes_of_the_wrong_type():
 def test_descriptive_table_of_something_that_is_no_table():
     import hitex
 
-    with pytest.raises(HitexError, match="descriptive_table needs a pandas DataFrame"):
+    with pytest.raises(HitexError, match="descriptive_table.*must be a pandas DataFrame"):
         hitex.descriptive_table(None, ["x"])

@@ -70,6 +70,10 @@ def __getattr__(name: str) -> Any:
         module_name, attr = _LAZY[name]
         module = import_module(module_name)
         value = module if attr is None else getattr(module, attr)
+        if attr is not None:
+            from hitex.arguments import checked  # argument types named in hitex errors
+
+            value = checked(value)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'hitex' has no attribute {name!r}")
