@@ -39,7 +39,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
@@ -79,21 +79,50 @@ class PrintedEstimate(StrictModel):
 
 
 class PrintedColumn(StrictModel):
-    """One printed column of the source study's table."""
+    """One printed column of the source study's table.
+
+    ``r2_kind``: ``within`` (the within R-squared of a fixed-effects table, the
+    default) or ``overall`` (the R-squared with the effects as dummies).
+    """
 
     column: int = Field(ge=1)
     nobs: int | None = None
     r2: float | None = None
+    r2_kind: Literal["within", "overall"] = "within"
     estimates: dict[str, PrintedEstimate] = Field(default_factory=dict)
 
 
+class PrintedSummary(StrictModel):
+    """The descriptive statistics the source study printed for one variable."""
+
+    nobs: int | None = None
+    mean: float | None = None
+    sd: float | None = None
+    variance: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
 class ComparisonSpec(StrictModel):
-    """Compare a hitex table with the numbers the source study printed."""
+    """Compare a hitex table with the numbers the source study printed.
+
+    ``columns`` for a regression table, ``variables`` for a descriptive one
+    (:mod:`hitex.studies.comparisons`).
+    """
 
     table: str
     source: str
-    columns: tuple[PrintedColumn, ...]
+    columns: tuple[PrintedColumn, ...] = ()
+    variables: dict[str, PrintedSummary] = Field(default_factory=dict)
     reasons: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _what(self) -> ComparisonSpec:
+        if bool(self.columns) == bool(self.variables):
+            raise ValueError(f"comparison of '{self.table}': give either 'columns' (printed "
+                             "regression columns) or 'variables' (printed descriptive "
+                             "statistics)")
+        return self
 
 
 class StudySpec(StrictModel):

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from hitex.studies.comparisons import summary_statistics
 from hitex.studies.kinds import TABLES
 from hitex.studies.tables.base import (
     TableBase,
@@ -56,7 +57,8 @@ class Descriptive(TableKind):
         if absent:
             table = dataclasses.replace(table, notes=(
                 *table.notes, f"Left out for lack of input data: {', '.join(absent)}."))
-        return TableOutput(tables={tspec.name: table})
+        return TableOutput(tables={tspec.name: table},
+                           frames={f"{tspec.name}_statistics": summary_statistics(data, present)})
 
 
 TABLES.register("descriptive")(Descriptive())
