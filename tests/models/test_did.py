@@ -243,3 +243,11 @@ def test_group_not_constant_within_unit():
         att_gt(df, "y", "id", "t", "g")
     with pytest.raises(HitexError, match="not constant within unit"):
         sun_abraham(df, "y", "id", "t", "g")
+
+
+def test_dynamic_balance_e_reproduces_did(mpdta_fit):
+    ref = load_reference("mpdta_did")["models"][1]["dynamic_balance_e_1"]
+    agg = mpdta_fit.aggregate("dynamic", balance_e=1)
+    assert round(agg.overall, 4) == pytest.approx(ref["overall"][0], abs=1e-12)
+    assert agg.overall_se == pytest.approx(ref["overall"][1], rel=0.15)
+    assert 0 < agg.overall_p_value < 0.05

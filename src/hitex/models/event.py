@@ -125,6 +125,40 @@ class EventStudyResult:
         """Covariance of the relative-period estimates (reference period excluded)."""
         return self._vcov.copy()
 
+    def _att_df(self) -> float:
+        df = self.regression.df_resid
+        return float(df) if df is not None and np.isfinite(df) and df > 0 else float("inf")
+
+    @property
+    def att_statistic(self) -> float | None:
+        """t statistic of the overall ATT (Sun-Abraham only), ``att / att_se``."""
+        if self.att is None or self.att_se is None or not self.att_se > 0:
+            return None
+        return float(self.att / self.att_se)
+
+    @property
+    def att_p_value(self) -> float | None:
+        """Two-sided p-value of the overall ATT from the t distribution with the
+        regression's residual degrees of freedom (``G - 1`` when clustered), as fixest's
+        ``summary(., agg = "att")`` prints it; ``None`` for a TWFE event study."""
+        from scipy import stats
+
+        t = self.att_statistic
+        if t is None:
+            return None
+        return float(2 * stats.t.sf(abs(t), self._att_df()))
+
+    def att_conf_int(self, level: float = 0.95) -> tuple[float, float] | None:
+        """Confidence interval of the overall ATT (t quantile as :attr:`att_p_value`)."""
+        from scipy import stats
+
+        if self.att is None or self.att_se is None:
+            return None
+        if not 0 < level < 1:
+            raise SpecificationError(f"level must be between 0 and 1, got {level}")
+        q = float(stats.t.ppf((1 + level) / 2, self._att_df()))
+        return (self.att - q * self.att_se, self.att + q * self.att_se)
+
     def event_table(self, level: float = 0.95) -> pd.DataFrame:
         """Relative periods with estimates and ``level`` confidence intervals, for plots."""
         from scipy import stats
@@ -149,7 +183,8 @@ class EventStudyResult:
         lines = [f"Event study ({self.method}); reference period {self.ref}",
                  self.estimates.round(digits).to_string()]
         if self.att is not None:
-            lines.append(f"ATT = {self.att:.{digits}f} (SE {self.att_se:.{digits}f})")
+            lines.append(f"ATT = {self.att:.{digits}f} (SE {self.att_se:.{digits}f}, "
+                         f"p = {self.att_p_value:.{digits}g})")
         return "\n".join(lines)
 
     def __str__(self) -> str:
