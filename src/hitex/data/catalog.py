@@ -165,6 +165,19 @@ DATASETS: dict[str, DatasetInfo] = {
             "value": "see the 'units' column (万元, 百万美元, pieces ...)",
         },
     ),
+    "product_exports": DatasetInfo(
+        "Exports by exporter and 4-digit product (HS), 1962, 1980 and 2017, and an SITC "
+        "1998-2000 average",
+        "Open Trade Statistics (built from UN Comtrade), as shipped with the R package "
+        "economiccomplexity",
+        "package GPL-3 / Apache-2.0; the figures derive from UN Comtrade, whose terms restrict "
+        "bulk redistribution",
+        "not cleared: research input; check UN Comtrade's terms before shipping",
+        {
+            "value, export_value_usd": "current US$",
+            "country": "ISO3 (lower case in the files)",
+        },
+    ),
     "china_city_panel": DatasetInfo(
         "China prefecture-level city panel 2001-2020: GDP, sector shares, population, night lights",
         "China City Statistical Yearbooks (China Data Online), LandScan, VIIRS/DMSP night lights; "

@@ -11,6 +11,7 @@ function                       what
 ``aggregate_by_category``      trade totals by group and high-tech category
 ``hightech_exports``           high-tech exports by unit: categories, share, Balassa RCA
 ``rca``, ``prody``, ``expy``   revealed comparative advantage, export sophistication
+``economic_complexity``        Mcp, diversity, ubiquity, ECI, PCI, proximity, density, COI, COG
 ``city_export_complexity``     study 003's city export technical complexity
 ``digital_innovation``         study 004's DTI = ln(1 + patents per million inhabitants)
 ``keyword_frequency``          keyword occurrences per word of a text (Chinese or English)
@@ -46,6 +47,9 @@ _WHERE = {
     "load_concordance": "concordance",
     "hightech_exports": "hightech",
     "rca": "sophistication",
+    "economic_complexity": "complexity",
+    "ComplexityResult": "complexity",
+    "write_complexity": "complexity",
     "prody": "sophistication",
     "expy": "sophistication",
     "city_export_complexity": "sophistication",
