@@ -64,3 +64,37 @@ def test_public_api_resolves():
 
     for name in hitex.__all__:
         assert getattr(hitex, name) is not None, name
+
+
+def _terminal_width(text: str) -> int:
+    from hitex.report.writers import display_width
+
+    return max((display_width(line.rstrip()) for line in text.splitlines()), default=0)
+
+
+def test_data_list_keeps_every_name_whole_in_80_columns(data_dir):
+    from hitex.data.catalog import list_datasets
+
+    names = list_datasets(data_dir)["name"].tolist()
+    for columns in ("80", "60"):
+        result = runner.invoke(app, ["data", "list", "--data-dir", str(data_dir)],
+                               env={"COLUMNS": columns})
+        assert result.exit_code == 0, result.output
+        assert _terminal_width(result.stdout) <= int(columns)
+        firsts = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+        assert [n for n in names if n not in firsts] == []  # each name whole, once, first
+        assert "…" not in result.stdout  # nothing cut, long words folded
+    assert "hitex data show NAME" in result.stdout
+
+
+def test_data_list_keeps_a_long_folder_name_whole(tmp_path):
+    for name in ("wdi", "wef_gcr"):
+        (tmp_path / name).mkdir()
+    long = "provincial_customs_records_by_mode_2016"  # 39 characters
+    (tmp_path / long).mkdir()
+    (tmp_path / long / "SOURCE.md").write_text("# Customs records\n", encoding="utf-8")
+    result = runner.invoke(app, ["data", "list", "--data-dir", str(tmp_path)],
+                           env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith(long + " ") for line in result.stdout.splitlines())
+    assert _terminal_width(result.stdout) <= 80

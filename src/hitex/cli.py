@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from hitex.cli_index import index_app
+from hitex.cli_advice import cli_advice, current_options, enter_command
+from hitex.cli_index import csv_encoding, index_app
 from hitex.errors import HitexError
 
 app = typer.Typer(
@@ -35,7 +36,9 @@ DataDirOption = Annotated[
 
 
 def _fail(err: Exception) -> None:
-    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+    """Print the error, its Python advice told as this command's options; exit with 2."""
+    typer.secho(f"error: {cli_advice(str(err), current_options()[1])}", fg=typer.colors.RED,
+                err=True)
     raise typer.Exit(code=2)
 
 
@@ -76,10 +79,12 @@ def _shown(text: object, limit: int = 2_000) -> str:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_version_callback,
                                           is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """hitex: high-tech export studies from public data to publication tables."""
+    enter_command(ctx)
 
 
 @app.command()
@@ -118,6 +123,10 @@ def run(
     report: Annotated[bool, typer.Option("--report", help="Also write report.html: the whole "
                                          "study in one file.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or zh.")] = "en",
+    encoding: Annotated[str, typer.Option("--encoding", help="Encoding of the CSV outputs "
+                                          "(sample.csv): utf-8, utf-8-sig (with a byte-order "
+                                          "mark, so that Excel opens Chinese text correctly) "
+                                          "or gb18030.")] = "utf-8",
 ) -> None:
     """Run a study: build its data, estimate its models, write its tables."""
     from rich.console import Console
@@ -128,6 +137,7 @@ def run(
         from hitex.studies.runner import run_study
         from hitex.studies.spec import load_study
 
+        kinds, language, csv_enc = _formats(formats), _lang(lang), csv_encoding(encoding)
         spec = load_study(study)
         console.print(_shown(spec.title), style="bold", markup=False, highlight=False)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -138,15 +148,18 @@ def run(
                 bar.update(task, description=f"estimating {label}", completed=done, total=total)
 
             result = run_study(study, out, data_dir=data_dir, progress=progress, force=force,
-                               formats=_formats(formats), report=report, lang=_lang(lang))
+                               formats=kinds, report=report, lang=language,
+                               encoding=csv_enc)
             bar.update(task, description="done")
     except HitexError as err:
         _fail(err)
         return
+    options = current_options()[1]
     for warning in result.warnings:
-        console.print("warning:", _shown(warning), style="yellow", markup=False, highlight=False)
+        console.print("warning:", _shown(cli_advice(warning, options)), style="yellow",
+                      markup=False, highlight=False)
     for note in result.notes:
-        console.print("note:", _shown(note), markup=False, highlight=False)
+        console.print("note:", _shown(cli_advice(note, options)), markup=False, highlight=False)
     typer.echo(f"Results written to {result.out_dir}")
     for path in result.files:
         typer.echo(f"  {path.name}")
@@ -221,7 +234,7 @@ def monitor(
 
 @data_app.command("list")
 def data_list(data_dir: DataDirOption = None) -> None:
-    """List the datasets of the bundle."""
+    """List the datasets of the bundle (files and licence: 'hitex data show NAME')."""
     try:
         from hitex.data.catalog import list_datasets
 
@@ -232,12 +245,21 @@ def data_list(data_dir: DataDirOption = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(show_lines=False)
-    for col in frame.columns:
-        table.add_column(str(col))
-    for row in frame.itertuples(index=False):
-        table.add_row(*[str(v) for v in row])
-    Console().print(table)
+    console = Console()
+    names = [str(n) for n in frame["name"]]
+    table = Table(pad_edge=False, box=None, header_style="bold", leading=1)
+    # a name is what the user types next: never cut, never wrapped
+    table.add_column("name", no_wrap=True, min_width=max(map(len, names), default=4))
+    table.add_column("files", justify="right", no_wrap=True)
+    table.add_column("title", ratio=3, overflow="fold")
+    table.add_column("redistribution", ratio=2, overflow="fold")
+    for row, name in zip(frame.itertuples(index=False), names, strict=True):
+        files = str(row.files)
+        count = "missing" if files == "(missing)" else str(len(files.split(", ")))
+        table.add_row(name, count, str(row.title), str(row.redistribution))
+    console.print(table, markup=False, highlight=False)
+    console.print("Files, licence, provenance: hitex data show NAME", markup=False,
+                  highlight=False, soft_wrap=True)
 
 
 @data_app.command("show")

@@ -2,7 +2,7 @@
 
 Each command reads a CSV, Excel or Parquet file (or the embedded bundle where
 the indicator has a default source) and writes a table whose format follows
-the output file's extension (.csv, .xlsx, .parquet).
+the output file's extension (.csv, .xlsx, .parquet, .dta).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from hitex.cli_advice import cli_advice, current_options, enter_command
 from hitex.errors import DataFormatError, HitexError
 
 if TYPE_CHECKING:
@@ -27,14 +28,37 @@ index_app = typer.Typer(help="Build indicators (trade facilitation, composite in
 @index_app.callback()
 def _index(ctx: typer.Context) -> None:
     """Build indicators from a file or the embedded data bundle."""
+    enter_command(ctx)
     ctx.with_resource(_plain_warnings())
 
-OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output file (.csv, .xlsx, .parquet).")]
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output file (.csv, .xlsx, .parquet, "
+                                         ".dta for Stata 14+).")]
 DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Data bundle folder.")]
+EncodingOption = Annotated[str, typer.Option(
+    "--encoding", help="Encoding of a CSV or TSV output: utf-8, utf-8-sig (with a byte-order "
+    "mark, so that Excel opens Chinese text correctly) or gb18030.")]
+
+_ENCODING_ALIASES = {"utf8": "utf-8", "utf8-sig": "utf-8-sig", "bom": "utf-8-sig",
+                     "gbk": "gb18030"}
+
+
+def csv_encoding(text: str) -> str:
+    """The CSV encoding ``--encoding`` names (:data:`hitex.data.files.CSV_ENCODINGS`; ``bom``
+    for ``utf-8-sig``, ``gbk`` for ``gb18030``); another one is an error naming the option."""
+    from hitex.data.files import CSV_ENCODINGS
+
+    key = text.strip().lower().replace("_", "-")
+    key = _ENCODING_ALIASES.get(key, key)
+    if key not in CSV_ENCODINGS:
+        raise HitexError(f"--encoding {text!r}: use " + "; ".join(
+            f"{k} ({why})" for k, why in CSV_ENCODINGS.items()) + ".")
+    return key
 
 
 def _fail(err: Exception) -> None:
-    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+    """Print the error, its Python advice told as this command's options; exit with 2."""
+    typer.secho(f"error: {cli_advice(str(err), current_options()[1])}", fg=typer.colors.RED,
+                err=True)
     raise typer.Exit(code=2)
 
 
@@ -42,7 +66,8 @@ def _fail(err: Exception) -> None:
 def _plain_warnings() -> Iterator[None]:
     """Show warnings as one 'warning:' line each, without source locations."""
     def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
-        typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
+        text = cli_advice(str(message), current_options()[1])
+        typer.secho(f"warning: {text}", fg=typer.colors.YELLOW, err=True)
 
     with warnings.catch_warnings():
         warnings.simplefilter("default")
@@ -54,7 +79,7 @@ def _done(path: Path, rows: int) -> None:
     typer.echo(f"wrote {rows:,} rows to {path}")
 
 
-_WRITABLE = (".csv", ".csv.gz", ".txt", ".tsv", ".xlsx", ".parquet")
+_WRITABLE = (".csv", ".csv.gz", ".txt", ".tsv", ".xlsx", ".parquet", ".dta")
 
 
 def _check_output(path: Path, option: str) -> None:
@@ -62,7 +87,7 @@ def _check_output(path: Path, option: str) -> None:
     if not path.name.lower().endswith(_WRITABLE):
         kind = f"{path.suffix!r} files" if path.suffix else "a file without an extension"
         raise DataFormatError(f"{option} {path}: cannot write {kind}; name the file .csv, .tsv, "
-                              ".xlsx or .parquet.")
+                              ".xlsx, .parquet or .dta (Stata).")
 
 
 def _year_range(years: str) -> range:
@@ -106,6 +131,7 @@ def tfi(
     index_min_count: Annotated[int, typer.Option(help="Primaries needed for the index.")] = 4,
     coverage: Annotated[Path | None, typer.Option(help="Also write coverage by year here.")] = None,
     data_dir: DataDirOption = None,
+    encoding: EncodingOption = "utf-8",
 ) -> None:
     """Trade facilitation index of study 000 (4 primaries, 11 WEF scores, x 100/7)."""
     try:
@@ -115,7 +141,7 @@ def tfi(
         scores = _gcr_scores(input_file, sheet, data_dir)
         frame = trade_facilitation_index(scores, year_rule=year_rule, min_count=min_count,
                                          index_min_count=index_min_count)
-        _done(write_table_file(frame, out), len(frame))
+        _done(write_table_file(frame, out, encoding=csv_encoding(encoding)), len(frame))
         filled = frame.groupby("year")["TFI"].count()
         empty = [int(y) for y, n in filled.items() if n == 0]
         if empty:
@@ -127,7 +153,7 @@ def tfi(
                 fg=typer.colors.YELLOW, err=True)
         if coverage:
             cov = tfi_coverage_by_year(frame)
-            _done(write_table_file(cov, coverage), len(cov))
+            _done(write_table_file(cov, coverage, encoding=csv_encoding(encoding)), len(cov))
     except HitexError as err:
         _fail(err)
 
@@ -147,6 +173,7 @@ def composite(
     indicator: Annotated[str, typer.Option(help="Indicator-name column (long layout).")]
     = "indicator",
     value: Annotated[str, typer.Option(help="Value column (long layout).")] = "value",
+    encoding: EncodingOption = "utf-8",
 ) -> None:
     """A hierarchical composite index (mean, given, entropy or PCA weights)."""
     try:
@@ -170,7 +197,7 @@ def composite(
                              "normalize_within, scale, scale_primaries, labels.") from err
         frame = composite_index(read_table(input_file), cspec, unit=unit, period=period,
                                 indicator=indicator, value=value)
-        _done(write_table_file(frame, out), len(frame))
+        _done(write_table_file(frame, out, encoding=csv_encoding(encoding)), len(frame))
     except HitexError as err:
         _fail(err)
 
@@ -196,6 +223,7 @@ def hightech(
     rca: Annotated[bool, typer.Option("--rca", help="With --wide: Balassa RCA of the first "
                                       "--by column against the others in the same group.")]
     = False,
+    encoding: EncodingOption = "utf-8",
 ) -> None:
     """Classify products as high-tech and total trade by group and category."""
     try:
@@ -224,7 +252,7 @@ def hightech(
                     trade, by=groups, value=value, code_col=code_col,
                     classification=classification, level=level, other=other,
                 )
-        _done(write_table_file(frame, out), len(frame))
+        _done(write_table_file(frame, out, encoding=csv_encoding(encoding)), len(frame))
     except HitexError as err:
         _fail(err)
 
@@ -242,6 +270,10 @@ def prody_cmd(
     value: Annotated[str, typer.Option(help="Export value column.")] = "value",
     year: Annotated[str | None, typer.Option(help="Year column, if any.")] = None,
     gdp_col: Annotated[str, typer.Option(help="GDP per capita column.")] = "gdp_pc",
+    missing_gdp: Annotated[Literal["raise", "drop"], typer.Option(
+        help="Exporters without GDP per capita: 'raise' stops with their names, 'drop' leaves "
+        "them out of PRODY (with a warning).")] = "raise",
+    encoding: EncodingOption = "utf-8",
 ) -> None:
     """PRODY by product and EXPY by exporter (Hausmann, Hwang and Rodrik 2007)."""
     try:
@@ -250,11 +282,11 @@ def prody_cmd(
 
         trade = read_table(input_file, text_columns=[product])  # codes keep leading zeros
         table = prody(trade, read_table(gdp), country=country, product=product, value=value,
-                      year=year, gdp=gdp_col)
-        _done(write_table_file(table, out), len(table))
+                      year=year, gdp=gdp_col, missing_gdp=missing_gdp)
+        _done(write_table_file(table, out, encoding=csv_encoding(encoding)), len(table))
         if expy_out:
             e = expy(trade, table, country=country, product=product, value=value, year=year)
-            _done(write_table_file(e, expy_out), len(e))
+            _done(write_table_file(e, expy_out, encoding=csv_encoding(encoding)), len(e))
     except HitexError as err:
         _fail(err)
 
@@ -269,6 +301,7 @@ def rca_cmd(
     value: Annotated[str, typer.Option(help="Export value column.")] = "value",
     year: Annotated[str | None, typer.Option(help="Year column, if any (RCA year by "
                                              "year).")] = None,
+    encoding: EncodingOption = "utf-8",
 ) -> None:
     """Balassa revealed comparative advantage by exporter and product."""
     try:
@@ -278,7 +311,7 @@ def rca_cmd(
         trade = read_table(input_file, text_columns=[product])  # codes keep leading zeros
         with _plain_warnings():
             table = rca(trade, country=country, product=product, value=value, year=year)
-        _done(write_table_file(table, out), len(table))
+        _done(write_table_file(table, out, encoding=csv_encoding(encoding)), len(table))
     except HitexError as err:
         _fail(err)
 
@@ -301,6 +334,7 @@ def tbt_depth_cmd(
     check_study001: Annotated[bool, typer.Option(help="Print the check of study 001's "
                                                  "Table 6 against DESTA.")] = False,
     data_dir: DataDirOption = None,
+    encoding: EncodingOption = "utf-8",
 ) -> None:
     """TBT depth of every DESTA agreement (0-8, tiers) and the pair-year FTA/Depth panel."""
     try:
@@ -328,10 +362,10 @@ def tbt_depth_cmd(
                                     desta.read_withdrawals(data_dir), span, countries=codes,
                                     data_dir=data_dir)
         _done(write_table_file(depth.drop(columns=["members"], errors="ignore").assign(
-            members=depth["members"].map(" ".join) if "members" in depth else None), out),
-            len(depth))
+            members=depth["members"].map(" ".join) if "members" in depth else None), out,
+            encoding=csv_encoding(encoding)), len(depth))
         if panel_out is not None and panel is not None:
-            _done(write_table_file(panel, panel_out), len(panel))
+            _done(write_table_file(panel, panel_out, encoding=csv_encoding(encoding)), len(panel))
         if check_study001:
             typer.echo(check_study001_table6(depth).summary())
     except HitexError as err:
@@ -351,6 +385,7 @@ def dti_cmd(
     population_col: Annotated[str, typer.Option(help="Population column.")] = "population",
     kind: Annotated[str, typer.Option(help="applications (dti) or grants (dtig).")]
     = "applications",
+    encoding: EncodingOption = "utf-8",
 ) -> None:
     """Digital technology innovation: ln(1 + patents per million inhabitants)."""
     try:
@@ -362,7 +397,7 @@ def dti_cmd(
             frame, frame, population_unit=population_unit, kind=kind, unit=unit, time=time,
             patents_col=patents_col, population_col=population_col,
         )
-        _done(write_table_file(result, out), len(result))
+        _done(write_table_file(result, out, encoding=csv_encoding(encoding)), len(result))
     except HitexError as err:
         _fail(err)
 
@@ -383,6 +418,7 @@ def dti_iv_cmd(
     reference: Annotated[str, typer.Option(help="Reference city.")] = "Hangzhou",
     min_distance_km: Annotated[float | None, typer.Option(help="Floor for the distance (the "
                                                          "reference province's own).")] = None,
+    encoding: EncodingOption = "utf-8",
 ) -> None:
     """Study 004's instrument: keyword frequency / distance of the capital to Hangzhou."""
     try:
@@ -403,6 +439,6 @@ def dti_iv_cmd(
             frame[text_col], words, language=language, segmenter=segmenter)
         result = policy_instrument(frame.drop(columns=[text_col]), province_col,
                                    reference=reference, min_distance_km=min_distance_km)
-        _done(write_table_file(result, out), len(result))
+        _done(write_table_file(result, out, encoding=csv_encoding(encoding)), len(result))
     except (HitexError, OSError) as err:
         _fail(err)

@@ -190,19 +190,36 @@ def test_table_from_markdown_undoes_to_markdown():
     assert back.title == table.title
     assert back.notes == table.notes
     assert back.column_align == ("left", "center", "right")
-    expected = [r.texts() for r in (*table.header_rows, *table.body_rows)]  # spans expanded
-    assert [r.texts() for r in back.body_rows] == expected
+    assert back.header_rows[0].cells == table.header_rows[0].cells  # the span is rebuilt
+    assert [r.texts() for r in back.body_rows] == [r.texts() for r in table.body_rows]
 
 
-def test_header_rows_come_back_from_the_text_table():
+def test_markdown_header_rows_are_lines_of_the_header():
+    text = to_markdown(hand_table())
+    head, rule, first = [line for line in text.splitlines() if line.startswith("|")][:3]
+    # "Dependent variable" in the stub, the variable in each column, all above the rule
+    assert [c.strip() for c in head.strip("|").split("|")] == [
+        "<br>Dependent variable", "(1)<br>y", "(2)<br>y"]
+    assert set(rule) <= set("|:- ") and first.startswith("| x ")
+    back = table_from_markdown(text)
+    assert back.column_labels == ("", "(1)", "(2)")
+    assert back.header_rows[0].cells == hand_table().header_rows[0].cells  # as it was built
+    assert [r.texts() for r in back.body_rows] == [r.texts() for r in hand_table().body_rows]
+
+
+def test_header_rows_of_an_earlier_markdown_table_come_back_from_the_text_table():
     table = hand_table()
     assert header_row_count(to_text(table)) == 1
     assert header_row_count(to_text(replace(table, header_rows=()))) == 0
     assert header_row_count("no rules here") is None
-    back = table_from_markdown(to_markdown(table), header_rows=1)
+    # the layout hitex wrote before: header rows as the first rows of the body
+    earlier = ("**Table 1. A & B**\n\n| | (1) | (2) |\n| :-- | :-: | :-: |\n"
+               "| | Dependent variable: y | |\n| x | 0.5\\*\\*\\* | 0.4\\*\\* |\n"
+               "| | (0.1) | (0.2) |\n| N | 100 | 90 |\n")
+    back = table_from_markdown(earlier, header_rows=1)
     assert back.header_rows[0].cells == table.header_rows[0].cells  # the span is rebuilt
     assert [r.texts() for r in back.body_rows] == [r.texts() for r in table.body_rows]
-    assert table_from_markdown(to_markdown(table), header_rows=99).header_rows == ()
+    assert table_from_markdown(earlier, header_rows=99).header_rows == ()
 
 
 def test_table_from_markdown_rejects_text_without_table():

@@ -398,17 +398,17 @@ def test_markdown_snapshot() -> None:
         title="Table 1. Test",
         notes=("* p<0.10, ** p<0.05, *** p<0.01.", "Note | 1"),
     )
-    # Escaped stars make "0.224\*\*\*" 11 characters; column widths 3, 21, 5.
+    # The header rows are lines of the header cells, with the dependent variable's word in
+    # the stub column; escaped stars make "0.224\*\*\*" 11 characters; widths 22, 11, 8.
     expected = "\n".join(
         [
             "**Table 1. Test**",
             "",
-            "|     | (1)                   | (2)   |",
-            "| :-- | :-------------------: | :---: |",
-            "|     | Dependent variable: y |       |",
-            "| tfi | 0.224\\*\\*\\*           | 0.1   |",
-            "|     | (0.085)               | (0.2) |",
-            "| N   | 1,321                 | 40    |",
+            "| <br>Dependent variable | (1)<br>y    | (2)<br>y |",
+            "| :--------------------- | :---------: | :------: |",
+            "| tfi                    | 0.224\\*\\*\\* | 0.1      |",
+            "|                        | (0.085)     | (0.2)    |",
+            "| N                      | 1,321       | 40       |",
             "",
             "\\* p\\<0.10, \\*\\* p\\<0.05, \\*\\*\\* p\\<0.01.",
             "",

@@ -37,7 +37,8 @@ from hitex.report.formatting import fmt
 from hitex.report.labels import word
 from hitex.report.model import Row
 
-_SE_METHODS = {"ai2006": "Abadie-Imbens (2006)"}
+_SE_METHODS = {"ai2006": "Abadie-Imbens (2006)", "ai2016": "Abadie-Imbens (2016)",
+               "bootstrap": "Bootstrap"}
 
 
 @dataclass(frozen=True)

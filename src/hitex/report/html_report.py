@@ -41,7 +41,9 @@ from typing import Any, Protocol
 from hitex.errors import DataFormatError, DataNotFoundError, HitexError, OutputFolderError
 from hitex.fileio import atomic_write_text, inside
 from hitex.report.html_table import FONT_SANS, TABLE_CSS, page, to_html
+from hitex.report.labels import LANGS, depvar_heading, word
 from hitex.report.model import Cell, Row, Section, Table
+from hitex.report.writers import MD_LINE_BREAK
 
 __all__ = ["HEADINGS", "STAND_IN_MARKERS", "ReportContent", "ReportFigure", "StudyRunLike",
            "content_from_folder",
@@ -237,6 +239,42 @@ def _header_row(row: Row) -> Row:
     return Row(cells, role="header")
 
 
+def _split_lines(cell: str) -> list[str]:
+    """The lines of a raw header cell: split at each ``<br>`` that is not escaped."""
+    parts, current, i = [], [], 0
+    while i < len(cell):
+        if cell[i] == "\\" and i + 1 < len(cell):
+            current.append(cell[i : i + 2])
+            i += 2
+        elif cell.startswith(MD_LINE_BREAK, i):
+            parts.append("".join(current))
+            current = []
+            i += len(MD_LINE_BREAK)
+        else:
+            current.append(cell[i])
+            i += 1
+    return [*parts, "".join(current)]
+
+
+def _spanned(texts: Sequence[str]) -> Row:
+    """A header row whose equal neighbouring texts after the stub become one spanning cell
+    (:func:`hitex.report.writers.to_markdown` repeats a spanning cell in each column); the
+    dependent variable's word in the stub with one variable over every column becomes the
+    spanning "Dependent variable: y" heading the table builder writes."""
+    cells = [Cell(texts[0])]
+    for text in texts[1:]:
+        last = cells[-1]
+        if len(cells) > 1 and text and text == last.text:
+            cells[-1] = Cell(text, span=last.span + 1)
+        else:
+            cells.append(Cell(text))
+    if len(cells) == 2 and cells[1].span > 1:  # "Dependent variable" | y spanning every column
+        lang = next((k for k in LANGS if cells[0].text == word("depvar", k)), None)
+        if lang is not None:
+            cells = [Cell(""), Cell(depvar_heading(cells[1].text, lang), span=cells[1].span)]
+    return Row(tuple(cells), role="header")
+
+
 def table_from_markdown(text: str, *, header_rows: int = 0) -> Table:
     """Read back a table written by :func:`hitex.report.writers.to_markdown`.
 
@@ -246,20 +284,24 @@ def table_from_markdown(text: str, *, header_rows: int = 0) -> Table:
         The Markdown: an optional bold title line, a GitHub pipe table, notes
         as paragraphs after it.
     header_rows : int, default 0
-        How many rows after the column labels are header rows (Markdown does
-        not say; :func:`header_row_count` reads it from the ``NAME.txt``
-        table). A header row with a single text after the stub, followed by
-        empty cells, becomes one cell spanning them.
+        For a table written by an earlier hitex, whose header rows were the
+        first rows of the pipe table's body: how many rows after the column
+        labels are header rows (Markdown does not say; :func:`header_row_count`
+        reads it from the ``NAME.txt`` table). A header row with a single text
+        after the stub, followed by empty cells, becomes one cell spanning them.
+        Ignored when the header cells hold lines separated by ``<br>`` (as
+        :func:`~hitex.report.writers.to_markdown` writes them now).
 
     Returns
     -------
     Table
-        ``column_labels`` from the pipe table's header, column alignments from
-        its rule line, every further row as one body section (header rows and
-        spans are not told apart in Markdown: a spanning cell comes back as its
-        text in the first column it covered, except as said under
-        ``header_rows``), the title and the notes. The
-        backslash escapes are undone, so the texts are the original ones.
+        ``column_labels`` from the first line of each header cell, one header
+        row per further line (equal neighbouring texts after the stub become
+        one spanning cell, as the writer repeats a spanning cell in each
+        column), column alignments from the rule line, every body row as one
+        body section (a spanning body cell comes back as its text in the first
+        column it covered), the title and the notes. The backslash escapes are
+        undone, so the texts are the original ones.
 
     Raises
     ------
@@ -298,10 +340,18 @@ def table_from_markdown(text: str, *, header_rows: int = 0) -> Table:
             paragraph = []
     aligns = tuple(_align(c) for c in rule)
     rows_read = [Row(tuple(Cell(_unescape(c)) for c in r)) for r in body]
-    count = header_rows if 0 <= header_rows <= len(rows_read) else 0
-    section = Section("body", tuple(rows_read[count:]))
-    return Table(column_labels=tuple(_unescape(c) for c in header), sections=(section,),
-                 header_rows=tuple(_header_row(r) for r in rows_read[:count]),
+    head_lines = [_split_lines(c) for c in header]
+    depth = max(len(h) for h in head_lines)
+    if depth > 1:  # header rows as lines of the header cells
+        grid = [[_unescape(h[k]) if k < len(h) else "" for h in head_lines] for k in range(depth)]
+        labels, heads = tuple(grid[0]), tuple(_spanned(line) for line in grid[1:])
+        section = Section("body", tuple(rows_read))
+    else:  # a table of an earlier version: header rows as the first body rows
+        count = header_rows if 0 <= header_rows <= len(rows_read) else 0
+        labels = tuple(_unescape(c) for c in header)
+        heads = tuple(_header_row(r) for r in rows_read[:count])
+        section = Section("body", tuple(rows_read[count:]))
+    return Table(column_labels=labels, sections=(section,), header_rows=heads,
                  title=title, notes=tuple(notes), align=aligns)  # type: ignore[arg-type]
 
 

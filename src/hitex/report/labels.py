@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from hitex.errors import SpecificationError
@@ -74,6 +75,8 @@ _VCOV_ZH = {
     "Heteroskedasticity-robust (HC3)": "异方差稳健标准误（HC3）",
     "Analytical (influence function)": "影响函数解析标准误",
     "Abadie-Imbens (2006)": "Abadie-Imbens (2006) 标准误",
+    "Abadie-Imbens (2016)": "Abadie-Imbens (2016) 标准误（估计倾向得分的修正）",
+    "Bootstrap": "自助法标准误",
 }
 
 TIME_NAMES = ("year", "time", "period", "yr", "t", "years", "month", "quarter")
@@ -99,6 +102,39 @@ def check_lang(lang: str) -> str:
 def word(key: str, lang: str = "en") -> str:
     """The fixed wording ``key`` in ``lang`` (see :data:`WORDS`)."""
     return WORDS[key][check_lang(lang)]
+
+
+DEPVAR_SEPARATORS: dict[str, str] = {"en": ": ", "zh": "："}
+"""What separates "Dependent variable" from the variable's label in a heading."""
+
+
+def depvar_heading(label: str, lang: str = "en") -> str:
+    """The heading above columns that share one dependent variable.
+
+    ``depvar_heading("y", "en")`` gives "Dependent variable: y"; in Chinese
+    "被解释变量：y". :func:`split_depvar_heading` takes it apart again.
+    """
+    return f"{word('depvar', lang)}{DEPVAR_SEPARATORS[lang]}{label}"
+
+
+def split_depvar_heading(text: str) -> tuple[str, str] | None:
+    """``(word, label)`` of a heading made by :func:`depvar_heading`, else None.
+
+    Writers that cannot span a cell over several columns (Markdown) put the
+    word in the stub column and the label in each column.
+
+    Examples
+    --------
+    >>> split_depvar_heading("被解释变量：高技术出口")
+    ('被解释变量', '高技术出口')
+    >>> split_depvar_heading("Panel A") is None
+    True
+    """
+    for lang in LANGS:
+        head = word("depvar", lang) + DEPVAR_SEPARATORS[lang]
+        if text.startswith(head) and len(text) > len(head):
+            return head[: -len(DEPVAR_SEPARATORS[lang])], text[len(head):]
+    return None
 
 
 def is_time_effect(name: str) -> bool:
@@ -198,5 +234,219 @@ def star_note(levels: Sequence[tuple[float, str]], lang: str,
     return f"注：{symbols} 分别表示在 {pcts} 的水平上显著。"
 
 
-__all__ = ["LANGS", "TIME_NAMES", "UNDER_NOTES", "WORDS", "check_lang", "fe_row_label",
-           "is_time_effect", "star_note", "under_note", "vcov_words", "word"]
+# ----------------------------------------------------------------------------- model notes
+# The notes that models record (``result.spec.notes``) and that columns add, in English as
+# the models write them; a Chinese table shows them through :func:`translate_note`.
+
+F_KINDS_ZH: dict[str, str] = {
+    "conventional first-stage F of the excluded instruments (Cragg-Donald Wald F with one "
+    "endogenous regressor)": "排除的工具变量的常规第一阶段 F 值（仅一个内生变量时即 "
+                             "Cragg-Donald Wald F）",
+    "heteroskedasticity-robust first-stage Wald F of the excluded instruments (Kleibergen-Paap "
+    "rk Wald F with one endogenous regressor)": "排除的工具变量的异方差稳健第一阶段 Wald F 值"
+                                                "（仅一个内生变量时即 Kleibergen-Paap rk Wald F）",
+    "cluster-robust first-stage Wald F of the excluded instruments (Kleibergen-Paap rk Wald F "
+    "with one endogenous regressor)": "排除的工具变量的聚类稳健第一阶段 Wald F 值（仅一个内生变量"
+                                      "时即 Kleibergen-Paap rk Wald F）",
+}
+"""The first-stage F types a 2SLS note names (``hitex.models.iv``), in Chinese."""
+
+_NAMES = r"'[^']*'(?:, '[^']*')*"
+
+
+def _names_zh(text: str) -> str:
+    """"'a', 'b'" as "'a'、'b'"."""
+    return text.replace("', '", "'、'")
+
+
+def _number_zh(text: str) -> str | None:
+    return "无法计算" if text == "undefined" else text
+
+
+def _iv_2sls(m: re.Match[str]) -> str | None:
+    kind = F_KINDS_ZH.get(m["kind"])
+    if kind is None:
+        return None
+    return (f"2SLS：{_names_zh(m['endog'])} 以 {_names_zh(m['inst'])} 为工具变量；"
+            f"第一阶段 F 值 = {_number_zh(m['f'])}，为{kind}。")
+
+
+def _kclass_name(text: str) -> str | None:
+    if text == "LIML":
+        return "LIML（有限信息最大似然）"
+    fuller = re.fullmatch(r"Fuller \(alpha = ([^)]+)\)", text)
+    if fuller:
+        return f"Fuller 修正 LIML（alpha = {fuller[1]}）"
+    kclass = re.fullmatch(r"k-class \(k = ([^)]+)\)", text)
+    return f"k 类估计（k = {kclass[1]}）" if kclass else None
+
+
+def _iv_kclass(m: re.Match[str]) -> str | None:
+    name = _kclass_name(m["est"])
+    if name is None:
+        return None
+    parts = [f"k 类工具变量估计：{name}；{_names_zh(m['endog'])} 以 {_names_zh(m['inst'])} "
+             "为工具变量"]
+    if m["lam"]:
+        parts.append(f"lambda = {m['lam']}" + (f"，k = {m['k']}" if m["k"] else ""))
+    if m["coviv"]:
+        parts.append("方差采用 2SLS 形式（coviv）")
+    return "；".join(parts) + "。"
+
+
+def _few_clusters(m: re.Match[str]) -> str | None:
+    pairs = re.findall(r"'([^']*)' has (\d+)", m["listed"])
+    if not pairs:
+        return None
+    listed = "、".join(f"'{name}' 仅有 {g} 个聚类" for name, g in pairs)
+    return (f"聚类数过少：{listed}，少于 {m['min']} 个；聚类过少时聚类稳健标准误通常偏小、p 值偏低。"
+            "请按组数更多的变量聚类（研究文件中写 vcov: {CRV1: 变量名}，如面板个体或国家对），"
+            "或谨慎解读这些标准误。")
+
+
+def _regressor_label(text: str) -> str:
+    """"'C(year)' (all 9 columns)" / "'a', 'b' (of 'C(x)')" in Chinese."""
+    text = re.sub(r" \(all (\d+) columns\)", r"（全部 \1 列）", text)
+    return _names_zh(re.sub(r" \(of ('[^']*')\)", r"（属于 \1）", text))
+
+
+def _absorbed(m: re.Match[str]) -> str | None:
+    fe = m["fe"].replace("^", " × ")
+    return (f"解释变量 {_regressor_label(m['label'])} 已剔除：被 {fe} 固定效应吸收（在 {fe} "
+            "组内不变，其效应无法与固定效应区分）。请从公式中删去该变量，或去掉 "
+            f"{fe} 固定效应以估计它。")
+
+
+def _collinear(m: re.Match[str]) -> str | None:
+    return (f"解释变量 {_regressor_label(m['label'])} 已剔除：与其他解释变量共线（为其线性组合，"
+            "效应无法区分）。请从公式中删去该变量或与之重复的解释变量。")
+
+
+def _dropped_instrument(m: re.Match[str]) -> str | None:
+    return (f"工具变量已剔除：'{m['name']}' 在固定效应组内不变（被吸收），模型以其余工具变量估计；"
+            "请从公式的工具变量部分删去该变量。")
+
+
+def _separation(m: re.Match[str]) -> str | None:
+    detail = m["detail"].replace(": ", "：").replace(", ", "、")
+    return (f"剔除 {m['n']} 个观测值：其所在固定效应组的被解释变量全为零，可被完全预测"
+            f"（{detail}）。")
+
+
+def _rectifier(m: re.Match[str]) -> str | None:
+    return f"剔除 {m['n']} 个观测值：迭代整流（iterated rectifier）检验判定其为分离观测值。"
+
+
+def _missing_keys(m: re.Match[str]) -> str | None:
+    counts = m["counts"].replace(": ", "：").replace(", ", "、")
+    return (f"{m['n']} 行在 {counts} 中有缺失值，无法放入面板，已剔除（不计入个体与观测值）；"
+            "请补齐或删去这些行。")
+
+
+def _unbalanced(m: re.Match[str]) -> str | None:
+    return (f"{m['n']} 个个体并非每期都有观测（或 '{m['outcome']}' 缺失），为平衡面板已剔除"
+            "（did 的默认做法）。")
+
+
+def _psm(m: re.Match[str]) -> str | None:
+    return f"倾向得分匹配（{m['method']}）：处理组平均处理效应（ATT）；观测值为匹配样本的个体数。"
+
+
+def _callaway(m: re.Match[str]) -> str | None:
+    kinds = {"simple": "简单", "group": "分组", "dynamic": "动态", "calendar": "日历时间"}
+    kind = kinds.get(m["kind"])
+    if kind is None:
+        return None
+    return (f"Callaway-Sant'Anna 平均处理效应（ATT，{kind}加总）；观测值为个体数；p 值基于"
+            "正态分布。")
+
+
+def _event(m: re.Match[str]) -> str | None:
+    return (f"事件研究（{m['what']}）：rel_mK 与 rel_pK 分别为处理前、后第 K 期的效应，以第 "
+            f"{m['ref']} 期为基准。")
+
+
+NOTE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]], ...] = (
+    (re.compile(rf"2SLS: (?P<endog>{_NAMES}) instrumented by (?P<inst>{_NAMES}); first-stage "
+                r"F = (?P<f>[-\d.,]+|undefined), the (?P<kind>.+)\."), _iv_2sls),
+    (re.compile(rf"k-class IV: (?P<est>[^;]+); (?P<endog>{_NAMES}) instrumented by "
+                rf"(?P<inst>{_NAMES})(?:; lambda = (?P<lam>[-\d.]+)(?:, k = (?P<k>[-\d.]+))?)?"
+                r"(?P<coviv>; variance with the 2SLS bread \(coviv\))?\."), _iv_kclass),
+    (re.compile(r"Few clusters: (?P<listed>.+?) cluster\(s\), fewer than (?P<min>\d+); with so "
+                r"few clusters cluster-robust standard errors are usually too small and p-values "
+                r"too low\. .*"), _few_clusters),
+    (re.compile(r"regressor (?P<label>.+?) dropped: absorbed by the (?P<fe>\S+) fixed effect "
+                r"\(it does not vary within \S+ groups, so its effect cannot be told apart from "
+                r"the fixed effect\)\. Remove it from the formula, or drop the \S+ fixed effect "
+                r"to estimate it\."), _absorbed),
+    (re.compile(r"regressor (?P<label>.+?) dropped: collinear with other regressors \(a linear "
+                r"combination of them, so its effect cannot be told apart from theirs\)\. "
+                r"Remove it, or a regressor it duplicates, from the formula\."), _collinear),
+    (re.compile(r"Instrument dropped: '(?P<name>[^']*)' does not vary within the fixed-effect "
+                r"groups \(absorbed\), so the model was estimated with the other instruments; "
+                r"remove it from the IV part of the formula\."), _dropped_instrument),
+    (re.compile(r"(?P<n>[\d,]+) observation\(s\) dropped: their fixed-effect group has a zero "
+                r"outcome throughout, so they are perfectly predicted \((?P<detail>.*)\)\."),
+     _separation),
+    (re.compile(r"(?P<n>[\d,]+) observation\(s\) dropped as separated by the iterated-rectifier "
+                r"check\."), _rectifier),
+    (re.compile(r"(?P<n>[\d,]+) row\(s\) with a missing value in (?P<counts>.+?) cannot be "
+                r"placed in the panel and are dropped \(not counted as units or observations\); "
+                r"fill or remove them\."), _missing_keys),
+    (re.compile(r"(?P<n>[\d,]+) unit\(s\) are not observed \(or have a missing "
+                r"'(?P<outcome>[^']*)'\) in every period and are dropped to balance the panel "
+                r"\(did's default\)\."), _unbalanced),
+    (re.compile(r"Propensity-score matching \((?P<method>[^)]*)\): ATT on the treated; N counts "
+                r"the units of the matched sample\."), _psm),
+    (re.compile(r"Callaway-Sant'Anna ATT \((?P<kind>\w+) aggregation\); N counts units; "
+                r"p-values from the normal distribution\."), _callaway),
+    (re.compile(r"Event study \((?P<what>[^)]*)\): rel_mK and rel_pK are the effects K periods "
+                r"before and after treatment, relative to period (?P<ref>-?\d+)\."), _event),
+)
+"""Known notes of models and columns: ``(pattern, builder)``; the builder gives the Chinese
+note, or None when a part of the note has no Chinese wording (then the note stays whole)."""
+
+
+def translate_note(note: str, lang: str = "en") -> str:
+    """A note a model recorded, in the table's language.
+
+    Parameters
+    ----------
+    note : str
+        The note as the model wrote it (English), e.g. "2SLS: 'x' instrumented by
+        'z'; first-stage F = 12.30, the conventional first-stage F ...".
+    lang : {"en", "zh"}
+        The table's language.
+
+    Returns
+    -------
+    str
+        ``note`` itself in English; in Chinese the translation of a known note
+        (:data:`NOTE_PATTERNS`: 2SLS and k-class IV, few clusters, absorbed,
+        collinear and separated observations, dropped instruments, rows dropped
+        for missing keys or balance, matching, Callaway-Sant'Anna and event-study
+        columns). A note not known, or with a part that has no Chinese wording,
+        is kept whole as recorded, never half translated.
+
+    Examples
+    --------
+    >>> translate_note("2SLS: 'dti' instrumented by 'iv'; first-stage F = 25.10, the "
+    ...                "conventional first-stage F of the excluded instruments (Cragg-Donald "
+    ...                "Wald F with one endogenous regressor).", "zh")
+    "2SLS：'dti' 以 'iv' 为工具变量；第一阶段 F 值 = 25.10，为排除的工具变量的常规第一阶段 F 值（仅一个内生变量时即 Cragg-Donald Wald F）。"
+    """
+    if check_lang(lang) == "en":
+        return note
+    for pattern, build in NOTE_PATTERNS:
+        match = pattern.fullmatch(note.strip())
+        if match is not None:
+            text = build(match)
+            if text is not None:
+                return text
+    return note
+
+
+__all__ = ["DEPVAR_SEPARATORS", "LANGS", "TIME_NAMES", "UNDER_NOTES", "WORDS", "check_lang",
+           "depvar_heading", "fe_row_label", "is_time_effect", "split_depvar_heading",
+           "star_note", "translate_note", "under_note", "vcov_words", "word", "F_KINDS_ZH",
+           "NOTE_PATTERNS"]

@@ -42,9 +42,11 @@ from hitex.report.formatting import (
 )
 from hitex.report.labels import (
     check_lang,
+    depvar_heading,
     fe_row_label,
     is_time_effect,
     star_note,
+    translate_note,
     under_note,
     vcov_words,
     word,
@@ -338,7 +340,7 @@ def _regression_notes(models: Sequence[Column], under: str, brackets: str, level
             else f"{names}: shown in scientific notation (e-05 means x 10^-5), as "
             f"{digits} decimals would print them as 0."
         )
-    model_notes = _by_model([list(m.notes) for m in models])
+    model_notes = _by_model([[translate_note(n, lang) for n in m.notes] for m in models])
     if lang == "zh":
         notes += [f"{cols}：{t}" if cols else t for t, cols in model_notes.items()]
     else:
@@ -432,8 +434,10 @@ def regression_table(
         Show the dependent variable under the column headers.
     lang : {"en", "zh"}
         Language of every fixed wording (:mod:`hitex.report.labels`): with "zh"
-        the table has only the user's labels, numbers and Chinese words (notes
-        the models record, ``spec.notes``, are shown as recorded).
+        the table has only the user's labels, numbers and Chinese words (the
+        notes the models record, ``spec.notes``, in Chinese where
+        :func:`hitex.report.labels.translate_note` knows them, else whole as
+        recorded).
     under : {"se", "t", "ci", "none"}
         What stands under each coefficient: its standard error, its t statistic
         (z for PPML and matching results), its confidence interval
@@ -497,8 +501,7 @@ def regression_table(
     if depvar_row and any(depvars):
         head = word("depvar", lang)
         if n > 1 and len(set(depvars)) == 1:
-            sep = "：" if lang == "zh" else ": "
-            spanned = (Cell(""), Cell(f"{head}{sep}{depvars[0]}", span=n))
+            spanned = (Cell(""), Cell(depvar_heading(depvars[0], lang), span=n))
             header_rows.append(Row(spanned, role="depvar"))
         else:
             header_rows.append(Row.of([head, *depvars], role="depvar"))

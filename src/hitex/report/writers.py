@@ -9,7 +9,7 @@ and one registry entry. :func:`write_table` writes a table in several formats.
   :mod:`hitex.report.text_layout`, which ``str(table)`` also uses; re-exported
   here with :data:`GAP` and :func:`display_width`).
 - :func:`to_markdown` -- a GitHub pipe table with the title in bold above and
-  the notes below.
+  the notes below; every header row is a line of the pipe table's header.
 """
 
 from __future__ import annotations
@@ -20,13 +20,9 @@ from pathlib import Path
 
 from hitex.errors import HitexError
 from hitex.fileio import atomic_write_text
+from hitex.report.labels import split_depvar_heading
 from hitex.report.model import Cell, Row, Table
 from hitex.report.text_layout import GAP, column_widths, display_width, pad, to_text
-
-
-def _all_rows(table: Table) -> list[Row]:
-    return [Row.of(table.column_labels, role="header"), *table.header_rows, *table.body_rows]
-
 
 _MD_SPECIAL = re.compile(r"([\\`*|<\[\]]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
 _MD_BLOCK_START = re.compile(r"^(\s*)([#>+\-=]|\d+(?=[.)]))")
@@ -49,6 +45,29 @@ def _md_paragraph(text: str) -> str:
     return escaped[: match.start(2)] + "\\" + escaped[match.start(2) :]
 
 
+MD_LINE_BREAK = "<br>"
+"""What separates the lines of a Markdown header cell (one line per header row)."""
+
+
+def _header_texts(row: Row, ncols: int) -> list[str]:
+    """One text per column of a header row, for a format without spanning cells.
+
+    A cell spanning several columns gives its text to each column it covers,
+    except a "Dependent variable: y" heading over every model column: its word
+    goes to the (empty) stub column and the variable to each column.
+    """
+    texts = [""] * ncols
+    for start, cell in row.positions():
+        split = split_depvar_heading(cell.text) if cell.span > 1 else None
+        if split is not None and start == 1 and not texts[0]:
+            texts[0], text = split
+        else:
+            text = cell.text
+        for col in range(start, start + cell.span):
+            texts[col] = text
+    return texts
+
+
 def to_markdown(table: Table) -> str:
     """Lay a table out as a GitHub-flavoured Markdown pipe table.
 
@@ -60,15 +79,29 @@ def to_markdown(table: Table) -> str:
     Returns
     -------
     str
-        The title as a bold line, a blank line, the pipe table (``column_labels``
-        as its header, further header rows as its first rows), then each note as
-        its own paragraph; ends with a newline. A spanning cell puts its text in
-        the first column it covers. Markdown characters in cells are escaped
-        (``0.224\\*\\*\\*``) so stars are not read as emphasis.
+        The title as a bold line, a blank line, the pipe table, then each note as
+        its own paragraph; ends with a newline. Every header row (the column
+        labels, model titles, the dependent variable) is a line of the pipe
+        table's one header row: the lines of a header cell are joined by
+        ``<br>`` (:data:`MD_LINE_BREAK`), which GitHub and pandoc show as line
+        breaks, so the header stays above the rule line. Markdown has no
+        spanning cells: a spanning header cell is repeated in each column it
+        covers, and a "Dependent variable: y" heading over all model columns
+        puts "Dependent variable" in the stub column and ``y`` in each column.
+        A spanning body cell puts its text in the first column it covers.
+        Markdown characters in cells are escaped (``0.224\\*\\*\\*``) so stars
+        are not read as emphasis; ``<`` is escaped, so the only raw ``<br>`` are
+        the line breaks.
     """
-    rows = [Row.of(r.texts(), role=r.role) for r in _all_rows(table)]  # expand spans
-    rows = [Row(tuple(Cell(_md_escape(c.text), c.align) for c in r.cells)) for r in rows]
-    widths = column_widths([r.positions() for r in rows], table.ncols, 0, minimum=3)
+    n = table.ncols
+    head_rows = [Row.of(table.column_labels, role="header"), *table.header_rows]
+    lines_by_col = list(zip(*(_header_texts(r, n) for r in head_rows), strict=True))
+    header = Row(tuple(Cell(MD_LINE_BREAK.join(_md_escape(t) for t in col))
+                       for col in lines_by_col), role="header")
+    body = [Row.of(r.texts(), role=r.role) for r in table.body_rows]  # expand spans
+    body = [Row(tuple(Cell(_md_escape(c.text), c.align) for c in r.cells)) for r in body]
+    rows = [header, *body]
+    widths = column_widths([r.positions() for r in rows], n, 0, minimum=3)
     aligns = table.column_align
 
     def line(row: Row) -> str:
@@ -163,4 +196,4 @@ def write_table(
     return written
 
 
-__all__ = ["GAP", "WRITERS", "display_width", "to_markdown", "to_text", "write_table"]
+__all__ = ["GAP", "MD_LINE_BREAK", "WRITERS", "display_width", "to_markdown", "to_text", "write_table"]

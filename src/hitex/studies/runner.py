@@ -7,7 +7,9 @@ folder:
 * each table as ``NAME.txt`` (three-line plain text) and ``NAME.md``;
 * ``comparison.txt/.md``: the source study's printed numbers beside hitex's;
 * ``sample.csv``: the study panel with one 0/1 column per model marking the
-  observations it used;
+  observations it used; ``sample.dta`` the same for Stata (format 118), with
+  the study's labels as variable labels (columns Stata cannot name are
+  renamed, and a note of the run says how);
 * ``results.json``: every coefficient, SE, N, R-squared and specification;
 * ``manifest.json``: hitex and dependency versions, data files with SHA-256
   checksums, seed, start time and run time;
@@ -22,6 +24,7 @@ import dataclasses
 import json
 import os
 import platform
+import re
 import sys
 import time
 import warnings
@@ -35,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hitex.data.files import CSV_ENCODINGS
 from hitex.errors import HitexWarning, StudySpecError
 from hitex.fileio import atomic_path, atomic_write_text
 from hitex.studies.build import BuiltPanel, build_panel
@@ -99,6 +103,7 @@ def run_study(
     formats: tuple[str, ...] = ("txt", "md"),
     report: bool = False,
     lang: str = "en",
+    encoding: str = "utf-8",
 ) -> StudyRun:
     """Run a study and write its outputs.
 
@@ -125,6 +130,10 @@ def run_study(
     lang : {"en", "zh"}, default "en"
         Language of the tables' fixed wording and of the report (variable labels
         from the study's ``labels_zh`` where it gives them).
+    encoding : {"utf-8", "utf-8-sig", "gb18030"}, default "utf-8"
+        Encoding of the CSV outputs (``sample.csv``): ``"utf-8-sig"`` (UTF-8
+        with a byte-order mark) or ``"gb18030"`` (GBK) make Excel open Chinese
+        text correctly; see :data:`hitex.data.files.CSV_ENCODINGS`.
     force : bool, default False
         Write into an output folder that holds files hitex did not write
         (they are kept and never replaced); without it such a folder is
@@ -136,6 +145,9 @@ def run_study(
     """
     from hitex.report.tables import frame_table
 
+    if encoding not in CSV_ENCODINGS:
+        raise StudySpecError(f"encoding={encoding!r} is not a CSV encoding hitex writes; use one "
+                             f"of {', '.join(CSV_ENCODINGS)} ('utf-8-sig' for Excel).")
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     base_dir = None
@@ -209,7 +221,7 @@ def run_study(
     if write:
         out = Path(out_dir) if out_dir else Path.cwd() / "hitex-output" / spec.name
         _write(run, out, built, started, time.perf_counter() - t0, force=force,
-               formats=formats, report=report, lang=lang)
+               formats=formats, report=report, lang=lang, encoding=encoding)
     return run
 
 
@@ -294,12 +306,12 @@ def comparison_frame(comp: ComparisonSpec, run: StudyRun,
 
 def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, seconds: float,
            force: bool = False, formats: tuple[str, ...] = ("txt", "md"), report: bool = False,
-           lang: str = "en") -> None:
+           lang: str = "en", encoding: str = "utf-8") -> None:
     """Write every output through a staging folder (:func:`hitex.studies.output.publish`)."""
 
     def build(stage: Path) -> list[Path]:
         return write_outputs(stage, run, built, started, seconds, formats=formats,
-                             report=report, lang=lang)
+                             report=report, lang=lang, encoding=encoding)
 
     run.files = publish(out, build, force=force, describe=f"study {run.spec.name}")
     run.out_dir = out.resolve() if out.is_symlink() else out
@@ -307,7 +319,8 @@ def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, secon
 
 def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime,
                   seconds: float, *, formats: tuple[str, ...] = ("txt", "md"),
-                  report: bool = False, lang: str = "en") -> list[Path]:
+                  report: bool = False, lang: str = "en",
+                  encoding: str = "utf-8") -> list[Path]:
     """Write a run's outputs into the folder ``out``, the manifest last; return the files.
 
     :func:`run_study` calls it on a staging folder (:func:`hitex.studies.output.publish`).
@@ -339,8 +352,9 @@ def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime
             plt.close(fig)
     sample = out / "sample.csv"
     with atomic_path(sample) as tmp:
-        run.panel.to_csv(tmp, index=False)
+        run.panel.to_csv(tmp, index=False, encoding=encoding)
     files.append(sample)
+    files += _write_sample_dta(out / "sample.dta", run, lang)
     results = {
         "study": run.spec.name,
         "tables": {
@@ -387,6 +401,55 @@ def write_outputs(out: Path, run: StudyRun, built: BuiltPanel, started: datetime
         atomic_write_text(man_path, json.dumps(manifest, indent=2))
     files.append(man_path)
     return files
+
+
+def sample_labels(run: StudyRun, lang: str = "en") -> dict[str, str]:
+    """Variable labels of the estimation sample: the study's ``labels`` (``labels_zh`` in
+    Chinese where it gives one; a fixed-effect row's "Country FE" gives "Country") and, for
+    each ``in_<table>_<k>`` column, what it marks."""
+    spec = run.spec
+    labels = {**spec.labels, **(spec.labels_zh if lang == "zh" else {})}
+    out = {str(c): _variable_label(labels[str(c)]) for c in run.panel.columns
+           if str(c) in labels}
+    for col in map(str, run.panel.columns):
+        match = re.fullmatch(r"in_(.+?)(?:_(\d+))?", col)
+        if match is None or col in out or match.group(1) not in run.tables:
+            continue
+        table, k = match.groups()
+        if lang == "zh":
+            out[col] = f"{table} 第({k})列的估计样本" if k else f"{table} 的估计样本"
+        else:
+            out[col] = f"In the estimation sample of {table}" + (f", column ({k})" if k else "")
+    return out
+
+
+def _variable_label(label: str) -> str:
+    """A label written for a fixed-effect row ("Country FE", "省份固定效应") as the
+    variable's label ("Country", "省份")."""
+    for suffix in (" FE", " fixed effect", "固定效应"):
+        if label.endswith(suffix) and len(label) > len(suffix):
+            return label[: -len(suffix)].rstrip()
+    return label
+
+
+def _write_sample_dta(path: Path, run: StudyRun, lang: str) -> list[Path]:
+    """``sample.dta``: the sample as a Stata file with the study's variable labels.
+
+    A column renamed for Stata becomes a note of the run; a sample Stata cannot
+    hold becomes a warning and no file.
+    """
+    from hitex.data.files import write_dta
+    from hitex.errors import DataFormatError
+
+    try:
+        renamed = write_dta(run.panel, path, variable_labels=sample_labels(run, lang),
+                            data_label=run.spec.title)
+    except DataFormatError as err:
+        run.warnings.append(f"sample.dta not written: {err}")
+        return []
+    if renamed:
+        run.notes.append("sample.dta: " + "; ".join(renamed) + ".")
+    return [path]
 
 
 def _tidy_results(run: StudyRun) -> pd.DataFrame:
