@@ -316,6 +316,48 @@ def rca_cmd(
         _fail(err)
 
 
+@index_app.command("complexity")
+def complexity_cmd(
+    input_file: Annotated[Path, typer.Argument(help="Exports by exporter and product (CSV, "
+                                               "Excel, Parquet or Stata).")],
+    out: OutOption,
+    products_out: Annotated[Path | None, typer.Option(help="Also write PCI and ubiquity by "
+                                                      "product here.")] = None,
+    cells_out: Annotated[Path | None, typer.Option(help="Also write RCA, Mcp, density and "
+                                                   "COG by exporter and product here.")] = None,
+    country: Annotated[str, typer.Option(help="Exporter column.")] = "country",
+    product: Annotated[str, typer.Option(help="Product column.")] = "product",
+    value: Annotated[str, typer.Option(help="Export value column.")] = "value",
+    year: Annotated[str | None, typer.Option(help="Year column, if any (measures year by "
+                                             "year).")] = None,
+    threshold: Annotated[float, typer.Option(help="RCA at or above which Mcp = 1 "
+                                             "(ecomplexity's rca()).")] = 1.0,
+    empty: Annotated[str, typer.Option(help="Exporters without exports and products nobody "
+                                       "exports: 'raise' (default) or 'drop' (as "
+                                       "ecomplexity).")] = "raise",
+) -> None:
+    """ECI, PCI, density, COI and COG as the Growth Lab's Stata ecomplexity computes them."""
+    try:
+        from hitex.indicators.complexity import write_complexity
+
+        for path, option in ((out, "--out"), (products_out, "--products-out"),
+                             (cells_out, "--cells-out")):
+            if path is not None:
+                _check_output(path, option)
+        with _plain_warnings():
+            result = write_complexity(input_file, out, products_out=products_out,
+                                      cells_out=cells_out, country=country, product=product,
+                                      value=value, year=year, threshold=threshold,
+                                      empty=empty)  # type: ignore[arg-type]
+        _done(out, len(result.countries))
+        if products_out is not None:
+            _done(products_out, len(result.products))
+        if cells_out is not None:
+            _done(cells_out, len(result.cells))
+    except HitexError as err:
+        _fail(err)
+
+
 @index_app.command("tbt-depth")
 def tbt_depth_cmd(
     out: OutOption,

@@ -42,9 +42,10 @@ from hitex.data.files import CSV_ENCODINGS
 from hitex.errors import HitexWarning, StudySpecError
 from hitex.fileio import atomic_path, atomic_write_text
 from hitex.studies.build import BuiltPanel, build_panel
+from hitex.studies.comparisons import comparison_frame, comparison_notes
 from hitex.studies.kinds import PANELS, TABLES
 from hitex.studies.output import MANIFEST, MANIFEST_FORMAT, publish, sha256
-from hitex.studies.spec import ComparisonSpec, StudySpec, load_study
+from hitex.studies.spec import StudySpec, load_study
 from hitex.studies.tables.base import (
     TableContext,
     TableKind,
@@ -208,15 +209,10 @@ def run_study(
         if done < target:
             advance(tspec.name, target - done)
     for comp in spec.comparisons:
-        table = frame_table(comparison_frame(comp, run, labels),
+        table = frame_table(comparison_frame(comp, run, labels, data),
                             title=f"{comp.source} (paper) vs hitex")
-        notes = (
-            "paper: coefficient (standard error) as printed. hitex: coefficient (standard error "
-            "clustered by unit) and, in the next column, the conventional fixed-effects standard "
-            "error (Stata xtreg/areg default), the one comparable with the paper's.",
-            *comp.reasons,
-        )
-        run.tables[f"comparison_{comp.table}"] = dataclasses.replace(table, notes=notes)
+        run.tables[f"comparison_{comp.table}"] = dataclasses.replace(
+            table, notes=comparison_notes(comp))
     run.panel = pd.concat([data, usage], axis=1)
     if write:
         out = Path(out_dir) if out_dir else Path.cwd() / "hitex-output" / spec.name
@@ -249,59 +245,6 @@ def _positions(run: StudyRun, name: str, n: int) -> list[int]:
         if (name == base or name.startswith(f"{base}_")) and len(pos) == n:
             return pos
     return list(range(1, n + 1))
-
-
-def _cell(coef: float | None, se: float | None, digits: int = 3) -> str:
-    if coef is None or (isinstance(coef, float) and np.isnan(coef)):
-        return ""
-    from hitex.report.formatting import fmt
-
-    text = fmt(coef, digits, readable=True)  # -6.67e-05, not -0.000
-    if se is not None and not (isinstance(se, float) and np.isnan(se)):
-        text += f" ({fmt(se, digits, readable=True)})"
-    return text
-
-
-def comparison_frame(comp: ComparisonSpec, run: StudyRun,
-                     labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """The source study's printed numbers beside hitex's, one row per statistic.
-
-    Columns: model column, statistic, paper ``coef (se)``, hitex ``coef
-    (clustered se)``, hitex conventional se, and the difference hitex - paper.
-    """
-    labels = labels or {}
-    results = run.results.get(comp.table, [])
-    conventional = run.results.get(f"{comp.table}_iid", [])
-    rows: list[dict[str, str]] = []
-    positions = run.positions.get(comp.table, list(range(1, len(results) + 1)))
-    for col in comp.columns:
-        if col.column not in positions:
-            continue  # that model was left out (see the run's notes)
-        at = positions.index(col.column)
-        res = results[at]
-        conv = conventional[at] if conventional else None
-        for term, printed in col.estimates.items():
-            has = term in res.params.index
-            coef = float(res.params[term]) if has else None
-            rows.append({
-                "model": f"({col.column})",
-                "statistic": labels.get(term, term),
-                "paper": _cell(printed.coef, printed.se),
-                "hitex": _cell(coef, float(res.std_errors[term]) if has else None),
-                "hitex conventional SE": f"({float(conv.std_errors[term]):.3f})"
-                if conv is not None and has else "",
-                "difference": f"{coef - printed.coef:+.3f}" if coef is not None else "",
-            })
-        if col.nobs is not None:
-            rows.append({"model": f"({col.column})", "statistic": "N", "paper": f"{col.nobs:,}",
-                         "hitex": f"{res.nobs:,}", "hitex conventional SE": "",
-                         "difference": f"{res.nobs - col.nobs:+d}"})
-        if col.r2 is not None and res.rsquared_within is not None:
-            rows.append({"model": f"({col.column})", "statistic": "R-squared (within)",
-                         "paper": f"{col.r2:.3f}", "hitex": f"{res.rsquared_within:.3f}",
-                         "hitex conventional SE": "",
-                         "difference": f"{res.rsquared_within - col.r2:+.3f}"})
-    return pd.DataFrame(rows)
 
 
 def _write(run: StudyRun, out: Path, built: BuiltPanel, started: datetime, seconds: float,
