@@ -90,49 +90,71 @@ BEFORE: dict[str, dict[str, str]] = {
 #: Outputs changed since on purpose (a table defect fixed), with their new checksums and why.
 CHANGED: dict[str, dict[str, tuple[str, str]]] = {
     "trade-facilitation": {
-        "summary.md": ("e997cc333dfab996a7fe6b161d2802671a156daca9477c3a708853a60c3a680a",
-                       "the summary lists the comparisons of Tables 4 and 5"),
-        "table3.md": ("f5be96b786ae1bfb6815316e8e115716a6c57abd99cd6aeca1233e01cdc08f37",
-                 "a coefficient of -6.67e-05 printed with more decimals among 3-decimal numbers, with a note"),
+        "summary.md": ("1ddc34682c413766074c1cbc26932c6d7a3bc337d6f1033738462617e4a6aa28",
+            "the summary lists the comparisons of Tables 2, 4 and 5"),
+        "table3.md": ("365c935cb43069bebe07b89654a794f35589f407366922ad34c016875047d946",
+            "a coefficient of -6.67e-05 printed with more decimals among 3-decimal numbers, "
+            "with a note; header lines in the Markdown header row"),
         "table3.txt": ("9e64143d85cbc270bb6aabf31172a512363fa315479b5a723053b2cea992c5e8",
-                 "a coefficient of -6.67e-05 printed with more decimals among 3-decimal numbers, with a note"),
-        "table3_iid.md": ("fb69620b04d20d7d75ffe6c01d949db2a9807ed62b7d4f28b0ac3af24b2998c1",
-                 "a coefficient of -6.67e-05 printed with more decimals among 3-decimal numbers, with a note"),
+            "a coefficient of -6.67e-05 printed with more decimals among 3-decimal numbers, "
+            "with a note"),
+        "table3_iid.md": ("2047f593a506752c6bae684ea02207ac6229c6616d9892b3471de9b2a79ece0e",
+            "a coefficient of -6.67e-05 printed with more decimals among 3-decimal numbers, "
+            "with a note; header lines in the Markdown header row"),
         "table3_iid.txt": ("ca038172acb2e7fc4914bca8109f15b3b20df555ffbe6ee43338ae47432ce599",
-                 "a coefficient of -6.67e-05 printed with more decimals among 3-decimal numbers, with a note"),
+            "a coefficient of -6.67e-05 printed with more decimals among 3-decimal numbers, "
+            "with a note"),
+        "table4.md": ("f601cea6f6aca9c02a8278dc4c7850c71460625e2c3098c951a70ca76f2d3114",
+            "header lines in the Markdown header row"),
+        "table4_iid.md": ("b4b58aee147d857d0f63d0f8d76ad62620bef400beee2a5bfce00f5abb5d0938",
+            "header lines in the Markdown header row"),
+        "table5.md": ("885398a975f458e06aa4414f3551c7b0a23b7cba2d2f33d24bb23bacddeeb10b",
+            "header lines in the Markdown header row"),
+        "table5_iid.md": ("0df7401c66c8005b485e863f29e04bd409a7a10b6945b52569dc35cfa5015601",
+            "header lines in the Markdown header row"),
     },
     "tbt-gravity": {
-        "table9.md": ("488db79703fd0a8e6089135c4f54c48418552a0510b9283892b91fe6033ccede",
-                      "study 001's layout: FTA and Depth x FTA apart, exporter/importer/year effects, distance estimated"),
+        "table9.md": ("ad4ce607e9bfde06ce0ff630b37a3a8c9a40722c7b4f1d1fca8ca6ec8522cf53",
+            "study 001's layout; header lines in the Markdown header row"),
         "table9.txt": ("bb61187e827259614d74fa51ae31caca0add5e4fdb55d4344e0eb51c87c88d47",
-                       "study 001's layout: FTA and Depth x FTA apart, exporter/importer/year effects, distance estimated"),
-        "table10.md": ("d4d3920b787acf4c5df36c352bcd9137f70d029a3b0cd101b0d18834c67eb60b",
-                       "study 001's layout: FTA and Depth x FTA apart, exporter/importer/year effects, distance estimated"),
+            "study 001's layout: FTA and Depth x FTA apart, exporter/importer/year effects, "
+            "distance estimated"),
+        "table10.md": ("2dfbc34d36292bdd0f77f72abc63a354d517d6735dfbda52410796d3176ba77a",
+            "study 001's layout; header lines in the Markdown header row"),
         "table10.txt": ("85eddcc0da572208e5078ea13338484dea58cdc6afd2c76c70f62f8d318a2db4",
-                        "study 001's layout: FTA and Depth x FTA apart, exporter/importer/year effects, distance estimated"),
-        "robustness_lag.md": ("6a9786038e7b93bf541c006edd0e60260e0b1b0b87c3caae1207254b468de00b",
-                              "no ln distance beside the pair effects (it was dropped with a note in every table)"),
+            "study 001's layout: FTA and Depth x FTA apart, exporter/importer/year effects, "
+            "distance estimated"),
+        "robustness_lag.md": ("88fcc50feacf7ea468ac2d3e6172db47c7dc5d9f6455f06ef75eb200640b5db7",
+            "no ln distance beside the pair effects; header lines in the Markdown header row"),
         "robustness_lag.txt": ("463fc2eba283088022d66285abcf1b9f5ac0fc6a6bcf90309c9ff2ae159e77d3",
-                               "no ln distance beside the pair effects (it was dropped with a note in every table)"),
-        "structural_ppml.md": ("70f67d1725c024cb36a20cb090802e577f8bc4c4dbcd2366bd43142dbf7d1795",
-                               "PPML columns print no R-squared; no ln distance beside the pair effects (it was dropped with a note in every table)"),
+            "no ln distance beside the pair effects (it was dropped with a note in every "
+            "table)"),
+        "structural_ppml.md": ("96103305bdebef2020b4ce03053b2ca15f3e96578461b955de5ca4582a154606",
+            "PPML columns print no R-squared; no ln distance beside the pair effects; header "
+            "lines in the Markdown header row"),
         "structural_ppml.txt": ("a4fdb5756d6ea85ff15a87f782cef403cde9294f415b7a930a82f92355a8be37",
-                                "PPML columns print no R-squared; no ln distance beside the pair effects (it was dropped with a note in every table)"),
+            "PPML columns print no R-squared; no ln distance beside the pair effects (it was "
+            "dropped with a note in every table)"),
         "sample.csv": ("62fbf9d124e50f69eeac2b1765475a0cd802b4fcb2c6d1c702bccb8388154d6e",
-                       "usage columns of the new tables"),
-        "summary.md": ("54bfef6644d89641bab7e84f07d7c3beda354906c8c32e44079dd0055930f376",
-                       "new tables (6, 8, pair versions) and the Table 6 check in the notes"),
+            "usage columns of the new tables"),
+        "summary.md": ("08b5cfcf93f899507787b518a452c473aa109d3612f7ac81293bdf3577ee38d2",
+            "new tables (6, 8, pair versions, comparisons) and the Table 6 check in the notes"),
     },
     "pilot-zones": {
-        "table5.md": ("f1a0a79819457c8eed1e2705049198908840dc410e3a358bed28f529d19e20c2",
-                      "Table 5 runs on the bundle: moderation by provincial openness in 2014"),
+        "table5.md": ("7f7c42e52236a768e90b5562b9f66a0b4f2d793af0e4174c7c355960b615e1ce",
+            "Table 5 runs on the bundle: moderation by provincial openness in 2014; header "
+            "lines in the Markdown header row"),
         "table5.txt": ("c741ce1df51f394fbd93a3e9cc870373d088734c9fbf13dc8874ba11ca45dc7b",
-                       "Table 5 runs on the bundle: moderation by provincial openness in 2014"),
+            "Table 5 runs on the bundle: moderation by provincial openness in 2014"),
         "sample.csv": ("edf158a1aae1547ee53773b1ce413fb04db32bf36bb7c3c96fe2dde7bd65f334",
-                       "the sample holds the openness moderator and its inputs"),
+            "the sample holds the openness moderator and its inputs"),
         "summary.md": ("d2b290106d3c93c6062e1b129fc1d9b3a746518bb4fa9f25aecc3ecd1c1778c3",
-                       "the summary names the province data, WDI rate, Table 5's moderator and "
-                       "the outcome coverage table"),
+            "the summary names the province data, WDI rate, Table 5's moderator and the "
+            "outcome coverage table"),
+        "table3.md": ("3a4194b0a9f1ad09ffff343a75736fe69e99ac6f7e62092e7fcdf0646cc78114",
+            "header lines in the Markdown header row"),
+        "table3_twfe.md": ("11e7b4e1bd429753462de2449d770230ace2b0a2e642f3cbabd4e3facea7b414",
+            "header lines in the Markdown header row"),
     },
 }
 
