@@ -76,3 +76,15 @@ def test_checked_leaves_good_calls_and_other_types_alone():
     assert checked(g) is g
     with pytest.raises(SpecificationError, match="'names' must be a list of column names"):
         g(FRAME, "x", [1])
+
+
+def test_warnings_point_at_the_callers_line():
+    """A warning the function aims at its caller names the caller's file, not the wrapper."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"g": np.repeat(np.arange(4), 25), "x": rng.normal(size=100)})
+    data["y"] = data["x"] + rng.normal(size=100)
+    with pytest.warns(hitex.HitexWarning, match="Few clusters") as record:
+        hitex.panel("y ~ x | g", data)
+    assert all(w.filename == __file__ for w in record if "Few clusters" in str(w.message))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,21 @@ def _problem(annotation: str, value: Any) -> str | None:
     return None
 
 
+def _reissue(caught: list[warnings.WarningMessage]) -> None:
+    """Warnings of the wrapped call, issued again as if the wrapper were not there.
+
+    A warning the function aimed at its caller (``stacklevel=2``) would name this
+    module's line; it is issued again pointing at the user's line. The user's own
+    warning filters decide, as for any warning.
+    """
+    for w in caught:
+        if w.filename == __file__:
+            warnings.warn(w.message, w.category, stacklevel=3)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                   source=w.source)
+
+
 def checked(func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` with its arguments checked against its annotations (see the module docstring)."""
     if not inspect.isfunction(func) or getattr(func, "__hitex_checked__", False):
@@ -89,7 +105,13 @@ def checked(func: Callable[..., Any]) -> Callable[..., Any]:
                 raise SpecificationError(
                     f"{func.__name__}(): argument '{name}' must be {wanted}; got "
                     f"{_shown(value)}.")
-        return func(*args, **kwargs)
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                return func(*args, **kwargs)
+        finally:
+            _reissue(list(caught))
 
     wrapper.__hitex_checked__ = True  # type: ignore[attr-defined]
     return wrapper
