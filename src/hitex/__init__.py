@@ -33,6 +33,13 @@ _LAZY = {
     "panel": ("hitex.models.panel", "panel"),
     "gravity": ("hitex.models.gravity", "gravity"),
     "psm": ("hitex.models.matching", "psm"),
+    "ipw": ("hitex.models.teffects", "ipw"),
+    "aipw": ("hitex.models.teffects", "aipw"),
+    "nnmatch": ("hitex.models.teffects", "nnmatch"),
+    "TreatmentEffectResult": ("hitex.models.teffects", "TreatmentEffectResult"),
+    "cem": ("hitex.models.cem", "cem"),
+    "CEMResult": ("hitex.models.cem", "CEMResult"),
+    "fixest_ssc": ("hitex.models.small_sample", "fixest_ssc"),
     "placebo": ("hitex.models.placebo", "placebo"),
     "att_gt": ("hitex.models.did", "att_gt"),
     "multiplier_bootstrap": ("hitex.models.did", "multiplier_bootstrap"),
@@ -65,6 +72,13 @@ _LAZY = {
     "load_gcr": ("hitex.data.gcr", "load_gcr"),
     "trade_facilitation_index": ("hitex.indicators.facilitation", "trade_facilitation_index"),
     "countries": ("hitex.data.countries", None),
+    "run_trade_pipeline": ("hitex.data.pipeline.trade", "run_trade_pipeline"),
+    "TradePipelineResult": ("hitex.data.pipeline.trade", "TradePipelineResult"),
+    "convert_trade": ("hitex.data.pipeline.convert", "convert_trade"),
+    "EngineOptions": ("hitex.data.pipeline.engine", "EngineOptions"),
+    "read_customs": ("hitex.data.pipeline.customs", "read_customs"),
+    "synthetic_customs_records": ("hitex.data.pipeline.synthetic", "synthetic_customs_records"),
+    "economic_complexity": ("hitex.indicators.complexity", "economic_complexity"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover

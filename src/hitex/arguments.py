@@ -8,7 +8,9 @@ so that its arguments are compared with its annotations first:
 * ``str`` (a column name, a formula): must be text; ``str | None`` may be None;
 * ``pandas.DataFrame``: must be a data frame;
 * ``Sequence[str]`` (column names): a list or tuple of text (one text is left
-  to the function, which may read it as one name).
+  to the function, which may read it as one name);
+* ``PathLike`` (a file), ``PathLike | Iterable[PathLike]`` (files): a path,
+  or a non-empty list of paths.
 
 Anything else (numbers, mappings, options with their own checks) is left to
 the function. A mismatch raises :class:`~hitex.errors.SpecificationError`
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import re
 import warnings
 from collections.abc import Callable
@@ -35,7 +38,9 @@ _OPT_STR = re.compile(r"^(?:str \| None|None \| str|Optional\[str\])$")
 _FRAME = re.compile(rf"^{_NAME}$")
 _OPT_FRAME = re.compile(rf"^(?:{_NAME} \| None|None \| {_NAME}|Optional\[{_NAME}\])$")
 _NAMES = re.compile(r"^(?:str \| )?(?:Sequence|list|tuple|Iterable)\[str(?:, \.\.\.)?\]"
-                    r"( \| None)?$")
+                    r"(?: \| str)?( \| None)?$")
+_PATHS = re.compile(r"^(?:[\w.]*DataFrame \| )?(?:str \| )?(?:os\.)?PathLike(?:\[str\])?"
+                    r"(?: \| Iterable\[(?:os\.)?PathLike(?:\[str\])?\])?$")
 
 
 def _shown(value: Any) -> str:
@@ -54,6 +59,15 @@ def _problem(annotation: str, value: Any) -> str | None:
     if _OPT_FRAME.match(annotation) and value is not None and not isinstance(value,
                                                                             pd.DataFrame):
         return "a pandas DataFrame or None"
+    if _PATHS.match(annotation):
+        frame_ok = "DataFrame" in annotation and isinstance(value, pd.DataFrame)
+        many = annotation.endswith("]") and "Iterable" in annotation
+        one = isinstance(value, (str, os.PathLike))
+        if not (frame_ok or one or (many and isinstance(value, (list, tuple)) and value
+                                    and all(isinstance(v, (str, os.PathLike)) for v in value))):
+            return ("a file path" + (" or a list of paths" if many else "")
+                    + (" or a DataFrame" if "DataFrame" in annotation else ""))
+        return None
     match = _NAMES.match(annotation)
     if match:
         if value is None and match.group(1):

@@ -159,11 +159,8 @@ def test_interaction_with_fixed_effects_and_conventional_errors_matches_dummy_ol
     assert test.p_value == pytest.approx(ols.pvalues["x_d"], rel=1e-8)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hitex.panel's conventional (iid) variance counts one redundant level among two fixed "
-    "effects; with group-specific fixed effects their graph has one connected component per "
-    "group, and reghdfe (like dummy-variable OLS) counts one redundant level per component"))
 def test_interaction_two_group_specific_fixed_effects_conventional_dof():
+    """Group-specific fixed effects: one redundant level per connected component (reghdfe)."""
     import statsmodels.formula.api as smf
 
     df = _unbalanced()

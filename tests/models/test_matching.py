@@ -95,7 +95,7 @@ def test_one_covariate_by_hand():
 
 
 def test_ai2006_variance_by_hand():
-    res = psm(_toy(), "d", ["x"], outcome="y")
+    res = psm(_toy(), "d", ["x"], outcome="y", se="nnmatch")
     resid = np.array([10 - 3, 12 - 6, 15 - 6, 20 - 9], dtype=float)
     tau = resid.mean()
     # control 1.02 (y 6) serves two treated: K = 2, M = 1 -> K(K-1)/M^2 = 2.
@@ -118,10 +118,11 @@ def test_exact_match_case():
 
 def test_radius_covering_all_controls_is_difference_of_means():
     df = _toy()
-    res = psm(df, "d", ["x"], outcome="y", method="radius", caliper=1.0, caliper_scale="score")
+    res = psm(df, "d", ["x"], outcome="y", method="radius", caliper=1.0, caliper_scale="score",
+              se="none")
     diff = df.loc[df.d == 1, "y"].mean() - df.loc[df.d == 0, "y"].mean()
     assert res.att == pytest.approx(diff, rel=1e-12)
-    assert res.se is None and res.n_controls_used == 8
+    assert res.se is None and res.se_method == "none" and res.n_controls_used == 8
 
 
 def test_kernel_weights_are_epanechnikov():

@@ -99,7 +99,7 @@ def test_matching_result_with_dict_spec(results) -> None:
     assert got["R-squared"][1] == ""
     assert table.header_rows[0].texts()[1] == "Dependent variable: y"
     assert table.notes[0] == (
-        "Standard errors in parentheses: Clustered (unit) in (1); Abadie-Imbens (2006) in (2)."
+        "Standard errors in parentheses: Clustered (unit) in (1); Abadie-Imbens (2016) in (2)."
     )
     assert any(n.startswith("(2): Propensity-score matching (nearest)") for n in table.notes)
 

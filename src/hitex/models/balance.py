@@ -18,7 +18,10 @@ The balance statistics follow R MatchIt's ``summary.matchit`` for the ATT
 * variance ratio ``var_t / var_c`` with weighted variances
   ``sum w (x - m)^2 / (sum w - sum w^2 / sum w)`` (reliability weights, which
   reduce to the ``n - 1`` variance with unit weights); ``NaN`` for 0/1
-  variables, as MatchIt prints.
+  variables, as MatchIt prints;
+* on request (``ecdf=True``), MatchIt's ``eCDF Mean`` and ``eCDF Max``: the
+  mean and largest distance between the treated and control empirical CDFs
+  (weighted after matching), see :func:`ecdf_distance`.
 
 The module also holds the input preparation shared by the policy estimators
 (:func:`hitex.psm`, :func:`hitex.psm_did`, :func:`hitex.twfe_did`,
@@ -169,12 +172,42 @@ def weighted_var(x: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * (x - m) ** 2) / denom) if denom > 0 else float("nan")
 
 
+ECDF_COLUMNS = ("ecdf_mean_before", "ecdf_max_before", "ecdf_mean_after", "ecdf_max_after")
+
+
+def ecdf_distance(x: np.ndarray, treat: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """Mean and largest gap between the treated and control (weighted) eCDFs of ``x``.
+
+    R MatchIt's ``eCDF Mean`` and ``eCDF Max`` of ``summary.matchit``
+    (its ``qqsum(standardize = TRUE)``): the weights are normalised to sum to
+    one in each group and ``|F_t(v) - F_c(v)|`` is evaluated at every distinct
+    value ``v`` of ``x`` over all units (units with zero weight add evaluation
+    points but no mass); the mean and the maximum over those values are
+    returned. For a 0/1 variable both are the absolute difference in weighted
+    means, as MatchIt prints. ``eCDF Max`` is the Kolmogorov-Smirnov distance.
+    """
+    x = np.asarray(x, dtype=float)
+    t = np.asarray(treat) == 1
+    w = np.asarray(weights, dtype=float)
+    if w[t].sum() <= 0 or w[~t].sum() <= 0:
+        return float("nan"), float("nan")
+    if _is_binary(x):
+        gap = abs(weighted_mean(x[t], w[t]) - weighted_mean(x[~t], w[~t]))
+        return float(gap), float(gap)
+    signed = np.where(t, w / w[t].sum(), -w / w[~t].sum())
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    gap = np.abs(np.cumsum(signed[order]))[np.append(np.diff(xs) != 0, True)]
+    return float(gap.mean()), float(gap.max())
+
+
 def balance_table(
     values: pd.DataFrame,
     treat: np.ndarray,
     weights: np.ndarray,
     *,
     sd: str = "treated",
+    ecdf: bool = False,
 ) -> pd.DataFrame:
     """Balance statistics before and after matching.
 
@@ -188,11 +221,15 @@ def balance_table(
         Matching weights (0 for units not in the matched sample).
     sd : {"treated", "pooled"}, default "treated"
         Denominator of the standardised mean difference (see module docstring).
+    ecdf : bool, default False
+        Add MatchIt's ``eCDF Mean`` and ``eCDF Max`` before and after
+        matching (:data:`ECDF_COLUMNS`, see :func:`ecdf_distance`).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by variable, columns :data:`BALANCE_COLUMNS`.
+        Indexed by variable, columns :data:`BALANCE_COLUMNS` (then
+        :data:`ECDF_COLUMNS` with ``ecdf=True``).
     """
     if sd not in ("treated", "pooled"):
         raise SpecificationError(f"sd={sd!r} is not supported; use 'treated' or 'pooled'.")
@@ -225,7 +262,10 @@ def balance_table(
                 vr_a = (weighted_var(xt[wt > 0], wt[wt > 0]) / weighted_var(xc[wc > 0], wc[wc > 0])
                         if (wt > 0).sum() > 1 and (wc > 0).sum() > 1 else float("nan"))
         rows[str(col)] = [mt_b, mc_b, smd_b, vr_b, mt_a, mc_a, smd_a, vr_a]
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=list(BALANCE_COLUMNS))
+        if ecdf:
+            rows[str(col)] += [*ecdf_distance(x, t, np.ones(len(x))), *ecdf_distance(x, t, w)]
+    names = list(BALANCE_COLUMNS) + (list(ECDF_COLUMNS) if ecdf else [])
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=names)
     out.index.name = "variable"
     return out
 
@@ -321,6 +361,16 @@ class ScoreModel:
                          f"{self.std_errors[term]:>12.5f}")
         lines.append(f"log likelihood = {self.loglik:.4f}   pseudo R2 = {self.pseudo_rsquared:.4f}")
         return "\n".join(lines)
+
+
+def score_link(model: str, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CDF ``F`` and density ``f`` of the logit or probit score model at the index ``eta``."""
+    from scipy import special
+
+    if model == "logit":
+        big_f = special.expit(eta)
+        return big_f, big_f * (1 - big_f)
+    return special.ndtr(eta), np.exp(-0.5 * eta**2) / math.sqrt(2 * math.pi)
 
 
 def _separating(X: pd.DataFrame, d: np.ndarray) -> tuple[list[str], list[str]]:

@@ -269,6 +269,20 @@ def _fixed_effect(text: str, formula: str) -> str:
     return "^".join(pieces)
 
 
+def _refuse_empty_terms(part: str, what: str, formula: str) -> None:
+    """Refuse a ``+`` with nothing on one side (``y ~ x | id +``) instead of ignoring it."""
+    if not part.strip() or part.strip() == "0":
+        return
+    pieces = [p.strip() for p in _split_top(part, "+")]
+    if all(pieces):
+        return
+    kept = " + ".join(p for p in pieces if p)
+    raise SpecificationError(
+        f"the {what} part {part.strip()!r} of formula {formula!r} has a '+' with no term on one "
+        f"side. Remove the stray '+' (write {kept!r}) or add the missing term."
+    )
+
+
 def names_in(expr: str) -> tuple[str, ...]:
     """Data columns referred to by one formula expression (e.g. ``'log(x1):x2'``)."""
     variables, _ = _names_in(expr)
@@ -321,8 +335,11 @@ def parse_formula(formula: str) -> ParsedFormula:
         rhs = "1"
     fixed: tuple[str, ...] = ()
     iv: str | None = None
+    _refuse_empty_terms(rhs, "regressors", formula)
     if len(parts) >= 2:
         fe_part = parts[1].strip()
+        if "~" not in fe_part:
+            _refuse_empty_terms(fe_part, "fixed effects", formula)
         if "~" in fe_part and len(parts) == 2:
             iv = fe_part
         elif fe_part and fe_part != "0":

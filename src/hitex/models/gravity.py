@@ -79,7 +79,7 @@ from hitex.errors import (
     SeparationWarning,
     SpecificationError,
 )
-from hitex.models import checks, collinear
+from hitex.models import checks, collinear, fit_stats
 from hitex.models.formula import ParsedFormula, formula_context, parse_formula
 from hitex.models.inference import build_result, normalise_vcov, vcov_label
 from hitex.models.panel import (
@@ -92,7 +92,7 @@ from hitex.models.panel import (
     run_engine,
 )
 from hitex.models.results import DropRecord, ModelSpec, RegressionResult
-from hitex.models.small_sample import SSC_CONVENTIONS, engine_ssc
+from hitex.models.small_sample import check_ssc, engine_ssc
 
 __all__ = ["gravity", "SeparationWarning", "PAIR_NAMES"]
 
@@ -246,7 +246,7 @@ def gravity(
     panel_id: Sequence[str] | str | None = None,
     drop_singletons: bool = True,
     separation: Sequence[str] = ("fe", "ir"),
-    ssc: str = "reghdfe",
+    ssc: str | Mapping[str, Any] = "reghdfe",
     sample: str | None = None,
 ) -> RegressionResult:
     """Estimate a gravity equation by PPML (default) or OLS with high-dimensional fixed effects.
@@ -286,13 +286,16 @@ def gravity(
         groups whose outcome is all zero (done by hitex, counted per fixed
         effect); ``"ir"`` runs pyfixest's iterated-rectifier check. ``()``
         disables both.
-    ssc : {"reghdfe", "fixest", "cluster", "none"}, default "reghdfe"
-        Small-sample convention of clustered errors (see
-        :mod:`hitex.models.panel`): ``"reghdfe"``/``"fixest"`` scale by
+    ssc : str or mapping, default "reghdfe"
+        Small-sample convention (see :mod:`hitex.models.small_sample`):
+        ``"reghdfe"``/``"fixest"`` scale clustered errors by
         ``G/(G-1) (N-1)/(N-K)``; ``"cluster"`` by ``G/(G-1)`` only (Stata's
         ``poisson``/``glm``/``ppml`` with ``vce(cluster)``, and R capybara, used
-        by the tradepolicy replication of the Advanced Guide); ``"none"``
-        applies no factor.
+        by the tradepolicy replication of the Advanced Guide); ``"stata_ml"``
+        is the same for clustered errors and gives Stata's ``poisson ...,
+        vce(robust)`` (HC0 x N/(N-1)) for ``vcov="hetero"``; ``"none"``
+        applies no factor; ``"large_sample"`` and fixest's switches
+        (``{"adj": ..., "fixef_k": ..., "cluster_adj": ...}``) as in :func:`hitex.panel`.
     sample : str, optional
         Description of the sample (a filter), recorded in the result.
 
@@ -340,10 +343,11 @@ def gravity(
     """
     data = checks.require_dataframe(data)
     checks.require_formula_names(data, formula)
-    if ssc not in (*SSC_CONVENTIONS, "cluster"):
-        raise SpecificationError(
-            f"ssc={ssc!r} is not a known convention; use one of {', '.join(SSC_CONVENTIONS)}, cluster."
-        )
+    if ssc != "cluster":
+        try:
+            ssc = check_ssc(ssc)
+        except SpecificationError as err:
+            raise SpecificationError(f"{err} gravity() also accepts ssc='cluster'.") from None
     engine_ssc = "none" if ssc == "cluster" else ssc
     if method not in _ESTIMATORS:
         raise SpecificationError(f"method={method!r} is not known; use 'ppml' or 'ols'.")
@@ -369,6 +373,11 @@ def gravity(
         vcov_in = vcov
     interaction = pair_col is not None and "^" in pair_col
     pf_vcov, vcov_kind, cluster = normalise_vcov(vcov_in)
+    if vcov_kind in ("NW", "DK"):
+        raise SpecificationError(
+            f"vcov={vcov_in!r}: Newey-West and Driscoll-Kraay variances are for panels with one "
+            "row per unit and period; estimate with hitex.panel, or cluster a gravity model by "
+            "country pair ({'CRV1': 'pair'}) or two-way ({'CRV1': 'exporter+importer'}).")
     if pair_col is not None:
         checks.require_cluster_columns(data, pair_col.split("^"), pair_col, where="pair")
     else:
@@ -483,9 +492,11 @@ def gravity(
         fixed_effects=parsed.fixed_effects,
         vcov_type=vcov_kind,
         cluster=tuple(pair_col for _ in cluster) if interaction else cluster,
-        vcov_label=vcov_label(vcov_kind, (pair_col,) if interaction else cluster, ssc),
+        vcov_label=vcov_label(vcov_kind, (pair_col,) if interaction else cluster, engine_ssc),
         ssc=ssc,
-        estimator=_ESTIMATORS[method],
+        estimator=(_ESTIMATORS[method] if parsed.fixed_effects
+                   else _ESTIMATORS[method].replace(", absorbed fixed effects", "")
+                   .replace(" (absorbed fixed effects)", "")),
         sample=sample,
         notes=tuple(notes),
         engine=engine_version(),
@@ -501,6 +512,7 @@ def gravity(
         result = dataclasses.replace(
             result, spec=dataclasses.replace(spec, notes=result.spec.notes),
             n_clusters={pair_col: min(result.n_clusters.values())})
+    extra = {**result.extra, **extra}
     if method == "ppml":
         extra.update(_ppml_fit_stats(fit, depvar))
         result = _as_ppml(result, extra)
@@ -556,8 +568,11 @@ def _g_adjusted(result: RegressionResult) -> RegressionResult:
     tstat = (result.params / se).rename("statistic")
     pvals = pd.Series(2 * stats.t.sf(np.abs(tstat.to_numpy()), result.df_resid), index=se.index,
                       name="p_value")
+    vcov = result.vcov * factor
+    tests = fit_stats.vcov_tests(result.params, vcov, result.df_resid,
+                                 poisson="wald_chi2" in result.extra)
     return dataclasses.replace(result, _std_errors=se, _tstats=tstat, _pvalues=pvals,
-                               _vcov=result.vcov * factor, _refit=refit)
+                               _vcov=vcov, _refit=refit, extra={**result.extra, **tests})
 
 
 def _ppml_fit_stats(fit: Any, depvar: str) -> dict[str, Any]:
@@ -583,6 +598,8 @@ def _as_ppml(result: RegressionResult, extra: Mapping[str, Any]) -> RegressionRe
         if base_refit is None:  # pragma: no cover
             raise EstimationError("this result cannot recompute its variance")
         return _as_ppml(base_refit(new_vcov), extra)
+
+    extra = {**extra, **{k: v for k, v in result.extra.items() if k in fit_stats.VCOV_TESTS}}
 
     return dataclasses.replace(
         result,

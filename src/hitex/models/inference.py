@@ -2,7 +2,12 @@
 
 :func:`build_result` turns a pyfixest fit into a :class:`~hitex.models.results.RegressionResult`:
 it undoes the rescaling of the regressors, applies the small-sample convention
-to clustered variances (:func:`hitex.models.small_sample.cluster_adjustment`), refuses variances that
+to clustered variances (:func:`hitex.models.small_sample.cluster_adjustment`), to
+Newey-West and Driscoll-Kraay variances (:func:`hitex.models.small_sample.hac_adjustment`)
+and to the others (:func:`hitex.models.small_sample.convention_factor`,
+:func:`hitex.models.small_sample.redundancy_correction`), records the fit
+statistics of :mod:`hitex.models.fit_stats` in ``extra`` (and Stata ``xtreg, fe``'s
+average intercept when asked: :func:`with_average_intercept`), refuses variances that
 are negative or undefined, notes clusterings with few clusters
 (:func:`hitex.models.checks.few_clusters_message`) and, for 2SLS, records the
 instruments and the first-stage F statistic (:mod:`hitex.models.iv`).
@@ -25,14 +30,20 @@ from hitex.errors import (
     FewClustersWarning,
     SpecificationError,
 )
-from hitex.models import checks, iv, iv_design
+from hitex.models import checks, fit_stats, iv, iv_design
 from hitex.models.results import DropRecord, ModelSpec, RegressionResult
 from hitex.models.small_sample import (  # noqa: F401 - SSC_CONVENTIONS re-exported
     SSC_CONVENTIONS,
+    absorbed_dof,
     cluster_adjustment,
+    convention_factor,
+    default_hac_lag,
     engine_ssc,
+    hac_adjustment,
     is_nested,
+    redundancy_correction,
     redundant_levels,
+    ssc_settings,
 )
 
 # Former private names, kept for the estimators that import them from here
@@ -41,40 +52,152 @@ from hitex.models.small_sample import (  # noqa: F401 - SSC_CONVENTIONS re-expor
 _VCOV_NAMES = {"iid": "Conventional", "hetero": "Heteroskedasticity-robust (HC1)",
                "HC1": "Heteroskedasticity-robust (HC1)", "HC2": "Heteroskedasticity-robust (HC2)",
                "HC3": "Heteroskedasticity-robust (HC3)"}
+#: Heteroskedasticity- and autocorrelation-consistent variances (pyfixest names).
+HAC_KINDS = {"NW": "Newey-West", "DK": "Driscoll-Kraay"}
+_HAC_KEYS = {"time", "panel", "lag"}
+
+
+def _vcov_message(vcov: Any) -> str:
+    return (f"vcov={vcov!r} is not supported. Use 'iid', 'hetero' (or 'HC1'/'HC2'/'HC3'), "
+            "{'CRV1': 'column'} to cluster by a column ('col1+col2' for two-way clustering), "
+            "{'NW': {'time': 'year', 'panel': 'firm', 'lag': 2}} for Newey-West or "
+            "{'DK': {'time': 'year', 'panel': 'firm'}} for Driscoll-Kraay standard errors.")
+
+
+def hac_options(vcov: Any) -> dict[str, Any] | None:
+    """``{"time", "panel", "lag"}`` of a Newey-West/Driscoll-Kraay ``vcov``, else None.
+
+    ``lag`` may be missing (then :func:`hitex.models.small_sample.default_hac_lag`).
+    """
+    if not (isinstance(vcov, Mapping) and len(vcov) == 1):
+        return None
+    kind, opts = next(iter(vcov.items()))
+    if kind not in HAC_KINDS:
+        return None
+    if isinstance(opts, str):
+        opts = {"time": opts}
+    if not isinstance(opts, Mapping) or set(opts) - _HAC_KEYS or not isinstance(
+            opts.get("time"), str) or not opts["time"].strip():
+        raise SpecificationError(
+            f"vcov={dict(vcov)!r}: a {HAC_KINDS[kind]} variance needs the time column and, for "
+            f"panels, the unit column, e.g. {{'{kind}': {{'time': 'year', 'panel': 'firm', "
+            "'lag': 2}}} (lag optional: floor(T^(1/4)) by default).")
+    lag = opts.get("lag")
+    if lag is not None and (isinstance(lag, bool) or not isinstance(lag, int | np.integer)
+                            or lag < 0):
+        raise SpecificationError(
+            f"vcov={dict(vcov)!r}: lag must be a whole number >= 0, e.g. 'lag': 2.")
+    panel = opts.get("panel")
+    if panel is not None and (not isinstance(panel, str) or not panel.strip()):
+        raise SpecificationError(f"vcov={dict(vcov)!r}: 'panel' must name the unit column.")
+    return {"time": opts["time"].strip(), "panel": panel.strip() if panel else None,
+            "lag": None if lag is None else int(lag)}
+
+
+def engine_hac_kwargs(hac: Mapping[str, Any] | None, data: pd.DataFrame) -> dict[str, Any] | None:
+    """pyfixest's ``vcov_kwargs`` for a HAC variance (the default lag filled in)."""
+    if hac is None:
+        return None
+    lag = hac["lag"]
+    if lag is None:
+        lag = default_hac_lag(int(data[hac["time"]].nunique()))
+    out: dict[str, Any] = {"lag": lag, "time_id": hac["time"]}
+    if hac["panel"]:
+        out["panel_id"] = hac["panel"]
+    return out
 
 
 def normalise_vcov(vcov: Any) -> tuple[str | dict[str, str], str, tuple[str, ...]]:
-    """Validate ``vcov``; return (pyfixest vcov, type label, cluster columns)."""
+    """Validate ``vcov``; return (pyfixest vcov, type label, cluster columns).
+
+    A Newey-West or Driscoll-Kraay ``vcov`` gives ``("NW"|"DK", "NW"|"DK", ())``;
+    its columns and lag are read with :func:`hac_options`.
+    """
     if isinstance(vcov, str):
         if vcov not in _VCOV_NAMES:
-            raise SpecificationError(
-                f"vcov={vcov!r} is not supported. Use 'iid', 'hetero' (or 'HC1'/'HC2'/'HC3'), or "
-                "{'CRV1': 'column'} to cluster by a column."
-            )
+            raise SpecificationError(_vcov_message(vcov))
         return ("hetero" if vcov == "HC1" else vcov), vcov, ()
     if isinstance(vcov, Mapping) and len(vcov) == 1:
-        kind, by = next(iter(vcov.items()))
+        kind = next(iter(vcov))
+        if kind in HAC_KINDS:
+            hac_options(vcov)
+            return kind, kind, ()
+        by = vcov[kind]
         if kind not in ("CRV1", "CRV3") or not isinstance(by, str) or not by.strip():
-            raise SpecificationError(
-                f"vcov={dict(vcov)!r} is not supported. Cluster with {{'CRV1': 'column'}} or "
-                "{'CRV1': 'col1+col2'} for two-way clustering."
-            )
+            raise SpecificationError(_vcov_message(dict(vcov)))
         cols = tuple(c.strip() for c in by.split("+") if c.strip())
         return {kind: "+".join(cols)}, kind, cols
-    raise SpecificationError(
-        f"vcov={vcov!r} is not supported. Use 'iid', 'hetero', or {{'CRV1': 'column'}}."
-    )
+    raise SpecificationError(_vcov_message(vcov))
 
 
+def vcov_label(kind: str, cluster: tuple[str, ...], ssc: str | None = None,
+               hac: Mapping[str, Any] | None = None) -> str:
+    """The variance's name in tables, with the convention where it changes the name.
 
-
-def vcov_label(kind: str, cluster: tuple[str, ...], ssc: str | None = None) -> str:
-    """The variance's name in tables; without small-sample factor (``ssc="none"``) the
-    heteroskedasticity-robust variance is HC0, not HC1."""
+    Without small-sample factor (``ssc="none"``, ``"large_sample"`` or fixest's
+    ``adj=False``) the heteroskedasticity-robust variance is HC0, not HC1; under
+    ``"stata_ml"`` it is HC0 x N/(N-1); HC2/HC3 say whether they carry the
+    factor ``N/(N-K)`` (reghdfe/fixest conventions) or not (Stata ``regress,
+    vce(hc3)``); Newey-West/Driscoll-Kraay name their lag.
+    """
     if cluster:
         return f"Clustered ({' & '.join(cluster)})"
+    if kind in HAC_KINDS:
+        lag = "" if hac is None or hac.get("lag") is None else f", lag {hac['lag']}"
+        return f"{HAC_KINDS[kind]} ({hac['time'] if hac else 'time'}{lag})"
     label = _VCOV_NAMES.get(kind, kind)
-    return label.replace("(HC1)", "(HC0)") if ssc == "none" else label
+    if ssc is None:
+        return label
+    settings = ssc_settings(ssc)
+    if kind in ("hetero", "HC1"):
+        if settings["convention"] == "stata_ml":
+            return "Heteroskedasticity-robust (HC0 x N/(N-1), Stata ML)"
+        return label if settings["k_adj"] else label.replace("(HC1)", "(HC0)")
+    if kind in ("HC2", "HC3") and settings["k_adj"]:
+        return label.replace(")", " x N/(N-K))")
+    if kind == "iid" and settings["convention"] == "large_sample":
+        return "Conventional (RSS/N)"
+    return label
+
+
+def hac_record(hac: Mapping[str, Any] | None, data: pd.DataFrame) -> dict[str, Any] | None:
+    """``hac`` with its lag filled in (the default computed on ``data``)."""
+    if hac is None:
+        return None
+    lag = hac["lag"]
+    if lag is None:
+        lag = default_hac_lag(int(data[hac["time"]].nunique()))
+    return {**hac, "lag": int(lag)}
+
+
+def hac_fields(hac: Mapping[str, Any] | None, data: pd.DataFrame) -> dict[str, Any]:
+    """The :class:`ModelSpec` fields that record a HAC variance (all None without one)."""
+    rec = hac_record(hac, data)
+    if rec is None:
+        return {"hac_time": None, "hac_panel": None, "hac_lag": None}
+    return {"hac_time": rec["time"], "hac_panel": rec["panel"], "hac_lag": rec["lag"]}
+
+
+def require_hac_columns(data: pd.DataFrame, hac: Mapping[str, Any], vcov: Any) -> None:
+    """Raise :class:`~hitex.errors.SpecificationError` if a HAC column is not in ``data``,
+    or if the time column does not identify one row per unit and period."""
+    cols = [c for c in (hac["time"], hac["panel"]) if c]
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise SpecificationError(
+            f"vcov={dict(vcov)!r}: column(s) {missing} are not in the estimation data. Name the "
+            "time (and unit) columns of the data, or estimate again with this vcov so that "
+            "they are kept.")
+    if not pd.api.types.is_numeric_dtype(data[hac["time"]]):
+        raise SpecificationError(
+            f"vcov={dict(vcov)!r}: the time column '{hac['time']}' must be numeric (a year or "
+            "period number) so that lags are defined; convert it, e.g. with pd.to_numeric.")
+    if data.duplicated(cols).any():
+        raise SpecificationError(
+            f"vcov={dict(vcov)!r}: {' and '.join(repr(c) for c in cols)} do not identify the "
+            "rows uniquely (several rows per period"
+            + (" and unit" if hac["panel"] else "") + "). Name the unit column with 'panel' "
+            "(Newey-West on a panel), or use the Driscoll-Kraay variance {'DK': ...}.")
 
 
 def iv_centred_r2(fit: Any, absorbed: bool, r2: float,
@@ -132,6 +255,17 @@ def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
         factor, _ = cluster_adjustment(fit, spec, frame)
         vcov = vcov * factor
         df_resid = float(np.min(g) - 1)
+    elif spec.vcov_type in HAC_KINDS:
+        factor, _ = hac_adjustment(fit, spec, fit._data if sample is None else sample)
+        vcov = vcov * factor
+    else:
+        vcov = vcov * convention_factor(spec.ssc, spec.vcov_type, int(fit._N))
+        corrected = redundancy_correction(fit, spec, sample)
+        if corrected is not None:
+            vcov = vcov * corrected[0]
+            df_resid = float(int(fit._N) - corrected[1])
+    if spec.ssc in SSC_CONVENTIONS and ssc_settings(spec.ssc)["convention"] == "large_sample":
+        df_resid = float("inf")  # ivreg2/ivregress without small: z statistics
     variance = np.diag(vcov)
     bad = [n for n, v in zip(names, variance, strict=True) if not np.isfinite(v) or v < 0]
     if bad:
@@ -151,19 +285,30 @@ def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
         r2, r2_within = iv_centred_r2(fit, bool(spec.fixed_effects), r2, r2_within)
     spec, extra = _derived_notes(fit, spec, sample, clusters, cluster_names,
                                  x_scale=x_scale, y_scale=y_scale)
+    stats_, within = _fit_statistics(fit, spec, sample, params, vc, df_resid,
+                                     x_scale=x_scale, y_scale=y_scale)
+    extra = {**stats_, **extra}
+    if spec.average_intercept:
+        params, se, tstat, pval, vc = with_average_intercept(
+            params, vc, df_resid, within, spec, int(fit._N))
 
     def refit(new_vcov: Any) -> RegressionResult:
         pf_vcov, kind, cluster = normalise_vcov(new_vcov)
         if cluster and sample is not None:
             checks.require_cluster_columns(sample, cluster, new_vcov, in_model=True)
+        hac = hac_options(new_vcov)
+        if hac is not None:
+            require_hac_columns(fit._data, hac, new_vcov)
         clone = copy.copy(fit)
         try:
             clone._ssc_dict = engine_ssc(pf_vcov, spec.ssc)
-            clone.vcov(pf_vcov)
+            clone.vcov(pf_vcov, vcov_kwargs=engine_hac_kwargs(hac, fit._data))
         except Exception as err:
             raise EstimationError(f"could not compute vcov={new_vcov!r}: {err}") from err
         new_spec = ModelSpec(**{**spec.__dict__, "vcov_type": kind, "cluster": cluster,
-                                "vcov_label": vcov_label(kind, cluster, spec.ssc)})
+                                "vcov_label": vcov_label(kind, cluster, spec.ssc,
+                                                         hac_record(hac, fit._data)),
+                                **hac_fields(hac, fit._data)})
         return build_result(clone, new_spec, dropped, sample_index, sample, x_scale=x_scale,
                       y_scale=y_scale)
 
@@ -185,6 +330,91 @@ def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
         _refit=refit,
         extra=extra,
     )
+
+
+def absorbed_levels(fit: Any, spec: ModelSpec, sample: pd.DataFrame | None) -> int:
+    """Fixed-effect levels less the redundant ones (reghdfe's ``df_a`` without nesting)."""
+    if not spec.fixed_effects:
+        return 0
+    cols = {c for fe in spec.fixed_effects for c in fe.split("^")}
+    if sample is not None and cols <= set(sample.columns) and len(sample) == int(fit._N):
+        return absorbed_dof(sample, spec.fixed_effects)[0]
+    levels = int(np.sum(np.atleast_1d(np.asarray(fit._k_fe))))
+    return levels - (len(spec.fixed_effects) - 1)
+
+
+def _fit_statistics(fit: Any, spec: ModelSpec, sample: pd.DataFrame | None, params: pd.Series,
+                    vc: pd.DataFrame, df_resid: float, *,
+                    x_scale: Mapping[str, float] | None, y_scale: float,
+                    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The fit statistics of :mod:`hitex.models.fit_stats` for ``extra``; and, for a
+    one-way fixed-effects OLS fit, Stata ``xtreg, fe``'s within statistics."""
+    absorbed = absorbed_levels(fit, spec, sample)
+    if getattr(fit, "_method", "") == "fepois":
+        y = np.asarray(fit._Y_untransformed, dtype=float).ravel() * y_scale
+        mu = np.asarray(fit._Y_hat_response, dtype=float).ravel() * y_scale
+        return fit_stats.poisson_fit_statistics(y, mu, params, vc, absorbed), None
+    out = fit_stats.linear_fit_statistics(fit, params, vc, df_resid, absorbed, y_scale=y_scale)
+    within = None
+    fe = spec.fixed_effects
+    if (len(fe) == 1 and "^" not in fe[0] and not spec.endogenous and sample is not None
+            and fe[0] in sample.columns and len(sample) == int(fit._N)):
+        scale = np.array([(x_scale or {}).get(str(n), 1.0) for n in fit._coefnames])
+        within = fit_stats.within_statistics(fit, sample[fe[0]].to_numpy(), out["rmse"],
+                                             y_scale=y_scale, x_scale=scale)
+        if within is not None:
+            out.update({k: within[k] for k in ("sigma_u", "sigma_e", "rho", "f_u",
+                                               "f_u_pvalue", "f_u_df")})
+    return out, within
+
+
+def with_average_intercept(params: pd.Series, vc: pd.DataFrame, df_resid: float,
+                           within: Mapping[str, Any] | None, spec: ModelSpec, nobs: int,
+                           ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.DataFrame]:
+    """Coefficients and variance with Stata ``xtreg, fe``'s average intercept ``_cons`` added.
+
+    ``_cons = mean(y) - mean(x)' b``; ``Var(_cons) = xbar' V xbar + s^2/N`` and
+    ``Cov(b, _cons) = -V xbar`` with conventional errors, and without the
+    ``s^2/N`` term when clustering by a variable in which the fixed effect is
+    nested (the within residuals sum to zero in each cluster), as ``xtreg, fe``
+    prints. Other variances are refused.
+    """
+    from scipy import stats
+
+    if within is None:
+        one_way = len(spec.fixed_effects) == 1 and "^" not in spec.fixed_effects[0]
+        if one_way and not spec.endogenous and not spec.weights:
+            raise SpecificationError(
+                f"average_intercept=True: the regressors of {spec.formula!r} could not be rebuilt "
+                "before demeaning (a term such as i() is not supported here). Write that term as "
+                "data columns, or drop average_intercept.")
+        raise SpecificationError(
+            f"average_intercept=True needs one absorbed fixed effect, no weights and no IV part; "
+            f"{spec.formula!r} has fixed effects {list(spec.fixed_effects)}"
+            f"{', weights' if spec.weights else ''}{', an IV part' if spec.endogenous else ''}. "
+            "Drop average_intercept or absorb one unit effect (e.g. 'y ~ x | firm').")
+    v = vc.to_numpy()
+    xbar = np.asarray(within["xbar"], dtype=float)
+    fe = spec.fixed_effects[0]
+    if spec.vcov_type == "iid":
+        extra_var = float(within["sigma_e"]) ** 2 / nobs
+    elif spec.cluster and fe in spec.cluster:
+        extra_var = 0.0
+    else:
+        raise SpecificationError(
+            f"average_intercept=True is defined (as Stata xtreg, fe prints it) for vcov='iid' or "
+            f"clustering by the fixed effect {{'CRV1': '{fe}'}}, not for {spec.vcov_label}. "
+            "Use one of these variances or drop average_intercept.")
+    cov = -v @ xbar
+    var_c = float(xbar @ v @ xbar) + extra_var
+    names = [*params.index, fit_stats.AVERAGE_INTERCEPT]
+    full = np.block([[v, cov[:, None]], [cov[None, :], np.array([[var_c]])]])
+    new_params = pd.Series([*params.to_numpy(), within["cons"]], index=names, name="estimate")
+    se = pd.Series(np.sqrt(np.diag(full)), index=names, name="std_error")
+    tstat = (new_params / se).rename("statistic")
+    pval = pd.Series(2 * stats.t.sf(np.abs(tstat.to_numpy()), df_resid), index=names,
+                     name="p_value")
+    return new_params, se, tstat, pval, pd.DataFrame(full, index=names, columns=names)
 
 
 def _derived_notes(fit: Any, spec: ModelSpec, sample: pd.DataFrame | None,

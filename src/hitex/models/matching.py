@@ -42,27 +42,84 @@ unmatched and counted.
 
 Standard errors
 ---------------
-For nearest-neighbour matching the standard error is the Abadie-Imbens
-(2006) variance of the matching estimator of the population ATT
-(``se_method="ai2006"``, Stata ``nnmatch``'s and ``teffects nnmatch``'s
-``vce(robust, nn(J))``):
+``se`` chooses the standard error of the ATT; each option is named after the
+tool whose default it reproduces.
 
-.. math::
+``"psmatch"`` (default for nearest-neighbour matching with replacement)
+    Stata ``teffects psmatch``'s default: the Abadie-Imbens (2016) variance of
+    matching on an **estimated** score, i.e. the known-score variance below
+    adjusted for the first-step logit/probit fit (AI 2016, Theorem 2, ATET):
 
-    \\hat V = \\frac{1}{N_1^2} \\Big[ \\sum_{D_i = 1}
-        \\big(Y_i - \\hat Y_i(0) - \\hat\\tau\\big)^2
-        + \\sum_{D_j = 0} \\big(w_j^2 - q_j\\big) \\hat\\sigma^2_j \\Big],
+    .. math::
 
-with ``w_j = sum_i w_ij`` (``K_M(j)/M`` without ties), ``q_j = sum_i w_ij^2``
-(so ``w_j^2 - q_j = K_M(j)(K_M(j) - 1)/M^2`` without ties), and the
-conditional variance ``sigma^2_j = J/(J+1) (Y_j - mean of its J nearest
-controls' Y)^2`` estimated by matching controls to controls on the score
-(``J = variance_neighbors``, default 2 as in Stata). This variance treats the
-score as known; ``teffects psmatch`` by default also applies the Abadie-Imbens
-(2016) adjustment for the estimated score, which hitex does not (yet)
-compute, so its standard errors match ``teffects nnmatch`` on the score, not
-``teffects psmatch``. Radius and kernel matching have no analytic standard
-error (``psmatch2`` users bootstrap); ``se`` is ``None`` for them.
+        \\hat V_{adj} = \\hat V_{2006} - \\hat c_t' \\hat V_\\theta \\hat c_t
+            + \\hat d_t' \\hat V_\\theta \\hat d_t,
+
+    where ``V_theta = (sum_i f_i^2 / (F_i (1 - F_i)) x_i x_i')^{-1}`` is the
+    variance of the score coefficients (``F`` the logit/probit CDF at
+    ``x_i' theta``, ``f`` its density; for the logit this is the inverse
+    Hessian),
+
+    .. math::
+
+        \\hat c_t = \\frac{1}{N_1} \\sum_i \\Big[ x_i f_i
+            \\big(\\hat Y_i(1) - \\hat Y_i(0) - \\hat\\tau\\big)
+            + f_i \\Big( \\widehat{cov}_1(x_i, y_i) + \\frac{F_i}{1 - F_i}
+            \\widehat{cov}_0(x_i, y_i) \\Big) \\Big]
+
+    estimates AI (2016)'s ``c_t``, the covariance of the known-score
+    estimator with the score of the logit/probit, and
+
+    .. math::
+
+        \\hat d_t = \\frac{1}{N_1} \\sum_i \\Big[ x_i f_i
+            \\big(\\hat Y_i(1) - \\hat Y_i(0) - \\hat\\tau\\big)
+            + f_i \\big( \\widehat{cov}_1(x_i, y_i) - \\widehat{cov}_0(x_i, y_i) \\big) \\Big]
+
+    estimates ``d_t = E[x f (mu_1(x) - mu_0(x) - tau)] / E[F]``, the
+    derivative of the ATT with respect to ``theta`` (the second sum turns the
+    score-level effect ``Y(1) - Y(0)`` given ``p`` into the covariate-level
+    one, since ``E[x f (mu_w(x) - E[mu_w | p])] = E[f cov(x, mu_w | p)]``).
+    Sums run over the matched treated and all controls; ``Y_i(0)`` of a
+    treated unit is its matched controls' mean and ``Y_i(1)`` of a control
+    the mean of its ``k`` nearest treated (ties kept), the observed outcome
+    otherwise. ``cov_w(x_i, y_i)`` is the sample covariance (divisor ``L - 1``)
+    of ``x`` and ``y`` over the ``L = variance_neighbors`` units of group
+    ``w`` nearest to unit ``i`` on the score (``i`` itself among them when it
+    belongs to ``w``), AI (2016, Section 4). Available for nearest-neighbour
+    matching with replacement. Stata does not publish how ``teffects psmatch``
+    estimates ``d_t``; in finite samples its standard error may differ from
+    this one, which has the same large-sample limit.
+``"nnmatch"``
+    The Abadie-Imbens (2006) variance that treats the score as known (Stata
+    ``teffects nnmatch`` on the score, ``vce(robust, nn(J))``; the only
+    analytic option without replacement, where it is the default):
+
+    .. math::
+
+        \\hat V_{2006} = \\frac{1}{N_1^2} \\Big[ \\sum_{D_i = 1}
+            \\big(Y_i - \\hat Y_i(0) - \\hat\\tau\\big)^2
+            + \\sum_{D_j = 0} \\big(w_j^2 - q_j\\big) \\hat\\sigma^2_j \\Big],
+
+    with ``w_j = sum_i w_ij`` (``K_M(j)/M`` without ties), ``q_j = sum_i w_ij^2``
+    (so ``w_j^2 - q_j = K_M(j)(K_M(j) - 1)/M^2`` without ties), and the
+    conditional variance ``sigma^2_j = J/(J+1) (Y_j - mean of its J nearest
+    controls' Y)^2`` estimated by matching controls to controls on the score
+    (``J = variance_neighbors``, default 2 as in Stata).
+``"bootstrap"`` (default for radius and kernel matching)
+    psmatch2's practice (``bootstrap r(att), reps(B): psmatch2 ...``): the
+    standard deviation (divisor ``B - 1``) of the ATT over ``bootstrap_reps``
+    resamples of the units, each re-estimating the score and re-matching.
+    Replicates are drawn with ``numpy.random.default_rng(seed)`` as
+    ``rng.integers(0, n, size=(B, n))``; a resample enters as frequency
+    weights, so all replicates are fitted at once (Fisher scoring of the
+    weighted logit/probit, matching on the weighted sample). Replicates with
+    no treated, no controls, no match or a score that does not converge are
+    left out with a warning.
+``"none"``
+    No standard error.
+
+All p-values and intervals are normal (``z``), as ``teffects`` prints.
 """
 
 from __future__ import annotations
@@ -87,6 +144,7 @@ from hitex.models.balance import (
     fit_score,
     plain_index,
     plot_score_densities,
+    score_link,
 )
 
 _TIE_TOL = 1e-12
@@ -127,10 +185,11 @@ class MatchingResult:
     Attributes
     ----------
     att, se : float or None
-        ATT and its standard error (``None`` without an outcome; ``se`` is
-        ``None`` for radius and kernel matching).
+        ATT and its standard error (``None`` without an outcome or with
+        ``se="none"``).
     se_method : str
-        ``"ai2006"`` or ``"none"``.
+        ``"ai2016"`` (``se="psmatch"``), ``"ai2006"`` (``se="nnmatch"``),
+        ``"bootstrap"`` or ``"none"``.
     n_treated : int
         Matched treated units (``N_1``).
     n_controls_used : int
@@ -188,7 +247,8 @@ class MatchingResult:
         return dataclasses.replace(self, _sample=sample, _pairs=pairs)
 
     # -- diagnostics -----------------------------------------------------------
-    def balance(self, columns: Sequence[str] | None = None, *, sd: str = "treated") -> pd.DataFrame:
+    def balance(self, columns: Sequence[str] | None = None, *, sd: str = "treated",
+                ecdf: bool = False) -> pd.DataFrame:
         """Balance table before and after matching.
 
         Parameters
@@ -200,13 +260,16 @@ class MatchingResult:
             Denominator of the standardised mean difference: the treated
             group's SD (MatchIt, ATT) or ``sqrt((s_t^2 + s_c^2)/2)`` (Stata
             ``tebalance``, ``pstest``). See :mod:`hitex.models.balance`.
+        ecdf : bool, default False
+            Add MatchIt's ``eCDF Mean`` and ``eCDF Max`` columns
+            (``ecdf_mean_before`` ... ``ecdf_max_after``).
         """
         cols = list(columns) if columns is not None else ["_pscore", *self._covariates]
         checks.require_columns(self._sample, cols, context="balance()")
         checks.require_numeric(self._sample, cols)
         values = self._sample[cols].rename(columns={"_pscore": "pscore"})
         return balance_table(values, self._sample[self._treatment].to_numpy(),
-                             self._sample["_weight"].to_numpy(), sd=sd)
+                             self._sample["_weight"].to_numpy(), sd=sd, ecdf=ecdf)
 
     def plot_scores(self, ax: Any = None) -> Any:
         """Score densities of treated and controls before and after matching.
@@ -361,6 +424,173 @@ def _sigma2_same_group(p: np.ndarray, y: np.ndarray, j_nb: int) -> np.ndarray:
     return out
 
 
+def _knn_1d(query: np.ndarray, ref: np.ndarray, k: int) -> list[np.ndarray]:
+    """Positions in ``ref`` of the ``k`` nearest values to each query value, ties kept.
+
+    Every ``ref`` value as close as the ``k``-th nearest is included (the
+    ``teffects`` rule); a binary search on the sorted values, so each query
+    costs ``O(log n + k)``.
+    """
+    order = np.argsort(ref, kind="stable")
+    rs = ref[order]
+    n = len(rs)
+    kk = min(k, n)
+    out: list[np.ndarray] = []
+    for q in query:
+        pos = int(np.searchsorted(rs, q))
+        cand = order[max(0, pos - kk):min(n, pos + kk)]
+        dk = np.partition(np.abs(ref[cand] - q), kk - 1)[kk - 1]
+        lo = int(np.searchsorted(rs, q - dk - _TIE_TOL, side="left"))
+        hi = int(np.searchsorted(rs, q + dk + _TIE_TOL, side="right"))
+        sel = order[lo:hi]
+        out.append(np.sort(sel[np.abs(ref[sel] - q) <= dk + _TIE_TOL]))
+    return out
+
+
+def _local_cov(p_query: np.ndarray, p_group: np.ndarray, xg: np.ndarray, yg: np.ndarray,
+               n_nb: int) -> np.ndarray:
+    """``cov(x, y)`` over the ``n_nb`` group units nearest to each query score (rows: queries).
+
+    A query unit of the group is at distance 0 from itself and so always
+    among its neighbours (ties with the ``n_nb``-th nearest are kept).
+    """
+    nb = _knn_1d(p_query, p_group, n_nb)
+    out = np.zeros((len(p_query), xg.shape[1]))
+    for i, sel in enumerate(nb):
+        if len(sel) < 2:
+            continue
+        xs, ys = xg[sel], yg[sel]
+        out[i] = (xs - xs.mean(axis=0)).T @ (ys - ys.mean()) / (len(sel) - 1)
+    return out
+
+
+def _ai2016_adjustment(x: np.ndarray, beta: np.ndarray, model: str, d: np.ndarray, y: np.ndarray,
+                       att: float, matched_t: np.ndarray, y0_t: np.ndarray, k: int,
+                       n_nb: int) -> float:
+    """``- c_t' V_theta c_t + d_t' V_theta d_t`` of Abadie-Imbens (2016) for the ATT.
+
+    ``x`` is the score design (constant first) of every unit, ``matched_t``
+    the positions of the matched treated and ``y0_t`` their imputed
+    ``Y(0)``. See the module docstring.
+    """
+    big_f, f = score_link(model, x @ beta)
+    info = (x * (f**2 / (big_f * (1 - big_f)))[:, None]).T @ x
+    v_theta = np.linalg.inv(info)
+    c_pos = np.flatnonzero(d == 0)
+    t_pos = np.asarray(matched_t, dtype=np.intp)
+    keep = np.concatenate([t_pos, c_pos])
+    p = big_f
+    n1 = len(t_pos)
+    y1 = np.empty(len(keep))
+    y0 = np.empty(len(keep))
+    y1[:n1], y0[:n1] = y[t_pos], y0_t
+    nb = _knn_1d(p[c_pos], p[t_pos], k)
+    y1[n1:] = [y[t_pos[sel]].mean() for sel in nb]
+    y0[n1:] = y[c_pos]
+    xk, fk, pk = x[keep], f[keep], p[keep]
+    d_bar = (xk * (fk * (y1 - y0 - att))[:, None]).sum(axis=0) / n1
+    cov1 = _local_cov(pk, p[t_pos], x[t_pos], y[t_pos], n_nb)
+    cov0 = _local_cov(pk, p[c_pos], x[c_pos], y[c_pos], n_nb)
+    d_t = d_bar + (fk[:, None] * (cov1 - cov0)).sum(axis=0) / n1
+    c_t = d_bar + (fk[:, None] * (cov1 + (pk / (1 - pk))[:, None] * cov0)).sum(axis=0) / n1
+    return float(d_t @ v_theta @ d_t - c_t @ v_theta @ c_t)
+
+
+def _fit_scores_weighted(x: np.ndarray, d: np.ndarray, counts: np.ndarray, beta0: np.ndarray,
+                         model: str, max_iter: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Logit/probit fits with frequency weights, all replicates at once (Fisher scoring).
+
+    ``counts`` is (B, n); returns the (B, n) scores and a (B,) convergence flag.
+    """
+    beta = np.tile(beta0, (counts.shape[0], 1))
+    done = np.zeros(counts.shape[0], dtype=bool)
+    with np.errstate(all="ignore"):
+        for _ in range(max_iter):
+            big_f, f = score_link(model, beta @ x.T)
+            big_f = np.clip(big_f, 1e-300, 1 - 1e-16)
+            v = big_f * (1 - big_f)
+            grad = np.einsum("bn,nk->bk", counts * (d - big_f) * f / v, x)
+            info = np.einsum("bn,nk,nl->bkl", counts * f**2 / v, x, x)
+            try:
+                step = np.linalg.solve(info, grad[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                step = np.full_like(beta, np.nan)
+                for b in range(len(beta)):
+                    try:
+                        step[b] = np.linalg.solve(info[b], grad[b])
+                    except np.linalg.LinAlgError:
+                        pass
+            step[done] = 0.0
+            beta = beta + step
+            done |= np.isfinite(step).all(axis=1) & (np.abs(step).max(axis=1) < 1e-10)
+            if done.all():
+                break
+        scores = score_link(model, beta @ x.T)[0]
+    ok = done & np.isfinite(scores).all(axis=1) & (((scores > 1e-10) & (scores < 1 - 1e-10)) |
+                                                   (counts == 0)).all(axis=1)
+    return scores, ok
+
+
+def _smooth_att(p: np.ndarray, d: np.ndarray, y: np.ndarray, w: np.ndarray, method: str,
+                width: float, minmax: bool) -> float:
+    """Kernel/radius ATT of the sample in which unit ``i`` appears ``w[i]`` times.
+
+    Vectorised over treated units (in blocks that keep the kernel matrix
+    small); the same weights as :func:`_match_smooth` on the expanded sample.
+    """
+    t = (d == 1) & (w > 0)
+    c = (d == 0) & (w > 0)
+    if not t.any() or not c.any():
+        return float("nan")
+    pt, wt, yt = p[t], w[t], y[t]
+    pc, wc, yc = p[c], w[c], y[c]
+    if minmax:
+        on = (pt >= pc.min() - _TIE_TOL) & (pt <= pc.max() + _TIE_TOL)
+        pt, wt, yt = pt[on], wt[on], yt[on]
+    num = den = 0.0
+    block = max(1, 2**22 // len(pc))
+    for s in range(0, len(pt), block):
+        u = (pc[None, :] - pt[s:s + block, None]) / width
+        if method == "radius":
+            kern = (np.abs(u) <= 1 + _TIE_TOL).astype(float)
+        else:
+            kern = np.where(np.abs(u) < 1, 0.75 * (1 - u**2), 0.0)
+        kern *= wc[None, :]
+        tot = kern.sum(axis=1)
+        ok = tot > 0
+        y0 = kern[ok] @ yc / tot[ok]
+        num += float(np.sum(wt[s:s + block][ok] * (yt[s:s + block][ok] - y0)))
+        den += float(np.sum(wt[s:s + block][ok]))
+    return num / den if den > 0 else float("nan")
+
+
+def _bootstrap_smooth(x: np.ndarray, d: np.ndarray, y: np.ndarray, beta: np.ndarray, model: str,
+                      method: str, caliper: float | None, caliper_scale: str, bandwidth: float,
+                      minmax: bool, reps: int, seed: int | None) -> tuple[np.ndarray, int]:
+    """Bootstrap ATTs of kernel/radius matching (psmatch2 practice); returns (ATTs, left out)."""
+    n = len(d)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n, size=(reps, n))
+    counts = np.zeros((reps, n))
+    for b in range(reps):
+        counts[b] = np.bincount(draws[b], minlength=n)
+    scores, ok = _fit_scores_weighted(x, d, counts, beta, model)
+    atts = np.full(reps, np.nan)
+    for b in np.flatnonzero(ok):
+        w = counts[b]
+        p = scores[b]
+        if method == "radius":
+            width = float(caliper)  # type: ignore[arg-type]
+            if caliper_scale == "sd":
+                m = np.sum(w * p) / w.sum()
+                width *= math.sqrt(np.sum(w * (p - m) ** 2) / (w.sum() - 1))
+        else:
+            width = bandwidth
+        atts[b] = _smooth_att(p, d, y, w, method, width, minmax)
+    good = atts[np.isfinite(atts)]
+    return good, reps - len(good)
+
+
 def psm(
     data: pd.DataFrame,
     treatment: str,
@@ -376,6 +606,9 @@ def psm(
     caliper_scale: str = "sd",
     common_support: str = "none",
     variance_neighbors: int = 2,
+    se: str | None = None,
+    bootstrap_reps: int = 50,
+    seed: int | None = 0,
 ) -> MatchingResult:
     """Propensity-score matching and the ATT.
 
@@ -414,8 +647,20 @@ def psm(
         units whose score lies outside the controls' range); ``"minmax"`` drops
         them (``psmatch2 ..., common``), counted in ``result.support``.
     variance_neighbors : int, default 2
-        ``J`` of the Abadie-Imbens conditional-variance estimator (Stata's
-        ``vce(robust, nn(2))``).
+        ``J`` of the Abadie-Imbens conditional-variance estimator and ``L`` of
+        the conditional covariances of the estimated-score adjustment
+        (Stata's ``vce(robust, nn(2))``).
+    se : {"psmatch", "nnmatch", "bootstrap", "none"}, optional
+        Standard error (see the module docstring). Default: ``"psmatch"``
+        (Abadie-Imbens 2016, Stata ``teffects psmatch``) for nearest-neighbour
+        matching with replacement, ``"nnmatch"`` (Abadie-Imbens 2006, known
+        score) without replacement, ``"bootstrap"`` (psmatch2 practice) for
+        radius and kernel matching.
+    bootstrap_reps : int, default 50
+        Bootstrap replications (Stata ``bootstrap``'s default ``reps(50)``).
+    seed : int or None, default 0
+        Seed of ``numpy.random.default_rng`` for the bootstrap draws (``None``
+        draws a fresh seed; the result then cannot be reproduced).
 
     Returns
     -------
@@ -464,6 +709,28 @@ def psm(
         raise SpecificationError("method='radius' needs caliper= (the radius).")
     if method == "kernel" and not bandwidth > 0:
         raise SpecificationError(f"bandwidth={bandwidth!r} must be positive.")
+    if se is None:
+        se = ("psmatch" if replace else "nnmatch") if method == "nearest" else "bootstrap"
+    if se not in ("psmatch", "nnmatch", "bootstrap", "none"):
+        raise SpecificationError(f"se={se!r} is not supported; use 'psmatch' (Abadie-Imbens 2016, "
+                                 "teffects psmatch), 'nnmatch' (Abadie-Imbens 2006, known score), "
+                                 "'bootstrap' (psmatch2 practice) or 'none'.")
+    if se in ("psmatch", "nnmatch") and method != "nearest":
+        raise SpecificationError(f"se={se!r} is an Abadie-Imbens variance of nearest-neighbour "
+                                 f"matching; method={method!r} needs se='bootstrap' or 'none'.")
+    if se == "psmatch" and not replace:
+        raise SpecificationError("se='psmatch' (Abadie-Imbens 2016) holds for matching with "
+                                 "replacement; with replace=False use se='nnmatch'.")
+    if se == "bootstrap" and method == "nearest":
+        raise SpecificationError("se='bootstrap' is for radius and kernel matching; the bootstrap "
+                                 "is not valid for nearest-neighbour matching (Abadie and Imbens "
+                                 "2008). Use se='psmatch' or 'nnmatch'.")
+    if not isinstance(bootstrap_reps, (int, np.integer)) or bootstrap_reps < 2:
+        raise SpecificationError(f"bootstrap_reps={bootstrap_reps!r} must be an integer of at "
+                                 "least 2 (Stata's default is 50).")
+    if not isinstance(variance_neighbors, (int, np.integer)) or variance_neighbors < 1:
+        raise SpecificationError(f"variance_neighbors={variance_neighbors!r} must be a positive "
+                                 "integer (Stata's vce(robust, nn(2)) uses 2).")
     used = [treatment, *covariates] + ([outcome] if outcome else [])
     checks.require_columns(data, used, context="psm()")
     checks.require_numeric(data, covariates + ([outcome] if outcome else []))
@@ -513,32 +780,61 @@ def psm(
 
     weight = np.zeros(len(sample))
     q = np.zeros(len(sample))
-    rows = []
-    for i, sel, w in matches:
-        ti = t_pos[i]
-        weight[ti] = 1.0
-        cj = c_pos[sel]
-        np.add.at(weight, cj, w)
-        np.add.at(q, cj, w**2)
-        rows.append(pd.DataFrame({"treated": sample.index[np.full(len(cj), ti)].to_numpy(),
-                                  "control": sample.index[cj].to_numpy(),
-                                  "weight": w, "distance": np.abs(p[cj] - p[ti])}))
-    pairs = pd.concat(rows, ignore_index=True)
+    tt = np.concatenate([np.full(len(sel), t_pos[i]) for i, sel, _ in matches])
+    cc = np.concatenate([c_pos[sel] for _, sel, _ in matches])
+    ww = np.concatenate([w for _, _, w in matches])
+    weight[t_pos[[i for i, _, _ in matches]]] = 1.0
+    np.add.at(weight, cc, ww)
+    np.add.at(q, cc, ww**2)
+    pairs = pd.DataFrame({"treated": sample.index[tt].to_numpy(),
+                          "control": sample.index[cc].to_numpy(),
+                          "weight": ww, "distance": np.abs(p[cc] - p[tt])})
     n1 = len(matches)
 
-    att = se = None
+    att = se_value = None
     se_method = "none"
+    n_boot = 0
     if outcome is not None:
         y = sample[outcome].to_numpy(dtype=float)
-        resid = np.array([y[t_pos[i]] - np.dot(w, y[c_pos[sel]]) for i, sel, w in matches])
+        y0_t = np.array([np.dot(w, y[c_pos[sel]]) for _, sel, w in matches])
+        resid = y[t_pos[[i for i, _, _ in matches]]] - y0_t
         att = float(resid.mean())
-        if method == "nearest":
+        x = np.column_stack([np.ones(len(sample)), sample[covariates].to_numpy(dtype=float)])
+        beta = score_model.params.to_numpy(dtype=float)
+        if se in ("psmatch", "nnmatch"):
             sig2 = np.zeros(len(sample))
             sig2[c_pos] = _sigma2_same_group(pc, y[c_pos], int(variance_neighbors))
             extra = np.sum((weight[c_pos] ** 2 - q[c_pos]) * sig2[c_pos])
             var = (np.sum((resid - att) ** 2) + extra) / n1**2
-            se = float(math.sqrt(var))
             se_method = "ai2006"
+            if se == "psmatch":
+                var += _ai2016_adjustment(x, beta, model, d, y, att,
+                                          t_pos[[i for i, _, _ in matches]], y0_t, int(k),
+                                          int(variance_neighbors))
+                se_method = "ai2016"
+            if var > 0:
+                se_value = float(math.sqrt(var))
+            else:
+                warnings.warn(HitexWarning(
+                    f"the {se_method} variance estimate is not positive ({var:.4g}): the "
+                    "outcomes leave no residual variation (or the estimated-score adjustment "
+                    "outweighs it), so the standard error is missing. Check the outcome, or use "
+                    "more neighbours (variance_neighbors) or se='nnmatch'."),
+                    stacklevel=2)
+        elif se == "bootstrap":
+            atts, n_left = _bootstrap_smooth(
+                x, d, y, beta, model, method, caliper, caliper_scale, bandwidth,
+                common_support == "minmax", int(bootstrap_reps), seed)
+            n_boot = len(atts)
+            if n_left:
+                warnings.warn(HitexWarning(
+                    f"{n_left} of {bootstrap_reps} bootstrap replicates were left out (no treated "
+                    "or no controls drawn, no match, or a score model that did not converge); "
+                    f"the standard error uses {n_boot}. Increase bootstrap_reps or the sample."),
+                    stacklevel=2)
+            se_method = "bootstrap"
+            if n_boot >= 2:
+                se_value = float(np.std(atts, ddof=1))
     sample["_pscore"] = p
     sample["_weight"] = weight
     support = CommonSupport(rule=common_support, lower=lower, upper=upper,
@@ -551,9 +847,12 @@ def psm(
             "caliper_scale": caliper_scale, "caliper_label": cal_label,
             "bandwidth": bandwidth if method == "kernel" else None, "outcome": outcome,
             "common_support": common_support, "variance_neighbors": int(variance_neighbors),
+            "se": se, "bootstrap_reps": int(bootstrap_reps) if se == "bootstrap" else None,
+            "bootstrap_reps_used": n_boot if se == "bootstrap" else None,
+            "seed": seed if se == "bootstrap" else None,
             "n_dropped_missing": int(len(data) - len(sample)), "missing": missing}
     return MatchingResult(
-        att=att, se=se, se_method=se_method, n_treated=n1,
+        att=att, se=se_value, se_method=se_method, n_treated=n1,
         n_controls_used=int(((weight > 0) & (d == 0)).sum()),
         score_model=score_model, support=support, spec=spec,
         _sample=sample, _pairs=pairs, _treatment=treatment, _covariates=tuple(covariates),

@@ -8,6 +8,8 @@ records what was dropped and why.
 
 Small-sample conventions (``ssc``)
 ----------------------------------
+Every convention is listed in :mod:`hitex.models.small_sample`; the main ones:
+
 ``"reghdfe"`` (default)
     Stata ``reghdfe``: clustered variance multiplied by
     ``G/(G-1) * (N-1)/(N-K)``, where ``K`` counts the regressors and the
@@ -19,7 +21,28 @@ Small-sample conventions (``ssc``)
     R fixest's default ``ssc(adj = TRUE, fixef.K = "nested", cluster.adj = TRUE)``;
     identical to ``"reghdfe"`` for one-way clustering.
 ``"none"``
-    No small-sample adjustment.
+    No small-sample adjustment (HC0; HC2/HC3 as Stata ``regress, vce(hc3)``).
+``"stata_ml"``
+    Stata's ML commands: robust HC0 x N/(N-1), clustered G/(G-1) only.
+``"large_sample"``
+    ivreg2/ivregress without ``small``: ``RSS/N``, HC0, no cluster factor,
+    z statistics.
+``{"adj": ..., "fixef_k": ..., "cluster_adj": ..., "cluster_df": ...}``
+    Any combination of R fixest's ``ssc()`` switches
+    (:func:`hitex.models.small_sample.fixest_ssc`).
+
+With one of these conventions the conventional and robust variances count the
+redundant fixed-effect levels as reghdfe does, one per connected component of
+the fixed effects' graph (dummy-variable OLS gives the same).
+
+Serial correlation (``vcov``)
+-----------------------------
+``{"NW": {"time": "year", "panel": "firm", "lag": 2}}`` gives Newey-West and
+``{"DK": {"time": "year", "panel": "firm"}}`` Driscoll-Kraay standard errors
+(engine: pyfixest), with fixest's small-sample factor ``T/(T-1) (N-1)/(N-K)``
+under the default conventions (``K`` without the effects nested in the panel
+and time dimensions) and none under ``ssc={"adj": False, "cluster_adj": False}``
+(plm's ``vcovNW``/``vcovSCC``). The lag defaults to ``floor(T^(1/4))``.
 
 Numerical scale
 ---------------
@@ -72,10 +95,19 @@ import pandas as pd
 from hitex.errors import EstimationError, SpecificationError
 from hitex.models import checks, collinear
 from hitex.models.formula import ParsedFormula, formula_context, parse_formula
-from hitex.models.inference import build_result, normalise_vcov, vcov_label
+from hitex.models.inference import (
+    build_result,
+    engine_hac_kwargs,
+    hac_fields,
+    hac_options,
+    hac_record,
+    normalise_vcov,
+    require_hac_columns,
+    vcov_label,
+)
 from hitex.models.iv import iv_terms
 from hitex.models.results import DropRecord, ModelSpec, RegressionResult
-from hitex.models.small_sample import SSC_CONVENTIONS, engine_ssc
+from hitex.models.small_sample import check_ssc, engine_ssc
 
 #: Demeaning tolerances tried in turn: reghdfe's 1e-8 on the rescaled data
 #: (see :func:`rescaled`), then pyfixest's default for data it cannot meet.
@@ -111,10 +143,11 @@ def panel(
     *,
     vcov: str | Mapping[str, str] | None = None,
     weights: str | None = None,
-    ssc: str = "reghdfe",
+    ssc: str | Mapping[str, Any] = "reghdfe",
     panel_id: Sequence[str] | str | None = "auto",
     drop_singletons: bool = True,
     sample: str | None = None,
+    average_intercept: bool = False,
 ) -> RegressionResult:
     """Estimate a linear model with absorbed fixed effects.
 
@@ -127,14 +160,18 @@ def panel(
     data : pandas.DataFrame
         One row per observation.
     vcov : str or dict, optional
-        ``"iid"`` (conventional), ``"hetero"`` (HC1), or ``{"CRV1": "col"}``
-        (clustered by ``col``; ``"a+b"`` for two-way clustering). Default: with
+        ``"iid"`` (conventional), ``"hetero"`` (HC1), ``"HC2"``/``"HC3"``,
+        ``{"CRV1": "col"}`` (clustered by ``col``; ``"a+b"`` for two-way
+        clustering), ``{"NW": {"time": ..., "panel": ..., "lag": ...}}``
+        (Newey-West) or ``{"DK": {...}}`` (Driscoll-Kraay). Default: with
         fixed effects, clustered by the first fixed effect (Stata reghdfe's
         ``vce(cluster id)`` habit for panels); without, ``"iid"``.
     weights : str, optional
         Column of analytic weights (Stata ``aweight``).
-    ssc : {"reghdfe", "fixest", "none"}, default "reghdfe"
-        Small-sample convention; see the module docstring. With ``"reghdfe"``
+    ssc : str or mapping, default "reghdfe"
+        Small-sample convention: ``"reghdfe"``, ``"fixest"``, ``"none"``,
+        ``"stata_ml"``, ``"large_sample"`` or fixest's switches as a mapping;
+        see the module docstring. With ``"reghdfe"``
         the clustered variance is scaled by ``G/(G-1) (N-1)/(N-K)`` with ``K``
         excluding fixed effects nested in the clusters, and inference uses
         ``t(G-1)``.
@@ -148,6 +185,12 @@ def panel(
         repeating until none is left.
     sample : str, optional
         A description of the sample (e.g. a filter) recorded in the result.
+    average_intercept : bool, default False
+        Report Stata ``xtreg, fe``'s average intercept ``_cons`` (``mean(y) -
+        mean(x)' b``) as a coefficient, with its standard error as ``xtreg, fe``
+        prints it (one absorbed fixed effect; ``vcov="iid"`` or clustered by
+        that effect). Whatever this option, a one-way fixed-effects result
+        records ``xtreg, fe``'s ``sigma_u``, ``sigma_e`` and ``rho`` in ``extra``.
 
     Returns
     -------
@@ -184,15 +227,17 @@ def panel(
     checks.require_formula_names(data, formula)
     checks.require_formula_names(data, "", [weights] if weights else [], "weights=")
     parsed = parse_formula(formula)
-    if ssc not in SSC_CONVENTIONS:
-        raise SpecificationError(
-            f"ssc={ssc!r} is not a known convention; use one of {', '.join(SSC_CONVENTIONS)}."
-        )
+    ssc = check_ssc(ssc)
     vcov_in = _default_vcov(parsed) if vcov is None else vcov
     pf_vcov, vcov_kind, cluster = normalise_vcov(vcov_in)
     checks.require_cluster_columns(data, cluster, vcov_in)
     checks.require_formula_names(data, "", cluster, "vcov=")
-    used = list(parsed.variables) + [c for c in cluster if c not in parsed.variables]
+    hac = hac_options(vcov_in)
+    hac_cols = [c for c in (hac["time"], hac["panel"]) if c] if hac else []
+    if hac:
+        checks.require_columns(data, hac_cols, context=f"vcov={vcov_in!r}")
+    used = list(parsed.variables) + [c for c in (*cluster, *hac_cols) if c not in parsed.variables]
+    used = list(dict.fromkeys(used))
     if weights:
         used.append(weights)
     checks.require_columns(data, used, context=f"formula {formula!r}")
@@ -236,11 +281,16 @@ def panel(
                 "use vcov='hetero' or another cluster variable."
             )
 
-    exclude = (*cluster, *([weights] if weights else []))
+    if hac:
+        require_hac_columns(work, hac, vcov_in)
+    exclude = (*cluster, *hac_cols, *([weights] if weights else []))
     frame, x_scale, y_scale = rescaled(work, parsed, exclude)
-    fit = _fit(parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons)
+    hac_kwargs = engine_hac_kwargs(hac, work)
+    fit = _fit(parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons,
+               vcov_kwargs=hac_kwargs)
     fit = collinear.refit_scale_free(fit, lambda tol: _fit(
-        parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons, tol), parsed.formula)
+        parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons, tol,
+        vcov_kwargs=hac_kwargs), parsed.formula)
     notes: list[str] = []
     collinear.record_dropped(fit, work, parsed.fixed_effects, dropped, notes)
 
@@ -259,7 +309,7 @@ def panel(
         fixed_effects=parsed.fixed_effects,
         vcov_type=vcov_kind,
         cluster=cluster,
-        vcov_label=vcov_label(vcov_kind, cluster, ssc),
+        vcov_label=vcov_label(vcov_kind, cluster, ssc, hac_record(hac, work)),
         ssc=ssc,
         estimator=_estimator(parsed),
         weights=weights,
@@ -268,6 +318,8 @@ def panel(
         engine=engine_version(),
         endogenous=endogenous,
         instruments=instruments,
+        average_intercept=bool(average_intercept),
+        **hac_fields(hac, work),
     )
     return build_result(fit, spec, tuple(dropped), sample_frame.index, sample_frame,
                   x_scale=x_scale, y_scale=y_scale)
@@ -353,12 +405,14 @@ def engine_version() -> str:
 
 
 def _fit(formula: str, work: pd.DataFrame, vcov: Any, weights: str | None, ssc: str,
-         drop_singletons: bool, collin_tol: float = collinear.ENGINE_COLLIN_TOL) -> Any:
+         drop_singletons: bool, collin_tol: float = collinear.ENGINE_COLLIN_TOL, *,
+         vcov_kwargs: Mapping[str, Any] | None = None) -> Any:
     import pyfixest as pf
 
     frame = work.reset_index(drop=True)
     fit, _ = run_engine(lambda tol: pf.feols(context=formula_context(), fml=
-        formula, data=frame, vcov=vcov, weights=weights, ssc=pf.ssc(**engine_ssc(vcov, ssc)),
+        formula, data=frame, vcov=vcov, vcov_kwargs=dict(vcov_kwargs) if vcov_kwargs else None,
+        weights=weights, ssc=pf.ssc(**engine_ssc(vcov, ssc)),
         fixef_rm="singleton" if drop_singletons else "none", fixef_tol=tol, copy_data=False,
         store_data=True, collin_tol=collin_tol), formula)
     return fit
@@ -368,7 +422,7 @@ def _estimator(parsed: ParsedFormula) -> str:
     """The estimator recorded in the result: OLS, or 2SLS for a formula with an IV part."""
     if parsed.iv:
         return "2SLS (IV, absorbed fixed effects)" if parsed.fixed_effects else "2SLS (IV)"
-    return "OLS (absorbed fixed effects)"
+    return "OLS (absorbed fixed effects)" if parsed.fixed_effects else "OLS"
 
 
 def run_engine(call: Callable[[float | None], Any], formula: str, what: str = "estimation",

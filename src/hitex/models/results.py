@@ -9,6 +9,14 @@ The contract (DESIGN.md): ``params``, ``std_errors``, ``pvalues``,
 ``conf_int(level)``, ``nobs``, ``rsquared``, ``rsquared_within``, ``tidy()``,
 ``summary()``; plus the specification that was run (:class:`ModelSpec`) and
 the observations dropped and why (:class:`DropRecord`).
+
+Fit statistics (:mod:`hitex.models.fit_stats`, Stata's conventions) are
+recorded by the estimators in ``extra`` and read through properties:
+``depvar_mean``, ``rss``, ``mss``, ``rmse``, ``loglik``, ``aic``, ``bic``,
+``fstat``/``f_pvalue``; ``extra`` also holds ``tss``, ``f_df``, Stata ``xtreg,
+fe``'s ``sigma_u``/``sigma_e``/``rho`` for one-way fixed effects, and for PPML
+``loglik_null``, ``pseudo_rsquared`` (McFadden), ``pseudo_rsquared_adj``
+(fixest), ``deviance`` and the Wald test ``wald_chi2``/``wald_pvalue``/``wald_df``.
 """
 
 from __future__ import annotations
@@ -22,6 +30,13 @@ import numpy as np
 import pandas as pd
 
 TIDY_COLUMNS = ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
+
+#: Scalar fit statistics an estimator may record in ``extra`` (see
+#: :mod:`hitex.models.fit_stats`); :meth:`RegressionResult.to_dict` writes them.
+FIT_STATISTICS = ("depvar_mean", "rss", "tss", "mss", "rmse", "loglik", "aic", "bic", "n_params",
+                  "fstat", "f_pvalue", "wald_chi2", "wald_pvalue", "wald_df", "sigma_u",
+                  "sigma_e", "rho", "f_u", "f_u_pvalue", "loglik_null", "pseudo_rsquared", "pseudo_rsquared_adj",
+                  "deviance", "squared_correlation")
 
 
 @dataclass(frozen=True)
@@ -51,7 +66,10 @@ class ModelSpec:
 
     ``endogenous`` and ``instruments`` are empty except for 2SLS, where they
     name the instrumented regressor(s) and the excluded instruments as
-    written in the formula's IV part.
+    written in the formula's IV part. ``average_intercept`` says whether
+    Stata ``xtreg, fe``'s ``_cons`` is reported; ``hac_time``, ``hac_panel`` and
+    ``hac_lag`` describe a Newey-West (``vcov_type="NW"``) or Driscoll-Kraay
+    (``"DK"``) variance.
     """
 
     formula: str
@@ -70,6 +88,10 @@ class ModelSpec:
     engine: str = ""
     endogenous: tuple[str, ...] = ()
     instruments: tuple[str, ...] = ()
+    average_intercept: bool = False
+    hac_time: str | None = None
+    hac_panel: str | None = None
+    hac_lag: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the specification as JSON-serialisable data."""
@@ -90,6 +112,9 @@ class ModelSpec:
             "engine": self.engine,
             "endogenous": list(self.endogenous),
             "instruments": list(self.instruments),
+            "average_intercept": self.average_intercept,
+            "hac": None if self.hac_time is None else {
+                "time": self.hac_time, "panel": self.hac_panel, "lag": self.hac_lag},
         }
 
 
@@ -154,6 +179,63 @@ class RegressionResult:
     def terms(self) -> tuple[str, ...]:
         """Names of the estimated terms."""
         return tuple(self._params.index)
+
+    # -- fit statistics (recorded in ``extra`` by the estimator) ---------------
+    def _stat(self, name: str) -> float | None:
+        value = self.extra.get(name) if isinstance(self.extra, Mapping) else None
+        return None if value is None else float(value)
+
+    @property
+    def depvar_mean(self) -> float | None:
+        """Mean of the dependent variable in the estimation sample (weighted if weights)."""
+        return self._stat("depvar_mean")
+
+    @property
+    def rss(self) -> float | None:
+        """Residual sum of squares (Stata ``e(rss)``); None for PPML."""
+        return self._stat("rss")
+
+    @property
+    def mss(self) -> float | None:
+        """Model sum of squares, within the fixed effects when absorbed (Stata ``e(mss)``)."""
+        return self._stat("mss")
+
+    @property
+    def rmse(self) -> float | None:
+        """Root mean squared error ``sqrt(rss/(N - K - df_a))`` (Stata ``e(rmse)``)."""
+        return self._stat("rmse")
+
+    @property
+    def loglik(self) -> float | None:
+        """Log-likelihood (Gaussian for OLS, Poisson pseudo log-likelihood for PPML)."""
+        return self._stat("loglik")
+
+    @property
+    def aic(self) -> float | None:
+        """Akaike information criterion ``-2 ll + 2 k``, every fixed-effect level counted."""
+        return self._stat("aic")
+
+    @property
+    def bic(self) -> float | None:
+        """Schwarz (Bayesian) information criterion ``-2 ll + k ln N``."""
+        return self._stat("bic")
+
+    @property
+    def fstat(self) -> float | None:
+        """Model F statistic (all coefficients but the intercept), under the result's variance."""
+        return self._stat("fstat")
+
+    @property
+    def f_pvalue(self) -> float | None:
+        """p-value of :attr:`fstat` from ``F(q, df_resid)``."""
+        return self._stat("f_pvalue")
+
+    def __repr__(self) -> str:
+        """Short summary: estimator, formula, N and the first coefficients."""
+        shown = ", ".join(f"{t}={float(b):.4g}" for t, b in list(self._params.items())[:3])
+        more = f", ... ({len(self._params)} terms)" if len(self._params) > 3 else ""
+        return (f"<RegressionResult {self.spec.estimator}: {self.spec.formula} | N={self.nobs:,}"
+                f" | {shown}{more}>")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals ``params +/- t(df_resid, (1+level)/2) * se``.
@@ -236,6 +318,17 @@ class RegressionResult:
         lines += ["-" * len(header), f"N = {self.nobs:,}   R2 = {self.rsquared:.4f}"]
         if self.rsquared_within is not None:
             lines[-1] += f"   within R2 = {self.rsquared_within:.4f}"
+        fit = [f"{label} = {value:.{digits}g}" for label, value in (
+            ("RMSE", self.rmse), ("F", self.fstat), ("Prob > F", self.f_pvalue),
+            ("Wald chi2", self._stat("wald_chi2")), ("Prob > chi2", self._stat("wald_pvalue")),
+            ("pseudo R2", self._stat("pseudo_rsquared")), ("log-likelihood", self.loglik))
+            if value is not None and math.isfinite(value)]
+        if fit:
+            lines.append("   ".join(fit))
+        within = [f"{name} = {value:.{digits}g}" for name in ("sigma_u", "sigma_e", "rho")
+                  if (value := self._stat(name)) is not None and math.isfinite(value)]
+        if within:
+            lines.append("   ".join(within))
         for drop in self.dropped:
             lines.append(f"dropped ({drop.reason}): {drop.count} {drop.detail}".rstrip())
         for note in self.spec.notes:
@@ -266,4 +359,6 @@ class RegressionResult:
                 for t, r in tidy.iterrows()
             ],
             "dropped": [d.__dict__ for d in self.dropped],
+            "statistics": {k: num(v) for k, v in self.extra.items()
+                           if k in FIT_STATISTICS and v is not None},
         }
