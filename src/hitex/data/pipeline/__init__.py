@@ -1,0 +1,1 @@
+"""Engine-neutral trade and customs pipeline (Ibis expressions on DuckDB or Apache Spark)."""

@@ -1,0 +1,108 @@
+"""The engine interface of the trade pipeline: one Ibis backend behind a small frozen object.
+
+An :class:`Engine` holds an Ibis backend (DuckDB or PySpark) and the few
+operations whose spelling differs between engines: reading CSV files with every
+column as text, reading a year-partitioned Parquet dataset, turning a pandas
+table into an engine table, running an expression into pandas and writing an
+expression as a year-partitioned Parquet dataset. Everything else in
+:mod:`hitex.data.pipeline` is written once, as Ibis expressions, and runs
+unchanged on either engine. The engines themselves live in
+:mod:`hitex.data.pipeline.duckdb_engine` and
+:mod:`hitex.data.pipeline.spark_engine` and are found by name in
+:mod:`hitex.data.pipeline.engines`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Engine", "EngineOptions", "PathLike"]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Settings of an engine; each engine reads the ones that concern it.
+
+    Attributes
+    ----------
+    memory_limit : str
+        DuckDB's memory limit (it spills to ``temp_directory`` beyond it);
+        Spark's driver memory in local mode when the session is first started.
+    temp_directory : path-like or None
+        Spill folder of DuckDB (default ``<tmp>/hitex-duckdb``).
+    threads : int or None
+        DuckDB threads (default: all cores).
+    spark_master : str
+        ``local[*]``, ``local[N]`` or a cluster URL Spark accepts
+        (``spark://host:7077``, ``yarn``, ``k8s://https://host:443``).
+    spark_conf : tuple of (str, str)
+        Extra Spark settings, e.g. ``(("spark.executor.memory", "4g"),)``.
+    connect_timeout : float
+        Seconds to wait for a ``spark://`` master to answer before giving up.
+    """
+
+    memory_limit: str = "1GB"
+    temp_directory: PathLike | None = None
+    threads: int | None = None
+    spark_master: str = "local[*]"
+    spark_conf: tuple[tuple[str, str], ...] = ()
+    connect_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Engine:
+    """An Ibis backend with the engine-specific reads and writes of the pipeline.
+
+    Attributes
+    ----------
+    name : str
+        Registry name of the engine (``"duckdb"``, ``"spark"``).
+    backend : ibis.backends.BaseBackend
+        The connected Ibis backend.
+    master : str or None
+        Spark master URL (``local[*]``, ``spark://host:7077``); ``None`` for DuckDB.
+    """
+
+    name: str
+    backend: Any
+    master: str | None = None
+
+    # ------------------------------------------------------------------ reads
+    def read_text_csv(self, paths: Sequence[Path], columns: Sequence[str], delim: str,
+                      types: Mapping[str, str] | None = None) -> Any:
+        """Read CSV (or gzip CSV) files with a header, every column as text.
+
+        ``types`` gives some columns a number type instead (``"int64"``,
+        ``"float64"``); a field that is not a number then fails the read.
+        """
+        raise NotImplementedError
+
+    def read_parquet_dataset(self, root: Path) -> Any:
+        """Read a hive-partitioned Parquet dataset (``root/year=2019/*.parquet``)."""
+        raise NotImplementedError
+
+    def table(self, df: pd.DataFrame) -> Any:
+        """An engine table holding a small pandas table (lookups, GDP per capita)."""
+        import ibis
+
+        return ibis.memtable(df)
+
+    # ------------------------------------------------------------------ results
+    def execute(self, expr: Any) -> pd.DataFrame:
+        """Run an Ibis expression and return a pandas table (through Arrow)."""
+        return self.backend.to_pyarrow(expr).to_pandas()
+
+    def write_partitioned(self, expr: Any, root: Path, partition: str = "year") -> None:
+        """Write ``expr`` as a Parquet dataset partitioned by ``partition`` (hive layout)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the engine (a DuckDB connection; a Spark session is kept for reuse)."""
