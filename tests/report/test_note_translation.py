@@ -121,3 +121,12 @@ def test_every_pattern_is_exercised_somewhere():
         zh = translate_note(note, "zh")
         assert zh != note and not _latin_words(zh), (note, zh)
     assert len(NOTE_PATTERNS) == 13
+
+
+def test_new_variance_labels_in_chinese():
+    from hitex.report.labels import vcov_words
+
+    assert vcov_words("Newey-West (year, lag 2)", "zh") == "Newey-West 标准误（year，滞后 2）"
+    assert vcov_words("Driscoll-Kraay (year)", "zh") == "Driscoll-Kraay 标准误（year）"
+    assert vcov_words("Conventional (RSS/N)", "zh").startswith("常规标准误")
+    assert vcov_words("Heteroskedasticity-robust (HC3 x N/(N-K))", "zh").startswith("异方差稳健")

@@ -77,7 +77,14 @@ _VCOV_ZH = {
     "Abadie-Imbens (2006)": "Abadie-Imbens (2006) 标准误",
     "Abadie-Imbens (2016)": "Abadie-Imbens (2016) 标准误（估计倾向得分的修正）",
     "Bootstrap": "自助法标准误",
+    "Conventional (RSS/N)": "常规标准误（RSS/N，大样本）",
+    "Heteroskedasticity-robust (HC0 x N/(N-1), Stata ML)": "异方差稳健标准误（HC0 x N/(N-1)，Stata 极大似然）",
+    "Heteroskedasticity-robust (HC2 x N/(N-K))": "异方差稳健标准误（HC2 x N/(N-K)）",
+    "Heteroskedasticity-robust (HC3 x N/(N-K))": "异方差稳健标准误（HC3 x N/(N-K)）",
 }
+
+#: Newey-West and Driscoll-Kraay labels ("Newey-West (year, lag 2)") in Chinese.
+_HAC_ZH = {"Newey-West": "Newey-West 标准误", "Driscoll-Kraay": "Driscoll-Kraay 标准误"}
 
 TIME_NAMES = ("year", "time", "period", "yr", "t", "years", "month", "quarter")
 """Fixed-effect names read as the time effect (年份固定效应 in Chinese)."""
@@ -183,6 +190,10 @@ def vcov_words(label: str, lang: str = "en") -> str:
     if label.startswith("Clustered (") and label.endswith(")"):
         inner = label[len("Clustered ("):-1].replace(" & ", "、")
         return f"聚类稳健标准误（聚类到{inner}）"
+    for name, zh in _HAC_ZH.items():
+        if label.startswith(f"{name} (") and label.endswith(")"):
+            inner = label[len(name) + 2:-1].replace("lag", "滞后")
+            return f"{zh}（{inner.replace(', ', '，')}）"
     return _VCOV_ZH.get(label, label)
 
 
