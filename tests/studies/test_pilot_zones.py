@@ -226,3 +226,11 @@ def test_outcome_coverage_counts_units_by_group_and_year(pz_run):
     for year, n in expected.items():
         assert row[str(year)] == n
     assert (frame.loc["units, treat = 1"] == 61).all()
+
+
+def test_table3_fits_a_page(pz_run):
+    """Matched once / matched by year are column groups, so the table is no wider than 100."""
+    lines = (pz_run.out_dir / "table3.txt").read_text(encoding="utf-8").splitlines()
+    width = max(len(line) for line in lines if not line.startswith(("Propensity", "Standard")))
+    assert width <= 100
+    assert "Matched once" in lines[3] and "Matched by year" in lines[3]

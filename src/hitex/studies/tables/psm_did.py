@@ -15,11 +15,13 @@ the covariate balance of the first column as a second table.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from hitex.report.model import Cell, Row
 from hitex.studies.kinds import TABLES, StrictModel, check_expression
 from hitex.studies.tables.base import (
     PolicyKind,
@@ -114,7 +116,7 @@ class PsmDid(PolicyKind):
                               how=how, controls=list(controls), vcov=vcov,
                               **tspec.matching.model_dump())
                 results.append(res.regression)
-                titles.append(f"{how_title}, {col_title}")
+                titles.append(col_title[:1].upper() + col_title[1:])
                 if how == "once" and not controls:
                     out.tables[f"{tspec.name}_balance"] = frame_table(
                         res.balance(), title=f"{ctx.title}: covariate balance, matched once")
@@ -133,9 +135,17 @@ class PsmDid(PolicyKind):
             "post-treatment covariates, so read it as a robustness check).",
             f"Standard errors clustered by {ctx.unit}; city and year fixed effects.",
         ]
+        if tspec.exclude:
+            notes.append(f"{tspec.exclude_title[:1].upper() + tspec.exclude_title[1:]}: "
+                         f"without the rows where {tspec.exclude}.")
         out.results[tspec.name] = results
-        out.tables[tspec.name] = regression_table(results, titles=titles, labels=ctx.labels, lang=ctx.lang,
-                                                  title=ctx.title, notes=notes)
+        table = regression_table(results, titles=titles, labels=ctx.labels, lang=ctx.lang,
+                                 title=ctx.title, notes=notes)
+        per = len(results) // 2  # the same columns matched once, then matched by year
+        groups = Row((Cell(""), Cell("Matched once", span=per),
+                      Cell("Matched by year", span=len(results) - per)), role="title")
+        out.tables[tspec.name] = dataclasses.replace(
+            table, header_rows=(groups, *table.header_rows))
         return out
 
 
