@@ -394,3 +394,12 @@ def test_optional_indicator_file_absent_is_a_note(tmp_path, data_dir):
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert "Missing input: product-level exports" in summary
     assert "ht_share" not in run.panel.columns
+
+
+def test_chinese_tables_take_the_study_chinese_labels(tmp_path, data_dir):
+    run = run_study("trade-facilitation", tmp_path / "zh", data_dir=data_dir, lang="zh")
+    text = (run.out_dir / "table3.txt").read_text(encoding="utf-8")
+    assert "被解释变量：高技术产品出口占比" in text and "贸易便利化指数" in text
+    assert "聚类到国家" in text
+    body = text.split("=" * 10)[1]
+    assert "Tfi" not in body and "Gdpp" not in body
