@@ -127,6 +127,8 @@ def test_mechanism_and_moderation_with_user_file(tmp_path, data_dir):
     extra.to_csv(tmp_path / "city_mechanisms.csv", index=False)
     spec = load_study("pilot-zones").model_dump()
     spec["tables"] = [t for t in spec["tables"] if t["name"] in ("table4", "table5_freedom")]
+    spec["comparisons"] = [c for c in spec["comparisons"]
+                           if c["table"] in {t["name"] for t in spec["tables"]}]
     study = tmp_path / "pz.yaml"
     import yaml
 
@@ -141,6 +143,8 @@ def test_mechanism_and_moderation_with_user_file(tmp_path, data_dir):
 def _panel_path(data_dir, tmp_path):
     spec = load_study("pilot-zones").model_dump()
     spec["tables"] = [t for t in spec["tables"] if t["name"] == "table1"]
+    spec["comparisons"] = [c for c in spec["comparisons"]
+                           if c["table"] in {t["name"] for t in spec["tables"]}]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run = run_study(parse_study(spec), tmp_path / "base", data_dir=data_dir)
@@ -157,6 +161,8 @@ def test_city_panel_needs_city_year_kind():
 def test_policy_table_needs_outcome():
     spec = load_study("pilot-zones").model_dump()
     spec["tables"] = [{"name": "p", "kind": "placebo"}]
+    spec["comparisons"] = [c for c in spec["comparisons"]
+                           if c["table"] in {t["name"] for t in spec["tables"]}]
     with pytest.raises(StudySpecError, match="needs 'outcome'"):
         parse_study(spec)
 
@@ -190,6 +196,8 @@ def test_matching_options_in_the_study_file(tmp_path, data_dir):
 
     spec = load_study("pilot-zones").model_dump()
     spec["tables"] = [t for t in spec["tables"] if t["name"] == "table3"]
+    spec["comparisons"] = [c for c in spec["comparisons"]
+                           if c["table"] in {t["name"] for t in spec["tables"]}]
     spec["tables"][0]["matching"] = {"method": "kernel", "bandwidth": 0.1,
                                      "common_support": "none"}
     spec["tables"][0].pop("exclude")
@@ -212,6 +220,8 @@ def test_matching_options_in_the_study_file(tmp_path, data_dir):
 def test_matching_options_are_checked():
     spec = load_study("pilot-zones").model_dump()
     spec["tables"] = [t for t in spec["tables"] if t["name"] == "table3"]
+    spec["comparisons"] = [c for c in spec["comparisons"]
+                           if c["table"] in {t["name"] for t in spec["tables"]}]
     spec["tables"][0]["matching"] = {"method": "kernal"}
     with pytest.raises(StudySpecError, match="kernal|method"):
         parse_study(spec)
