@@ -23,7 +23,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-data_app = typer.Typer(help="The embedded data bundle: list and describe datasets.",
+data_app = typer.Typer(help="The embedded data bundle: list and describe datasets; convert "
+                       "trade files to Parquet.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(index_app, name="index")
@@ -270,6 +271,36 @@ def data_show(name: Annotated[str, typer.Argument(help="Dataset name (see 'hitex
         from hitex.data.catalog import describe_dataset, format_dataset
 
         typer.echo(format_dataset(describe_dataset(name, data_dir)))
+    except HitexError as err:
+        _fail(err)
+
+
+@data_app.command("convert")
+def data_convert(
+    files: Annotated[list[Path], typer.Argument(help="BACI or Comtrade CSV files (plain or "
+                                                "gzip), one layout.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to create "
+                                      "(year=YYYY/ Parquet partitions).")],
+    fmt: Annotated[str, typer.Option("--fmt", help="baci or comtrade.")] = "baci",
+    country_codes: Annotated[Path | None, typer.Option(help="Numeric code -> ISO3 table "
+                                                      "(BACI's country_codes file).")] = None,
+    flow: Annotated[str, typer.Option(help="Comtrade flow: X (exports) or M.")] = "X",
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    spark_master: Annotated[str | None, typer.Option(help="local[*] or a cluster URL "
+                                                     "(spark://host:7077).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace a dataset hitex wrote "
+                                            "before.")] = False,
+) -> None:
+    """Convert trade files once into year-partitioned Parquet, duplicates checked, so that
+    later runs read only the years and columns they need."""
+    try:
+        from hitex.data.pipeline.convert import convert_trade
+
+        done = convert_trade([str(f) for f in files], out, fmt=fmt, engine=engine,
+                             spark_master=spark_master, country_codes=country_codes,
+                             flow=flow, overwrite=overwrite)
+        years = ", ".join(f"{y}: {n:,}" for y, n in sorted(done.rows_by_year.items()))
+        typer.echo(f"Wrote {done.rows:,} rows to {done.path} ({years})")
     except HitexError as err:
         _fail(err)
 

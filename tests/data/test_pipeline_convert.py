@@ -114,3 +114,17 @@ def test_partitions_with_different_column_types(tmp_path):
             folder / "part.parquet")
     with pytest.raises(DataFormatError, match="disagree on the type of column 'value'"):
         run_trade_pipeline(root, fmt="parquet", categories=CATS, code_system="HS")
+
+
+def test_cli_data_convert(tmp_path, files):
+    from typer.testing import CliRunner
+
+    from hitex.cli import app
+
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(app, ["data", "convert", *map(str, files), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    total = sum(_rows_by_year(files).values())
+    assert f"Wrote {total:,} rows" in result.output and dataset_is_checked(out)
+    again = CliRunner().invoke(app, ["data", "convert", *map(str, files), "--out", str(out)])
+    assert again.exit_code != 0 and "Traceback" not in again.output  # no overwrite
