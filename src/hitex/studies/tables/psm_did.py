@@ -107,7 +107,7 @@ class PsmDid(PolicyKind):
                              unit=ctx.unit, time=ctx.time).fillna(False).astype(bool)
         results, titles = [], []
         vcov = tspec.vcov or {"CRV1": ctx.unit}
-        for how, how_title in (("once", "matched once"), ("by_period", "matched by year")):
+        for how in ("once", "by_period"):
             columns = [((), "no controls", base), (tspec.controls, "controls", base)]
             if keep is not None:
                 columns.append((tspec.controls, tspec.exclude_title, base.loc[keep]))
