@@ -95,6 +95,14 @@ import pandas as pd
 from hitex.errors import EstimationError, SpecificationError
 from hitex.models import checks
 from hitex.models.balance import drop_missing_keys, plain_index
+from hitex.models.did_bootstrap import (
+    MultiplierBootstrap,
+    band_critical,
+    bootstrap_draws,
+    multiplier_bootstrap,
+    summarise_draws,
+    z_value,
+)
 from hitex.models.did_sample import DiDDataWarning
 from hitex.models.event import twfe_did
 
@@ -104,24 +112,13 @@ __all__ = ["ATTgtResult", "AggregatedATT", "DiDDataWarning", "MultiplierBootstra
 EST_METHODS = ("dr", "ipw", "reg")
 _PS_CAP = 1 - 1e-6        # DRDID: pmin(ps.fit, 1 - 1e-6)
 _TRIM_LEVEL = 0.995       # DRDID: comparison units with a score of 0.995 or more get weight 0
-_MAMMEN_LOW = (1 - math.sqrt(5)) / 2
-_MAMMEN_HIGH = (1 + math.sqrt(5)) / 2
-_MAMMEN_P = (math.sqrt(5) + 1) / (2 * math.sqrt(5))
-
-
-def _z(level: float) -> float:
-    from scipy import stats
-
-    if not 0 < level < 1:
-        raise SpecificationError(f"level must be between 0 and 1, got {level}")
-    return float(stats.norm.ppf((1 + level) / 2))
 
 
 def _table(index: pd.Index, est: np.ndarray, se: np.ndarray, level: float,
            crit: float | None = None) -> pd.DataFrame:
     from scipy import stats
 
-    q = _z(level) if crit is None else crit
+    q = z_value(level) if crit is None else crit
     with np.errstate(divide="ignore", invalid="ignore"):
         z = est / se
     return pd.DataFrame({"estimate": est, "std_error": se, "statistic": z,
@@ -129,135 +126,10 @@ def _table(index: pd.Index, est: np.ndarray, se: np.ndarray, level: float,
                          "conf_low": est - q * se, "conf_high": est + q * se}, index=index)
 
 
-# -- multiplier bootstrap -----------------------------------------------------------
-@dataclass(frozen=True)
-class MultiplierBootstrap:
-    """Multiplier-bootstrap inference on estimates with known influence functions.
-
-    Attributes
-    ----------
-    std_errors : numpy.ndarray
-        ``IQR(b_j) / (z_.75 - z_.25)`` per estimate (NaN where the draws are
-        degenerate), R ``did``'s ``mboot`` standard error.
-    critical_value : float
-        ``level`` quantile of ``max_j |b_j| / se_j`` over the draws: the
-        critical value of the simultaneous (uniform) confidence band.
-    n_boot : int
-        Number of draws.
-    seed : int or None
-        Seed of the draws.
-    level : float
-        Confidence level of the band.
-    """
-
-    std_errors: np.ndarray
-    critical_value: float
-    n_boot: int
-    seed: int | None
-    level: float
-
-
-def _mammen(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
-    return np.where(rng.random(size) < _MAMMEN_P, _MAMMEN_LOW, _MAMMEN_HIGH)
-
-
-def _draws(influence: np.ndarray, n_boot: int, seed: int | None) -> np.ndarray:
-    """Bootstrap draws ``b = V psi / n`` (n_boot x k), Mammen weights drawn in blocks."""
-    n = influence.shape[0]
-    rng = np.random.default_rng(seed)
-    block = max(1, min(n_boot, 4_000_000 // max(n, 1)))
-    out = np.empty((n_boot, influence.shape[1]))
-    for start in range(0, n_boot, block):
-        stop = min(n_boot, start + block)
-        out[start:stop] = _mammen(rng, (stop - start, n)) @ influence / n
-    return out
-
-
-def _summarise_draws(draws: np.ndarray, level: float) -> tuple[np.ndarray, float]:
-    from scipy import stats
-
-    iqr_norm = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
-    q75, q25 = np.quantile(draws, [0.75, 0.25], axis=0, method="inverted_cdf")
-    se = (q75 - q25) / iqr_norm
-    n = draws.shape[0]
-    # did's mboot: columns whose draws are (numerically) all zero are degenerate
-    ok = (np.sum((draws * math.sqrt(n)) ** 2, axis=0) > math.sqrt(np.finfo(float).eps) * 10) \
-        & (se > 0)
-    se = np.where(ok, se, np.nan)
-    if not ok.any():
-        return se, float("nan")
-    t_max = np.max(np.abs(draws[:, ok]) / se[ok], axis=1)
-    crit = float(np.quantile(t_max, level, method="inverted_cdf"))
-    return se, crit
-
-
-def multiplier_bootstrap(influence: np.ndarray, *, n_boot: int = 1000, seed: int | None = None,
-                         level: float = 0.95) -> MultiplierBootstrap:
-    """Multiplier bootstrap of R ``did`` (``mboot``) with Mammen weights.
-
-    Parameters
-    ----------
-    influence : numpy.ndarray
-        ``n x k`` influence functions ``psi`` of ``k`` estimates on ``n``
-        units, scaled so that their covariance is ``psi'psi / n^2`` (as
-        :attr:`ATTgtResult.influence`).
-    n_boot : int, default 1000
-        Number of draws (``did``'s ``biters``).
-    seed : int, optional
-        Seed of numpy's default generator; ``None`` draws fresh weights.
-    level : float, default 0.95
-        Level of the simultaneous band (``1 - alp``).
-
-    Returns
-    -------
-    MultiplierBootstrap
-        Bootstrap standard errors and the uniform-band critical value.
-
-    Notes
-    -----
-    Each draw multiplies every unit's influence function by an independent
-    Mammen weight ``V`` (``(1 - sqrt 5)/2`` with probability
-    ``(sqrt 5 + 1)/(2 sqrt 5)``, else ``(1 + sqrt 5)/2``; mean 0, variance 1)
-    and averages, ``b = n^{-1} sum_i V_i psi_i``, in blocks of draws so that
-    memory stays bounded. Standard errors are the interquartile range of the
-    draws over ``z_.75 - z_.25`` and quantiles are R's ``type = 1``
-    (inverse empirical distribution), as ``did``'s ``mboot`` computes them.
-    """
-    try:
-        psi = np.asarray(influence, dtype=float)
-    except (TypeError, ValueError):
-        raise SpecificationError(
-            f"influence must be a numeric n x k array (e.g. att_gt(...).influence); got "
-            f"{type(influence).__name__}.") from None
-    if psi.ndim == 1:
-        psi = psi[:, None]
-    if psi.ndim != 2 or psi.shape[0] == 0 or psi.shape[1] == 0:
-        raise SpecificationError("influence must be an n x k array with n >= 1 units and k >= 1 "
-                                 "estimates (e.g. att_gt(...).influence).")
-    if not np.all(np.isfinite(psi)):
-        raise EstimationError("influence holds missing or infinite values; the bootstrap needs "
-                              "finite influence functions for every unit.")
-    if int(n_boot) != n_boot or n_boot < 2:
-        raise SpecificationError(f"n_boot={n_boot!r}: use an integer of at least 2 (did uses "
-                                 "1000).")
-    _z(level)
-    se, crit = _summarise_draws(_draws(psi, int(n_boot), seed), level)
-    return MultiplierBootstrap(std_errors=se, critical_value=crit, n_boot=int(n_boot), seed=seed,
-                               level=level)
-
-
 def _tiny_to_nan(se: np.ndarray) -> np.ndarray:
     """did reports NA for a standard error of sqrt(eps) * 10 or less (a degenerate estimate)."""
     se = np.asarray(se, dtype=float)
     return np.where(se <= math.sqrt(np.finfo(float).eps) * 10, np.nan, se)
-
-
-def _band_critical(crit: float, level: float) -> float:
-    """did's fall-backs: a NaN or sub-pointwise simultaneous critical value becomes pointwise."""
-    z = _z(level)
-    if not np.isfinite(crit) or crit < z:
-        return z
-    return crit
 
 
 # -- input preparation ----------------------------------------------------------
@@ -526,7 +398,7 @@ class AggregatedATT:
 
     def overall_conf_int(self, level: float | None = None) -> tuple[float, float]:
         """Pointwise normal confidence interval of the overall ATT (``did``'s "Conf. Int.")."""
-        q = _z(self.level if level is None else level)
+        q = z_value(self.level if level is None else level)
         return (self.overall - q * self.overall_se, self.overall + q * self.overall_se)
 
     @property
@@ -690,7 +562,7 @@ class ATTgtResult:
             raise SpecificationError(f"balance_e={balance_e!r} must be 0 or more (periods after "
                                      "treatment every kept group is observed).")
         level = self.level if level is None else level
-        _z(level)
+        z_value(level)
         est = self.estimates
         att = est["estimate"].to_numpy()
         g, t = est["group"].to_numpy(), est["time"].to_numpy()
@@ -770,19 +642,19 @@ class ATTgtResult:
         stacked = np.column_stack(infs) if labels else np.empty((n, 0))
         analytic_se = np.sqrt((stacked**2).sum(axis=0)) / n
         overall_se = float(math.sqrt(np.sum(inf_o**2)) / n)
-        crit = _z(level)
+        crit = z_value(level)
         band = "pointwise"
         inference = "analytical"
         if self.bootstrap is not None:
             boot = self.bootstrap
-            draws = _draws(np.column_stack([stacked, inf_o]), boot.n_boot, boot.seed)
-            se_all, _ = _summarise_draws(draws, level)
+            draws = bootstrap_draws(np.column_stack([stacked, inf_o]), boot.n_boot, boot.seed)
+            se_all, _ = summarise_draws(draws, level)
             overall_se = float(se_all[-1])
             inference = "multiplier bootstrap"
             if labels:
-                analytic_se, crit_b = _summarise_draws(draws[:, :-1], level)
+                analytic_se, crit_b = summarise_draws(draws[:, :-1], level)
                 if self.band == "uniform":
-                    crit = _band_critical(crit_b, level)
+                    crit = band_critical(crit_b, level)
                     band = "uniform"
         table = _table(index, np.array(values, dtype=float), _tiny_to_nan(analytic_se), level, crit)
         overall_se = float(_tiny_to_nan(np.array([overall_se]))[0])
@@ -918,7 +790,7 @@ def att_gt(
     if est_method not in EST_METHODS:
         raise SpecificationError(f"est_method={est_method!r}: use 'dr' (doubly robust, did's "
                                  "default), 'ipw' or 'reg'.")
-    _z(level)
+    z_value(level)
     if bootstrap and (isinstance(n_boot, bool) or int(n_boot) != n_boot or n_boot < 2):
         raise SpecificationError(f"n_boot={n_boot!r}: use an integer of at least 2 (did uses "
                                  "1000).")
@@ -991,7 +863,7 @@ def att_gt(
     cells = pd.DataFrame(rows)
     influence = np.column_stack(psis)
     se = cells["std_error"].to_numpy()
-    crit = _z(level)
+    crit = z_value(level)
     band = "pointwise"
     boot: MultiplierBootstrap | None = None
     if bootstrap:
@@ -1000,7 +872,7 @@ def att_gt(
         boot = multiplier_bootstrap(influence, n_boot=n_boot, seed=seed, level=level)
         se = boot.std_errors
         if uniform_band:
-            crit = _band_critical(boot.critical_value, level)
+            crit = band_critical(boot.critical_value, level)
             band = "uniform"
     table = _table(cells.index, cells["estimate"].to_numpy(), _tiny_to_nan(se), level, crit)
     out = pd.concat([cells[["group", "time", "base", "n_treated", "n_control"]], table,
