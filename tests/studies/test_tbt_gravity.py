@@ -29,7 +29,7 @@ def _column(run, table: str, k: int) -> tuple[dict, pd.DataFrame]:
 
 
 def test_writes_its_tables(tg_run):
-    for name in ("table6_study001_table6", "table6_study001_table6_items", "table8", "table9",
+    for name in ("table5", "table6_study001_table6", "table6_study001_table6_items", "table8", "table9",
                  "table9_pair", "table10", "table10_pair", "robustness_lag", "structural_ppml",
                  "table11"):
         assert (tg_run.out_dir / f"{name}.txt").is_file(), name

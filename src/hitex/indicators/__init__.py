@@ -7,6 +7,7 @@ function                       what
 ``trade_facilitation_index``   study 000's TFI: 4 primaries of 11 WEF scores, x 100/7
 ``tbt_depth``                  TBT depth of trade agreements (DESTA items, 0-8) and tiers
 ``pair_year_panel``            exporter-importer-year FTA and Depth panel
+``agreements_by_depth``        a group's bilateral agreements by TBT depth (study 001 Table 5)
 ``classify``                   high-tech product classes by code prefix
 ``aggregate_by_category``      trade totals by group and high-tech category
 ``hightech_exports``           high-tech exports by unit: categories, share, Balassa RCA
@@ -48,6 +49,7 @@ _WHERE = {
     "hightech_exports": "hightech",
     "rca": "sophistication",
     "economic_complexity": "complexity",
+    "agreements_by_depth": "tbt_agreements",
     "ComplexityResult": "complexity",
     "write_complexity": "complexity",
     "prody": "sophistication",

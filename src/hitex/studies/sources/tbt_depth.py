@@ -27,6 +27,7 @@ class TbtDepthSource(StrictModel):
     kind: Literal["tbt_depth"]
     missing: Literal["report", "zero_if_no_provision"] = "zero_if_no_provision"
     study001_table6: bool = False
+    study001_table5: bool = False
 
 
 class TbtDepth(SourceKind):
@@ -56,6 +57,27 @@ class TbtDepth(SourceKind):
         built.notes += [f"DESTA coverage: {text}" for text in dict.fromkeys(coverage)]
         if source.study001_table6:
             _table6(builder)
+        if source.study001_table5:
+            _table5(builder)
+
+
+def _table5(builder: PanelBuilder) -> None:
+    """Bilateral agreements of the Belt and Road countries by TBT depth, as a coverage report."""
+    from hitex.data.countries import members
+    from hitex.data.desta import read_coding
+    from hitex.indicators.tbt_agreements import agreements_by_depth, depth_counts
+
+    countries = {*members("bri", data_dir=builder.bundle), "CHN"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        agreements = agreements_by_depth(read_coding(builder.bundle), countries)
+    builder.built.coverage["study001_table5"] = depth_counts(agreements)
+    builder.built.notes.append(
+        f"Study 001's Table 5 recomputed from DESTA: {len(agreements)} bilateral agreements in "
+        "force in 2000-2020 with TBT provisions and at least one member among the "
+        f"{len(countries)} Belt and Road cooperation countries of about 2019 (the bundle's "
+        "list) or China.")
+    builder.built.notes += [f"DESTA coverage: {w.message}" for w in caught]
 
 
 def _table6(builder: PanelBuilder) -> None:

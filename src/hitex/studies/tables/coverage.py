@@ -2,7 +2,8 @@
 
 Without ``variables``: the coverage tables the panel's sources produced, for
 example the secondary indicators of the trade facilitation index present in
-each year (one table per report, ``NAME_<report>`` when there are several).
+each year (one table per report, ``NAME_<report>`` when there are several;
+``reports`` chooses some of them).
 
 With ``variables``: the number of panel units with a value of each variable
 in each year, split by the values of ``by`` (e.g. treated and control cities),
@@ -26,6 +27,7 @@ class CoverageTable(TableBase):
     kind: Literal["coverage"]
     variables: tuple[str, ...] = ()
     by: str | None = None
+    reports: tuple[str, ...] = ()
 
 
 class Coverage(TableKind):
@@ -49,6 +51,12 @@ class Coverage(TableKind):
             out.frames[tspec.name] = frame
             return out
         reports = ctx.built.coverage
+        if tspec.reports:
+            unknown = [r for r in tspec.reports if r not in reports]
+            if unknown:
+                out.notes.append(f"{tspec.name}: no coverage report {', '.join(unknown)} "
+                                 f"(the sources made: {', '.join(reports) or 'none'}).")
+            reports = {k: v for k, v in reports.items() if k in tspec.reports}
         for key, frame in reports.items():
             name = tspec.name if len(reports) == 1 else f"{tspec.name}_{key}"
             table = frame_table(frame, title=ctx.title)
