@@ -54,6 +54,7 @@ import pandas as pd
 from hitex.errors import EstimationError, SpecificationError
 from hitex.models import checks
 from hitex.models.balance import balance_table, binary_treatment, plain_index
+from hitex.models.normal_inference import NormalInference
 
 __all__ = ["CEMResult", "cem"]
 
@@ -61,7 +62,7 @@ _RULES = ("sturges", "scott", "fd")
 
 
 @dataclass(frozen=True, eq=False)
-class CEMResult:
+class CEMResult(NormalInference):
     """An immutable coarsened-exact-matching result.
 
     Attributes
@@ -134,33 +135,6 @@ class CEMResult:
     def std_errors(self) -> pd.Series:
         """HC3 standard error of the ATT (NaN without an outcome)."""
         return pd.Series([np.nan if self.se is None else self.se], index=["ATT"], name="std_error")
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided normal p-value."""
-        from scipy import stats
-
-        z = (self.params / self.std_errors).to_numpy()
-        return pd.Series(2 * stats.norm.sf(np.abs(z)), index=["ATT"], name="p_value")
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Normal confidence interval."""
-        from scipy import stats
-
-        if not 0 < level < 1:
-            raise SpecificationError(f"conf_int level must be between 0 and 1, got {level}")
-        q = stats.norm.ppf((1 + level) / 2)
-        return pd.DataFrame({"conf_low": self.params - q * self.std_errors,
-                             "conf_high": self.params + q * self.std_errors})
-
-    def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """One row ``ATT``: estimate, std_error, statistic, p_value, conf_low, conf_high."""
-        ci = self.conf_int(level)
-        out = pd.DataFrame({"estimate": self.params, "std_error": self.std_errors,
-                            "statistic": self.params / self.std_errors, "p_value": self.pvalues,
-                            "conf_low": ci["conf_low"], "conf_high": ci["conf_high"]})
-        out.index.name = "term"
-        return out
 
     def summary(self) -> str:
         """Plain-text summary: strata, matched and unmatched units, ATT."""

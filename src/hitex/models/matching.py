@@ -146,6 +146,7 @@ from hitex.models.balance import (
     plot_score_densities,
     score_link,
 )
+from hitex.models.normal_inference import NormalInference
 
 _TIE_TOL = 1e-12
 
@@ -179,7 +180,7 @@ class CommonSupport:
 
 
 @dataclass(frozen=True, eq=False)
-class MatchingResult:
+class MatchingResult(NormalInference):
     """An immutable propensity-score matching result.
 
     Attributes
@@ -297,33 +298,6 @@ class MatchingResult:
     def std_errors(self) -> pd.Series:
         """Standard error of the ATT (NaN when not available)."""
         return pd.Series([np.nan if self.se is None else self.se], index=["ATT"], name="std_error")
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided normal p-value of the ATT, as ``teffects`` prints."""
-        from scipy import stats
-
-        z = self.params / self.std_errors
-        return pd.Series(2 * stats.norm.sf(np.abs(z.to_numpy())), index=["ATT"], name="p_value")
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Normal confidence interval ``att +/- z se``."""
-        from scipy import stats
-
-        if not 0 < level < 1:
-            raise SpecificationError(f"conf_int level must be between 0 and 1, got {level}")
-        q = stats.norm.ppf((1 + level) / 2)
-        return pd.DataFrame({"conf_low": self.params - q * self.std_errors,
-                             "conf_high": self.params + q * self.std_errors})
-
-    def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """One row ``ATT``: estimate, std_error, statistic, p_value, conf_low, conf_high."""
-        ci = self.conf_int(level)
-        out = pd.DataFrame({"estimate": self.params, "std_error": self.std_errors,
-                            "statistic": self.params / self.std_errors, "p_value": self.pvalues,
-                            "conf_low": ci["conf_low"], "conf_high": ci["conf_high"]})
-        out.index.name = "term"
-        return out
 
     def summary(self) -> str:
         """Plain-text summary: options, support, ATT and the score model."""

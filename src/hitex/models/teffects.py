@@ -82,6 +82,7 @@ from hitex.models.balance import (
     plain_index,
     score_link,
 )
+from hitex.models.normal_inference import NormalInference
 
 __all__ = ["TreatmentEffectResult", "aipw", "ipw", "nnmatch"]
 
@@ -90,7 +91,7 @@ PS_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True, eq=False)
-class TreatmentEffectResult:
+class TreatmentEffectResult(NormalInference):
     """An immutable IPW/AIPW treatment-effect result (Stata ``teffects`` layout).
 
     Attributes
@@ -138,33 +139,6 @@ class TreatmentEffectResult:
     def rsquared(self) -> float:
         """Not defined for these estimators (NaN), kept for the result contract."""
         return float("nan")
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided normal p-values, as ``teffects`` prints."""
-        from scipy import stats
-
-        z = (self.params / self.std_errors).to_numpy()
-        return pd.Series(2 * stats.norm.sf(np.abs(z)), index=self.params.index, name="p_value")
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Normal confidence intervals ``estimate +/- z se``."""
-        from scipy import stats
-
-        if not 0 < level < 1:
-            raise SpecificationError(f"conf_int level must be between 0 and 1, got {level}")
-        q = stats.norm.ppf((1 + level) / 2)
-        return pd.DataFrame({"conf_low": self.params - q * self.std_errors,
-                             "conf_high": self.params + q * self.std_errors})
-
-    def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per term: estimate, std_error, statistic, p_value, conf_low, conf_high."""
-        ci = self.conf_int(level)
-        out = pd.DataFrame({"estimate": self.params, "std_error": self.std_errors,
-                            "statistic": self.params / self.std_errors, "p_value": self.pvalues,
-                            "conf_low": ci["conf_low"], "conf_high": ci["conf_high"]})
-        out.index.name = "term"
-        return out
 
     def summary(self) -> str:
         """Plain-text summary in the layout of Stata's ``teffects`` output."""
