@@ -44,12 +44,12 @@ _NUMERIC_PAIR = ("reporterCode", "partnerCode")
 
 
 # --------------------------------------------------------------------------- file headers
-def _header(path: Path) -> tuple[list[str], str]:
-    """Return the column names and the delimiter of a CSV or tab-separated file."""
+def csv_header(path: Path) -> tuple[list[str], str]:
+    """Return the column names and the delimiter of a CSV or tab-separated file (plain or gzip)."""
     if path.suffix.lower() in (".zip", ".7z"):
         raise DataFormatError(
             f"{path.name} is an archive; unzip it and pass the CSV file(s) inside "
-            "(DuckDB reads .csv, .txt and .gz files directly)."
+            "(.csv, .txt and .gz files are read directly)."
         )
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     try:
@@ -154,7 +154,7 @@ def source_sql(
         raise SpecificationError(
             f"code_digits must be a positive integer or None, not {code_digits!r}."
         )
-    headers = [(_header(p), p) for p in paths]
+    headers = [(csv_header(p), p) for p in paths]
     (names, delim), first = headers[0]
     layout = _layout(first, fmt, names)
     for (other_names, other_delim), path in headers[1:]:

@@ -37,8 +37,8 @@ import pandas as pd
 
 from hitex.data.pipeline.aggregate import categorise
 from hitex.data.pipeline.engine import Engine, PathLike
-from hitex.data.pipeline.layouts import header
 from hitex.data.pipeline.synthetic import CUSTOMS_FIELDS
+from hitex.data.tradeflows_sql import csv_header
 from hitex.errors import (
     ColumnNotFoundError,
     DataFormatError,
@@ -99,7 +99,7 @@ def _source(engine: Engine, source: Any, names: Mapping[str, str]) -> Any:
         t = engine.read_parquet_dataset(paths[0])
         cols = list(t.columns)
     else:
-        cols, delim = header(paths[0])
+        cols, delim = csv_header(paths[0])
         t = engine.read_text_csv(paths, cols, delim)
     missing = [names[f] for f in CUSTOMS_FIELDS if names[f] not in cols]
     if missing:

@@ -10,7 +10,6 @@ pipeline can build the same reading as Ibis expressions for any engine.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,12 @@ from hitex.data.tradeflows_sql import (
     COMTRADE_LEGACY_FLOW,
     COMTRADE_LEGACY_REQUIRED,
     COMTRADE_REQUIRED,
+    csv_header,
     trade_paths,
 )
 from hitex.errors import DataFormatError, SpecificationError
 
-__all__ = ["FileLayout", "file_layout", "header"]
+__all__ = ["FileLayout", "file_layout"]
 
 
 @dataclass(frozen=True)
@@ -46,26 +46,6 @@ class FileLayout:
     columns: tuple[str, ...]
     delim: str
     paths: tuple[Path, ...]
-
-
-def header(path: Path) -> tuple[list[str], str]:
-    """Column names and delimiter of a CSV / tab-separated file (plain or gzip)."""
-    if path.suffix.lower() in (".zip", ".7z"):
-        raise DataFormatError(
-            f"{path.name} is an archive; unzip it and pass the CSV file(s) inside "
-            "(.csv, .txt and .gz files are read directly)."
-        )
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
-            line = fh.readline()
-    except (OSError, EOFError) as err:
-        raise DataFormatError(f"{path} cannot be read as text ({err}).") from err
-    line = line.rstrip("\r\n")
-    if not line.strip():
-        raise DataFormatError(f"{path.name} is empty or has no header line; expected a CSV header.")
-    delim = "\t" if line.count("\t") > line.count(",") else ","
-    return [c.strip().strip('"').strip() for c in line.split(delim)], delim
 
 
 def _kind(path: Path, fmt: str, names: list[str]) -> str:
@@ -109,7 +89,7 @@ def file_layout(paths: PathLike | Iterable[PathLike], fmt: str) -> FileLayout:
             "dataset written by convert_trade)."
         )
     files = trade_paths(paths)
-    headers = [(header(p), p) for p in files]
+    headers = [(csv_header(p), p) for p in files]
     (names, delim), first = headers[0]
     kind = _kind(first, fmt, names)
     for (other, other_delim), path in headers[1:]:
