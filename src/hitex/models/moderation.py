@@ -42,6 +42,7 @@ change the treatment's effect (Jiang 2022, *China Industrial Economics*).
 from __future__ import annotations
 
 import math
+import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -279,8 +280,9 @@ class ModerationResult:
                     markersize=8, transform=ax.get_xaxis_transform())
         mod = names.get(self.moderator, self.moderator)
         ax.set_xlabel(mod)
-        ax.set_ylabel(f"Marginal effect of {names.get(self.treatment, self.treatment)} on "
-                      f"{names.get(self.outcome, self.outcome)}")
+        label = (f"Marginal effect of {names.get(self.treatment, self.treatment)} on "
+                 f"{names.get(self.outcome, self.outcome)}")
+        ax.set_ylabel(textwrap.fill(label, 40))  # long labels on two or three lines, not cut
         ax.legend(loc="best", frameon=False)
         if own:
             fig.tight_layout()
