@@ -128,6 +128,14 @@ def run(
                                           "(sample.csv): utf-8, utf-8-sig (with a byte-order "
                                           "mark, so that Excel opens Chinese text correctly) "
                                           "or gb18030.")] = "utf-8",
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="Where trade records are aggregated: duckdb (default) or spark "
+        "(pip install 'hitex[spark]'); overrides the study file's engine.")] = None,
+    spark_master: Annotated[str | None, typer.Option(
+        "--spark-master", help="Spark master: local[*] (default) or a cluster URL "
+        "(spark://host:7077, yarn, k8s://...); implies --engine spark.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display; print "
+                                        "warnings and the output folder only.")] = False,
 ) -> None:
     """Run a study: build its data, estimate its models, write its tables."""
     from rich.console import Console
@@ -140,9 +148,11 @@ def run(
 
         kinds, language, csv_enc = _formats(formats), _lang(lang), csv_encoding(encoding)
         spec = load_study(study)
-        console.print(_shown(spec.title), style="bold", markup=False, highlight=False)
+        if not quiet:
+            console.print(_shown(spec.title), style="bold", markup=False, highlight=False)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=False) as bar:
+                      TimeElapsedColumn(), console=console, transient=False,
+                      disable=quiet) as bar:
             task = bar.add_task("building data", total=None)
 
             def progress(label: str, done: int, total: int) -> None:
@@ -150,7 +160,7 @@ def run(
 
             result = run_study(study, out, data_dir=data_dir, progress=progress, force=force,
                                formats=kinds, report=report, lang=language,
-                               encoding=csv_enc)
+                               encoding=csv_enc, engine=engine, spark_master=spark_master)
             bar.update(task, description="done")
     except HitexError as err:
         _fail(err)
@@ -159,11 +169,14 @@ def run(
     for warning in result.warnings:
         console.print("warning:", _shown(cli_advice(warning, options)), style="yellow",
                       markup=False, highlight=False)
-    for note in result.notes:
-        console.print("note:", _shown(cli_advice(note, options)), markup=False, highlight=False)
+    if not quiet:
+        for note in result.notes:
+            console.print("note:", _shown(cli_advice(note, options)), markup=False,
+                          highlight=False)
     typer.echo(f"Results written to {result.out_dir}")
-    for path in result.files:
-        typer.echo(f"  {path.name}")
+    if not quiet:
+        for path in result.files:
+            typer.echo(f"  {path.name}")
 
 
 @app.command("report")
@@ -290,15 +303,25 @@ def data_convert(
                                                      "(spark://host:7077).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a dataset hitex wrote "
                                             "before.")] = False,
+    memory_limit: Annotated[str, typer.Option(help="DuckDB's memory limit; beyond it, it "
+                                              "spills to disk.")] = "1GB",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Convert trade files once into year-partitioned Parquet, duplicates checked, so that
     later runs read only the years and columns they need."""
     try:
         from hitex.data.pipeline.convert import convert_trade
+        from hitex.data.pipeline.engine import EngineOptions
 
+        if not quiet:
+            size = sum(f.stat().st_size for f in files if f.is_file()) / 1e6
+            typer.echo(f"Converting {len(files)} file(s), {size:,.0f} MB, on {engine} "
+                       f"(progress below after two seconds) ...", err=True)
         done = convert_trade([str(f) for f in files], out, fmt=fmt, engine=engine,
                              spark_master=spark_master, country_codes=country_codes,
-                             flow=flow, overwrite=overwrite)
+                             flow=flow, overwrite=overwrite,
+                             engine_options=EngineOptions(memory_limit=memory_limit,
+                                                          progress=not quiet))
         years = ", ".join(f"{y}: {n:,}" for y, n in sorted(done.rows_by_year.items()))
         typer.echo(f"Wrote {done.rows:,} rows to {done.path} ({years})")
     except HitexError as err:

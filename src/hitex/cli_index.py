@@ -71,6 +71,10 @@ def _plain_warnings() -> Iterator[None]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("default")
+        # the libraries' notices to their own developers are not the user's business
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*future.infer_string.*")
         warnings.showwarning = show
         yield
 
@@ -202,6 +206,33 @@ def composite(
         _fail(err)
 
 
+def _hightech_on_engine(path: Path, code_col: str, classification: str, by: str | None,
+                        value: str, level: int | None, other: str | None, wide: bool, rca: bool,
+                        engine: str, spark_master: str | None, quiet: bool) -> pd.DataFrame:
+    from hitex.data.tradeflows_sql import csv_header
+    from hitex.indicators.hightech_files import hightech_exports_from_files
+
+    if not wide or other is not None:
+        raise HitexError("--engine gives the wide table: add --wide (and leave out --other).")
+    if by is None:
+        first = next(iter(sorted(path.rglob("*.parquet"))), path) if path.is_dir() else path
+        if first.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(first).names
+        else:
+            names = csv_header(first)[0] if first.is_file() else []
+        by = "exporter,importer,year" if "importer" in names else "exporter,year"
+    groups = tuple(c.strip() for c in by.split(",") if c.strip())
+    if not quiet:
+        typer.echo(f"Aggregating {path} on {engine} ...", err=True)
+    with _plain_warnings():
+        return hightech_exports_from_files(
+            path, by=groups, value=value, code_col=code_col, classification=classification,
+            level=level, rca=rca, engine=engine.strip().lower(), spark_master=spark_master,
+            progress=not quiet)
+
+
 @index_app.command("hightech")
 def hightech(
     input_file: Annotated[Path, typer.Argument(help="Product-level trade table.")],
@@ -224,17 +255,29 @@ def hightech(
                                       "--by column against the others in the same group.")]
     = False,
     encoding: EncodingOption = "utf-8",
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="With --wide: aggregate the file(s) on duckdb or spark instead of "
+        "reading them into memory (CSV UTF-8 or Parquet; a folder of Parquet files).")] = None,
+    spark_master: Annotated[str | None, typer.Option(
+        "--spark-master", help="Spark master: local[*] (default) or a cluster URL; implies "
+        "--engine spark.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Classify products as high-tech and total trade by group and category."""
     try:
         from hitex.data.files import read_table, write_table_file
 
+        if rca and not wide:
+            raise HitexError("--rca needs --wide (RCA is a column of the wide table).")
+        if engine is not None or spark_master is not None:
+            frame = _hightech_on_engine(input_file, code_col, classification, by, value, level,
+                                        other, wide, rca, engine or "spark", spark_master, quiet)
+            _done(write_table_file(frame, out, encoding=csv_encoding(encoding)), len(frame))
+            return
         trade = read_table(input_file, text_columns=[code_col])
         if by is None:
             by = "exporter,importer,year" if "importer" in trade.columns else "exporter,year"
         groups = tuple(c.strip() for c in by.split(",") if c.strip())
-        if rca and not wide:
-            raise HitexError("--rca needs --wide (RCA is a column of the wide table).")
         if wide:
             from hitex.indicators.hightech import hightech_exports
 

@@ -128,3 +128,30 @@ def test_cli_data_convert(tmp_path, files):
     assert f"Wrote {total:,} rows" in result.output and dataset_is_checked(out)
     again = CliRunner().invoke(app, ["data", "convert", *map(str, files), "--out", str(out)])
     assert again.exit_code != 0 and "Traceback" not in again.output  # no overwrite
+
+
+def test_cli_data_convert_says_what_it_reads_unless_quiet(tmp_path, files):
+    from typer.testing import CliRunner
+
+    from hitex.cli import app
+
+    loud = CliRunner().invoke(app, ["data", "convert", *map(str, files), "--out",
+                                    str(tmp_path / "a")])
+    assert loud.exit_code == 0 and f"Converting {len(files)} file(s)" in loud.output
+    quiet = CliRunner().invoke(app, ["data", "convert", *map(str, files), "--out",
+                                     str(tmp_path / "b"), "--quiet"])
+    assert quiet.exit_code == 0 and "Converting" not in quiet.output
+    assert "Wrote" in quiet.output
+
+
+def test_engine_progress_setting_reaches_duckdb():
+    from hitex.data.pipeline.engines import connect
+
+    for progress in (False, True):
+        eng = connect("duckdb", progress=progress)
+        try:
+            shown = eng.backend.raw_sql(
+                "SELECT current_setting('enable_progress_bar')").fetchone()[0]
+        finally:
+            eng.close()
+        assert bool(shown) is progress

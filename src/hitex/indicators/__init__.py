@@ -1,26 +1,27 @@
 """Indicators: pure DataFrame -> DataFrame functions.
 
-=============================  ==============================================================
-function                       what
-=============================  ==============================================================
-``composite_index``            hierarchical composite index (mean, given, entropy, PCA weights)
-``trade_facilitation_index``   study 000's TFI: 4 primaries of 11 WEF scores, x 100/7
-``tbt_depth``                  TBT depth of trade agreements (DESTA items, 0-8) and tiers
-``pair_year_panel``            exporter-importer-year FTA and Depth panel
-``agreements_by_depth``        a group's bilateral agreements by TBT depth (study 001 Table 5)
-``classify``                   high-tech product classes by code prefix
-``aggregate_by_category``      trade totals by group and high-tech category
-``hightech_exports``           high-tech exports by unit: categories, share, Balassa RCA
-``rca``, ``prody``, ``expy``   revealed comparative advantage, export sophistication
-``economic_complexity``        Mcp, diversity, ubiquity, ECI, PCI, proximity, density, COI, COG
-``city_export_complexity``     study 003's city export technical complexity
-``digital_innovation``         study 004's DTI = ln(1 + patents per million inhabitants)
-``keyword_frequency``          keyword occurrences per word of a text (Chinese or English)
-``policy_instrument``          study 004's instrument: frequency / distance to Hangzhou
-``monitor``                    level, growth, CAGR, share, rank, gaps, overtaking (monitoring)
-``reconcile``                  conflicts between sources of one value, chosen by a stated rule
-``convert``, ``harmonize``     amounts between units and currencies, each conversion stated
-=============================  ==============================================================
+=================================  ==============================================================
+function                           what
+=================================  ==============================================================
+``composite_index``                hierarchical composite index (mean, given, entropy, PCA weights)
+``trade_facilitation_index``       study 000's TFI: 4 primaries of 11 WEF scores, x 100/7
+``tbt_depth``                      TBT depth of trade agreements (DESTA items, 0-8) and tiers
+``pair_year_panel``                exporter-importer-year FTA and Depth panel
+``agreements_by_depth``            a group's bilateral agreements by TBT depth (study 001 Table 5)
+``classify``                       high-tech product classes by code prefix
+``aggregate_by_category``          trade totals by group and high-tech category
+``hightech_exports``               high-tech exports by unit: categories, share, Balassa RCA
+``hightech_exports_from_files``    the same from CSV/Parquet files, on DuckDB or Spark
+``rca``, ``prody``, ``expy``       revealed comparative advantage, export sophistication
+``economic_complexity``            Mcp, diversity, ubiquity, ECI, PCI, proximity, density, COI, COG
+``city_export_complexity``         study 003's city export technical complexity
+``digital_innovation``             study 004's DTI = ln(1 + patents per million inhabitants)
+``keyword_frequency``              keyword occurrences per word of a text (Chinese or English)
+``policy_instrument``              study 004's instrument: frequency / distance to Hangzhou
+``monitor``                        level, growth, CAGR, share, rank, gaps, overtaking (monitoring)
+``reconcile``                      conflicts between sources of one value, chosen by a stated rule
+``convert``, ``harmonize``         amounts between units and currencies, each conversion stated
+=================================  ==============================================================
 
 Names are imported on first use, so ``import hitex.indicators`` stays cheap.
 """
@@ -47,6 +48,8 @@ _WHERE = {
     "aggregate_by_category": "products",
     "load_concordance": "concordance",
     "hightech_exports": "hightech",
+    "hightech_from_totals": "hightech",
+    "hightech_exports_from_files": "hightech_files",
     "rca": "sophistication",
     "economic_complexity": "complexity",
     "agreements_by_depth": "tbt_agreements",

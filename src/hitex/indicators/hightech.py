@@ -136,20 +136,13 @@ def hightech_exports(
     """
     require_frame(trade, "trade")
     trade = plain_index(trade).reset_index(drop=True)
-    by = [by] if isinstance(by, str) else list(by)
-    if not by:
-        raise SpecificationError("by= needs at least one grouping column, e.g. ('exporter', 'year')")
+    by = check_grouping(by, rca)
     for col, arg in [*((c, "by=") for c in by), (code_col, "code_col="), (value, "value=")]:
         if col not in trade.columns:
             raise ColumnNotFoundError(
                 f"column {col!r} is not in the trade table (columns: {list(trade.columns)}); "
                 f"pass the right name as {arg}"
             )
-    if rca and len(by) < 2:
-        raise SpecificationError(
-            "rca=True compares each unit with the others in the same year: by= needs the unit "
-            "and at least one more column (e.g. ('exporter', 'year'))"
-        )
     if trade.empty:
         raise EmptySampleError("the trade table is empty; there are no exports to classify")
     values = numeric_column(trade[value], value)
@@ -161,6 +154,35 @@ def hightech_exports(
             "export values are >= 0 (check for net or re-export corrections)"
         )
     table = as_classification(classification)
+    category_names(table, prefix)
+    keep = values.notna()
+    if not keep.any():
+        raise EmptySampleError(f"column {value!r} has no values; there are no exports to classify")
+    frame = trade.loc[keep, [*by, code_col]].copy()
+    frame["_value"] = values[keep]
+    frame = classify(frame, code_col, table, level=level, category_col="_category")
+    if frame["_category"].notna().all():
+        warn_all_hightech(stacklevel=2)
+    totals = frame[[*by, "_category", "_value"]].rename(
+        columns={"_category": "category", "_value": "value"})
+    return hightech_from_totals(totals, by, table, prefix=prefix, rca=rca)
+
+
+def check_grouping(by: str | Sequence[str], rca: bool) -> list[str]:
+    """The ``by`` columns as a list, checked (not empty; two columns or more for RCA)."""
+    by = [by] if isinstance(by, str) else list(by)
+    if not by:
+        raise SpecificationError("by= needs at least one grouping column, e.g. ('exporter', 'year')")
+    if rca and len(by) < 2:
+        raise SpecificationError(
+            "rca=True compares each unit with the others in the same year: by= needs the unit "
+            "and at least one more column (e.g. ('exporter', 'year'))"
+        )
+    return by
+
+
+def category_names(table: pd.DataFrame, prefix: str) -> dict[str, str]:
+    """Category -> output column (``<prefix><category>``); refuse names that clash with totals."""
     categories = sorted(set(table["category"].dropna()))
     names = {k: f"{prefix}{k}" for k in categories}
     reserved = {f"{prefix}total", f"{prefix}share", "all_exports", f"{prefix}rca"}
@@ -170,32 +192,61 @@ def hightech_exports(
             f"category name(s) {clash} would give output columns that clash with the totals; "
             "rename the categories or pass another prefix="
         )
-    keep = values.notna()
-    if not keep.any():
-        raise EmptySampleError(f"column {value!r} has no values; there are no exports to classify")
-    frame = trade.loc[keep, [*by, code_col]].copy()
-    frame["_value"] = values[keep]
-    frame = classify(frame, code_col, table, level=level, category_col="_category")
-    if frame["_category"].notna().all():
-        warnings.warn(
-            "every product in the trade table is high-tech, so the share is 100 and RCA compares "
-            "high-tech exports with themselves; pass a table with all products to get the share "
-            "of all exports",
-            DataCoverageWarning,
-            stacklevel=2,
-        )
-    totals = frame.groupby(by, sort=True, dropna=False)["_value"].sum().rename("all_exports")
-    ht = frame[frame["_category"].notna()]
+    return names
+
+
+def warn_all_hightech(stacklevel: int = 2) -> None:
+    """Warn that every product of the table is high-tech (share 100, RCA against itself)."""
+    warnings.warn(
+        "every product in the trade table is high-tech, so the share is 100 and RCA compares "
+        "high-tech exports with themselves; pass a table with all products to get the share "
+        "of all exports",
+        DataCoverageWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def hightech_from_totals(totals: pd.DataFrame, by: Sequence[str],
+                         classification: str | pd.DataFrame = DEFAULT_CLASSIFICATION, *,
+                         prefix: str = "ht_", rca: bool = False) -> pd.DataFrame:
+    """The table of :func:`hightech_exports` from values by group and category.
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        The ``by`` columns, ``category`` (missing for products that are not
+        high-tech) and ``value``: records, or their sums by group and category
+        (as an engine computes them, :func:`hitex.indicators.hightech_files`).
+    by : sequence of str
+        Grouping columns, the unit first.
+    classification : str or pandas.DataFrame
+        The classification the categories come from (its categories give the
+        columns, 0 where a group has none).
+    prefix : str, default "ht_"
+    rca : bool, default False
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`hightech_exports` returns.
+    """
+    by = check_grouping(by, rca)
+    table = as_classification(classification)
+    names = category_names(table, prefix)
+    categories = list(names)
+    sums = (totals.groupby(by, sort=True, dropna=False)["value"].sum()
+            .rename("all_exports"))
+    ht = totals[totals["category"].notna()]
     wide = (
-        ht.groupby([*by, "_category"], sort=True, dropna=False)["_value"].sum()
-        .unstack("_category")
+        ht.groupby([*by, "category"], sort=True, dropna=False)["value"].sum()
+        .unstack("category")
         .reindex(columns=categories)
     )
-    out = pd.DataFrame(index=totals.index)
+    out = pd.DataFrame(index=sums.index)
     for k in categories:
-        out[names[k]] = wide[k].reindex(totals.index).fillna(0.0) if k in wide else 0.0
+        out[names[k]] = wide[k].reindex(sums.index).fillna(0.0) if k in wide else 0.0
     out[f"{prefix}total"] = out[[names[k] for k in categories]].sum(axis=1)
-    out["all_exports"] = totals
+    out["all_exports"] = sums
     with np.errstate(divide="ignore", invalid="ignore"):
         out[f"{prefix}share"] = 100.0 * out[f"{prefix}total"] / out["all_exports"].where(
             out["all_exports"] > 0)
@@ -232,4 +283,4 @@ def _add_rca(out: pd.DataFrame, by: list[str], cols: list[str], prefix: str,
     return out
 
 
-__all__ = ["hightech_exports"]
+__all__ = ["hightech_exports", "hightech_from_totals"]

@@ -43,8 +43,24 @@ def build_panel(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None,
     bundle = _paths.data_dir(data_dir)
     kind = PANELS.get(spec.kind)
     built = kind.build(spec, bundle, base_dir)
+    _engine_note(spec, built)
     _transform(spec, built, kind.unit(spec))
     return built
+
+
+def _engine_note(spec: DataSpec, built: BuiltPanel) -> None:
+    """Say what ran on Spark (the default engine, DuckDB, goes without saying)."""
+    if spec.engine != "spark":
+        return
+    if built.engine_runs:
+        built.notes.append(f"Engine: Apache Spark ({spec.spark_master or 'local[*]'}) "
+                           "aggregated " + "; ".join(built.engine_runs)
+                           + "; the other sources are small tables read into memory.")
+    else:
+        built.notes.append(
+            "Engine: spark was asked for, but no source of this study reads trade records with "
+            "it here (e.g. an optional product-level file is absent): the panel was built in "
+            "memory and the tables are those of the default engine.")
 
 
 def _transform(spec: DataSpec, built: BuiltPanel, unit: str) -> None:

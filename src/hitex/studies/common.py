@@ -45,6 +45,8 @@ class BuiltPanel:
     missing : set of str
         Columns of optional inputs that are absent (models that use them are
         left out with a note).
+    engine_runs : list of str
+        The sources whose records the study's engine (DuckDB, Spark) aggregated.
     """
 
     data: pd.DataFrame
@@ -53,6 +55,7 @@ class BuiltPanel:
     notes: list[str] = field(default_factory=list)
     missing: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    engine_runs: list[str] = field(default_factory=list)
 
 
 _YEAR_TEXT = re.compile(r"^\s*(\d{4})(?:\.0+)?\s*年?\s*$")

@@ -8,7 +8,7 @@ sources it needs) in its module of :mod:`hitex.studies.panels`.
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
@@ -44,6 +44,14 @@ class DataSpec(StrictModel):
     group sources add each column twice, for the exporter (suffix ``_o``) and
     the importer (suffix ``_d``), and ``pair`` names a directed pair column
     (``EXP_IMP``) that ``lag()`` and ``lead()`` shift within.
+
+    ``engine`` is where sources that read trade records (a ``hightech``
+    indicator from product-level exports) do their work: ``duckdb``
+    (embedded, the default) or ``spark`` (Apache Spark, ``pip install
+    'hitex[spark]'``), with ``spark_master`` ``local[*]`` (default) or a
+    cluster URL (``spark://host:7077``, ``yarn``, ``k8s://...``). The tables
+    are the same on either engine (:mod:`hitex.data.pipeline`). ``engine``
+    and ``spark_master`` may also be written at the top of the study file.
     """
 
     kind: str = "country_year"
@@ -56,6 +64,8 @@ class DataSpec(StrictModel):
     years: tuple[int, int]
     sources: tuple[Source, ...]
     transforms: dict[str, str] = Field(default_factory=dict)
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    spark_master: str | None = None
 
     @field_validator("kind")
     @classmethod
@@ -68,6 +78,8 @@ class DataSpec(StrictModel):
         for source in self.sources:
             SOURCES.get(source.kind).check(source, panel)
         panel.check(self)
+        if self.spark_master is not None and self.engine != "spark":
+            raise ValueError(f"spark_master: {self.spark_master} needs engine: spark")
         return self
 
     @field_validator("years")

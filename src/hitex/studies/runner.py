@@ -105,6 +105,8 @@ def run_study(
     report: bool = False,
     lang: str = "en",
     encoding: str = "utf-8",
+    engine: str | None = None,
+    spark_master: str | None = None,
 ) -> StudyRun:
     """Run a study and write its outputs.
 
@@ -139,6 +141,13 @@ def run_study(
         Write into an output folder that holds files hitex did not write
         (they are kept and never replaced); without it such a folder is
         refused. See :mod:`hitex.studies.output`.
+    engine : {"duckdb", "spark"}, optional
+        Where sources that read trade records do their work; overrides the
+        study file's ``engine`` (default ``duckdb``). See
+        :class:`hitex.studies.data_spec.DataSpec`.
+    spark_master : str, optional
+        Spark master (``local[*]``, ``spark://host:7077``, ...); implies
+        ``engine="spark"``.
 
     Returns
     -------
@@ -162,6 +171,7 @@ def run_study(
         path = Path(study)
         base_dir = path.parent if path.is_file() else None
         spec = load_study(study)
+    spec = with_engine(spec, engine, spark_master)
     np.random.seed(spec.seed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -219,6 +229,19 @@ def run_study(
         _write(run, out, built, started, time.perf_counter() - t0, force=force,
                formats=formats, report=report, lang=lang, encoding=encoding)
     return run
+
+
+def with_engine(spec: StudySpec, engine: str | None, spark_master: str | None) -> StudySpec:
+    """The study with the engine the caller chose (``--engine``, ``--spark-master``)."""
+    if engine is None and spark_master is None:
+        return spec
+    name = "spark" if engine is None else str(engine).strip().lower()
+    if name not in ("duckdb", "spark"):
+        raise StudySpecError(f"engine={engine!r} is not known; use duckdb (the default) or spark.")
+    if spark_master is not None and name != "spark":
+        raise StudySpecError(f"spark_master={spark_master!r} needs engine='spark'.")
+    data = spec.data.model_copy(update={"engine": name, "spark_master": spark_master})
+    return spec.model_copy(update={"data": data})
 
 
 def _run_table(tspec: Any, kind: TableKind, ctx: TableContext) -> TableOutput:

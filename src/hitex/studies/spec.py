@@ -140,6 +140,24 @@ class StudySpec(StrictModel):
     comparisons: tuple[ComparisonSpec, ...] = ()
     notes: tuple[str, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _engine_on_top(cls, raw: Any) -> Any:
+        """``engine:`` and ``spark_master:`` at the top of the file belong to ``data``."""
+        if not isinstance(raw, dict) or not ({"engine", "spark_master"} & set(raw)):
+            return raw
+        raw = dict(raw)
+        data = dict(raw.get("data") or {})
+        for key in ("engine", "spark_master"):
+            if key in raw:
+                value = raw.pop(key)
+                if key in data and data[key] != value:
+                    raise ValueError(f"'{key}' is given twice, as {value!r} at the top and as "
+                                     f"{data[key]!r} under 'data'; keep one")
+                data[key] = value
+        raw["data"] = data
+        return raw
+
     @model_validator(mode="after")
     def _refs(self) -> StudySpec:
         if not self.tables:

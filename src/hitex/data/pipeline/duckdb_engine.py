@@ -76,4 +76,8 @@ def open_duckdb(options: EngineOptions) -> DuckDBEngine:
     }
     if options.threads is not None:
         config["threads"] = int(options.threads)
-    return DuckDBEngine(name="duckdb", backend=ibis.duckdb.connect(":memory:", **config))
+    backend = ibis.duckdb.connect(":memory:", **config)
+    if options.progress:  # session settings: DuckDB refuses them at connection
+        backend.raw_sql("SET enable_progress_bar = true")
+        backend.raw_sql("SET enable_progress_bar_print = true")
+    return DuckDBEngine(name="duckdb", backend=backend)

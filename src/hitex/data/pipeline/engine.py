@@ -47,6 +47,10 @@ class EngineOptions:
         Extra Spark settings, e.g. ``(("spark.executor.memory", "4g"),)``.
     connect_timeout : float
         Seconds to wait for a ``spark://`` master to answer before giving up.
+    progress : bool
+        Show the engine's own progress on the terminal while a long query runs
+        (DuckDB's progress bar after two seconds; Spark's console progress of
+        its stages), as the command line does unless ``--quiet``.
     """
 
     memory_limit: str = "1GB"
@@ -55,6 +59,7 @@ class EngineOptions:
     spark_master: str = "local[*]"
     spark_conf: tuple[tuple[str, str], ...] = ()
     connect_timeout: float = 10.0
+    progress: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ be visible to every worker (a shared file system, HDFS or object storage).
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import shutil
@@ -179,6 +180,7 @@ def open_spark(options: EngineOptions) -> SparkEngine:
         )
     master = options.spark_master
     _check_master(master, options.connect_timeout)
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # no gateway chatter on the terminal
     import ibis
     from pyspark.sql import SparkSession
 
@@ -190,7 +192,7 @@ def open_spark(options: EngineOptions) -> SparkEngine:
         .appName("hitex")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.ui.showConsoleProgress", "true" if options.progress else "false")
     )
     if master.startswith("local"):
         # one machine: a few shuffle partitions instead of Spark's 200 per exchange

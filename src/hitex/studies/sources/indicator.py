@@ -7,6 +7,7 @@ The indicator is looked up by ``name`` in :data:`hitex.studies.kinds.INDICATORS`
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -94,6 +95,38 @@ def _option_error(name: str, text: str) -> str:
             f"{INDICATORS.get(name).options}.")
 
 
+def _on_engine(step: Any, source: IndicatorSource, path: Path,
+               builder: PanelBuilder) -> pd.DataFrame | None:
+    """The step computed by the study's engine, or None to read the file into memory.
+
+    CSV and Parquet files go to the engine (DuckDB by default, Spark with
+    ``engine: spark``); other files (Excel, Stata, semicolon CSV, another
+    encoding) are read into memory, with a note when Spark was asked for.
+    """
+    from hitex.data.pipeline.tables import engine_format
+
+    engine = str(getattr(builder.spec, "engine", "duckdb"))
+    master = getattr(builder.spec, "spark_master", None)
+    if step.on_engine is None or (path.is_dir() and step.folder_reader is not None):
+        return None  # texts and unit-year tables: small, computed in memory
+    if not path.exists():
+        raise StudySpecError(f"data file {path} does not exist; fix 'path' in the study's sources.")
+    fmt, why = engine_format(path)
+    if fmt is None:
+        if engine == "spark":
+            builder.built.notes.append(
+                f"Indicator source {source.path} was read into memory, not by Spark: {why} "
+                "(Spark reads UTF-8 CSV, comma or tab, and Parquet; save the file as one of "
+                "these for Spark to read it).")
+        return None
+    try:
+        out = step.on_engine(path, source, dict(source.options), engine, master)
+    except TypeError as err:
+        raise StudySpecError(_option_error(source.name, str(err))) from err
+    builder.built.engine_runs.append(f"{source.path} ({source.name} indicator)")
+    return normalise_time(out, source.time_col, f"indicator source {source.path}")
+
+
 def indicator_frame(source: IndicatorSource, builder: PanelBuilder, unit: str,
                     partner: str | None = None) -> pd.DataFrame:
     """Compute a ``kind: indicator`` step; return unit, time and its output columns.
@@ -105,15 +138,17 @@ def indicator_frame(source: IndicatorSource, builder: PanelBuilder, unit: str,
     path = builder.resolve(source.path)
     text = ([str(source.options.get(step.text_option[0], step.text_option[1]))]
             if step.text_option else None)
-    if path.is_dir() and step.folder_reader is not None:
-        frame = step.folder_reader(path, source)  # one text file per unit and year
-    else:
-        frame = read_user_file(path, text_columns=text)
-    frame = normalise_time(frame, source.time_col, f"indicator source {source.path}")
-    try:
-        out = step.compute(frame, source, dict(source.options), builder.base_dir)
-    except TypeError as err:
-        raise StudySpecError(_option_error(source.name, str(err))) from err
+    out = _on_engine(step, source, path, builder)
+    if out is None:
+        if path.is_dir() and step.folder_reader is not None:
+            frame = step.folder_reader(path, source)  # one text file per unit and year
+        else:
+            frame = read_user_file(path, text_columns=text)
+        frame = normalise_time(frame, source.time_col, f"indicator source {source.path}")
+        try:
+            out = step.compute(frame, source, dict(source.options), builder.base_dir)
+        except TypeError as err:
+            raise StudySpecError(_option_error(source.name, str(err))) from err
     time = builder.time
     renames = {source.unit_col: unit, source.time_col: time}
     if source.partner_col and partner:

@@ -40,6 +40,10 @@ class IndicatorStep:
     folder_reader : callable or None
         ``reader(folder, source) -> DataFrame`` when ``path`` may name a folder
         of files (one text per unit and year) instead of a table.
+    on_engine : callable or None
+        ``on_engine(path, source, options, engine, spark_master) -> DataFrame``:
+        the same output computed by the study's engine (DuckDB, Spark) from a
+        CSV or Parquet file that is not read into memory.
     """
 
     compute: Callable[[pd.DataFrame, Any, dict, Path | None], pd.DataFrame]
@@ -47,6 +51,7 @@ class IndicatorStep:
     by_pair: bool = False
     text_option: tuple[str, str] | None = None
     folder_reader: Callable[[Path, Any], pd.DataFrame] | None = None
+    on_engine: Callable[[Path, Any, dict, str, str | None], pd.DataFrame] | None = None
 
 
 def _composite(frame: pd.DataFrame, source: Any, opts: dict,
@@ -81,6 +86,18 @@ def _hightech(frame: pd.DataFrame, source: Any, opts: dict,
     by = [source.unit_col, *([source.partner_col] if source.partner_col else []),
           source.time_col]
     return hightech_exports(frame, by=by, code_col=opts.pop("code", "code"), **opts)
+
+
+def _hightech_on_engine(path: Path, source: Any, opts: dict, engine: str,
+                        spark_master: str | None) -> pd.DataFrame:
+    from hitex.indicators.hightech_files import hightech_exports_from_files
+
+    opts.pop("fill_zero", None)  # applied when merging into a dyadic panel
+    by = [source.unit_col, *([source.partner_col] if source.partner_col else []),
+          source.time_col]
+    return hightech_exports_from_files(path, by=by, code_col=opts.pop("code", "code"),
+                                       engine=engine, spark_master=spark_master,
+                                       what=f"indicator source {source.path}", **opts)
 
 
 _TEXT_NAME = re.compile(r"^(?:(?P<unit>.+?)[_\- ](?P<year>\d{4})|(?P<year2>\d{4})[_\- ](?P<unit2>.+))$")
@@ -167,7 +184,7 @@ INDICATORS.register("dti")(IndicatorStep(
 INDICATORS.register("expy")(IndicatorStep(_expy, "gdp_path (required), product, value, gdp"))
 INDICATORS.register("hightech")(IndicatorStep(
     _hightech, "classification, code, value, level, prefix, rca, fill_zero", by_pair=True,
-    text_option=("code", "code")))
+    text_option=("code", "code"), on_engine=_hightech_on_engine))
 INDICATORS.register("dti_iv")(IndicatorStep(
     _dti_iv, "keywords (required), text_col, language, segmenter, reference, min_distance_km",
     folder_reader=texts_from_folder))
