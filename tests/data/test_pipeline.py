@@ -20,7 +20,7 @@ import pytest
 
 from hitex.data import tradeflows as tf
 from hitex.data.pipeline.engines import connect
-from hitex.data.pipeline.read import checked_records, read_trade
+from hitex.data.pipeline.read import checked_records, read_trade, with_key_hash
 from hitex.data.pipeline.trade import run_trade_pipeline
 from hitex.errors import (
     ColumnNotFoundError,
@@ -331,3 +331,31 @@ def test_spark_without_java_names_java_17(monkeypatch, tmp_path):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-java"))
     with pytest.raises(SpecificationError, match="Java 17"):
         connect("spark", spark_master="local[1]")
+
+
+def test_repeats_found_exactly_when_every_key_shares_one_hash(tmp_path, baci_rows):
+    """The hash pass never decides alone: keys that share a hash are compared exactly."""
+    import dataclasses
+
+    import ibis
+
+    from hitex.data.pipeline.duckdb_engine import DuckDBEngine
+
+    @dataclasses.dataclass(frozen=True)
+    class Colliding(DuckDBEngine):
+        def key_hash(self, *columns):
+            return ibis.literal(7, type="uint64")  # the worst hash: every key collides
+
+    base = connect("duckdb", threads=1)
+    eng = Colliding(name="duckdb", backend=base.backend)
+    try:
+        unique = _write_baci(tmp_path / "a.csv", baci_rows)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DataCoverageWarning)  # no repeat is reported
+            rec = checked_records(eng, with_key_hash(eng, read_trade(eng, unique)))
+        assert "_key_hash" not in rec.columns
+        again = _write_baci(tmp_path / "b.csv", baci_rows[:3])
+        with pytest.warns(DataCoverageWarning, match="3 duplicate"):
+            checked_records(eng, with_key_hash(eng, read_trade(eng, [unique, again])))
+    finally:
+        base.close()

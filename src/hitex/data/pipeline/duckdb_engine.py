@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hitex.data.pipeline.engine import Engine, EngineOptions
+from hitex.data.pipeline.engine import Engine, EngineOptions, sql_function
 
 __all__ = ["DuckDBEngine", "open_duckdb"]
 
@@ -37,6 +37,9 @@ class DuckDBEngine(Engine):
             auto_detect=False,
             compression="auto",
         )
+
+    def key_hash(self, *columns: Any) -> Any:
+        return sql_function("hash", len(columns), "uint64")(*columns)
 
     def read_parquet_dataset(self, root: Path) -> Any:
         where = Path(root)

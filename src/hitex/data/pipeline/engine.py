@@ -14,6 +14,8 @@ unchanged on either engine. The engines themselves live in
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,9 +24,32 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Engine", "EngineOptions", "PathLike"]
+__all__ = ["Engine", "EngineOptions", "PathLike", "sql_function"]
 
 PathLike = str | os.PathLike[str]
+
+
+@functools.cache
+def sql_function(name: str, arity: int, returns: str) -> Any:
+    """The engine's own SQL function ``name`` of ``arity`` arguments, as an Ibis expression builder.
+
+    For functions Ibis does not wrap (DuckDB's ``hash(a, b, ...)``, Spark's
+    ``xxhash64(a, b, ...)``); ``returns`` is the Ibis type of the result.
+    """
+    import ibis
+    import ibis.expr.datatypes as dt
+
+    def function(*args: Any) -> Any:
+        """Compiled to ``name(args...)`` in the engine's SQL."""
+
+    params = [inspect.Parameter(f"a{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+              for i in range(arity)]
+    result = dt.dtype(returns)
+    function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        params, return_annotation=result)
+    function.__annotations__ = {"return": result}
+    function.__name__ = name
+    return ibis.udf.scalar.builtin(name=name)(function)
 
 
 @dataclass(frozen=True)
@@ -99,6 +124,15 @@ class Engine:
         import ibis
 
         return ibis.memtable(df)
+
+    def key_hash(self, *columns: Any) -> Any:
+        """A 64-bit hash of several columns (the engine's own function), or None.
+
+        Used to find repeated record keys with one integer per record instead
+        of grouping by every key column; equal keys give equal hashes, and the
+        rare equal hashes of different keys are told apart by an exact check.
+        """
+        return None
 
     # ------------------------------------------------------------------ results
     def execute(self, expr: Any) -> pd.DataFrame:

@@ -73,23 +73,38 @@ def _int_text(col: Any) -> Any:
     return col.strip().try_cast("int64").cast("string")
 
 
+def _pad6(code: Any, code_digits: int | None) -> Any:
+    """HS codes to six digits with leading zeros ("10121" -> "010121").
+
+    When every code has at most six digits (``code_digits`` <= 6 filtered the
+    rest), ``right('000000' || code, 6)``: one concatenation, which engines run
+    faster than the ``lpad`` that Ibis spells to keep longer codes whole.
+    """
+    if code_digits is not None and int(code_digits) <= 6:
+        return ibis.literal("000000").concat(code).right(6)
+    return code.lpad(6, "0")
+
+
 # --------------------------------------------------------------------------- layouts
 #: Number columns of a BACI file, read as numbers by the typed (fast) read.
-BACI_TYPES: dict[str, str] = {"t": "int64", "i": "int64", "j": "int64", "v": "float64"}
+BACI_TYPES: dict[str, str] = {"t": "int64", "i": "int64", "j": "int64", "k": "int64",
+                              "v": "float64"}
 
 
 def _baci_typed(raw: Any, layout: FileLayout, flow: str, code_digits: int | None,
                 value_col: str | None) -> Any:
-    k = raw.k.strip()
+    # BACI's product codes are HS numbers whose leading zero the files drop: read as
+    # integers (no text trimming per record); a code that is not a number fails this
+    # read and the files are read as text instead
     if code_digits is not None:
-        raw = raw.filter(k.length() <= int(code_digits))
-        k = raw.k.strip()
+        raw = raw.filter(raw.k < 10 ** int(code_digits))
+    k = raw.k.cast("string")
     return raw.select(
         exporter=raw.i.cast("string"),
         importer=raw.j.cast("string"),
         year=raw.t,
         period=ibis.null("string"),
-        product=k.lpad(6, "0"),
+        product=_pad6(k, code_digits),
         value=raw.v * 1000.0,
         bad_value=ibis.literal(False),
     )
@@ -108,7 +123,7 @@ def _baci(raw: Any, layout: FileLayout, flow: str, code_digits: int | None,
         importer=_int_text(raw.j),
         year=raw.t.strip().try_cast("int64"),
         period=ibis.null("string"),
-        product=k.lpad(6, "0"),
+        product=_pad6(k, code_digits),
         value=value,
         bad_value=v.notnull() & (v != "") & value.isnull(),
     )
@@ -401,7 +416,7 @@ def checked_records(
     if duplicates not in ("check", "trust"):
         raise SpecificationError(f"duplicates must be 'check' or 'trust', not {duplicates!r}.")
     t = records
-    keys = ["exporter", "importer", "year", "period", "product"]
+    keys = list(RECORD_KEY)
     query = t.aggregate(
         n=t.count(),
         nbad=t.bad_value.cast("int64").sum(),
@@ -436,45 +451,77 @@ def checked_records(
             stacklevel=2,
         )
     t = t.filter(t.value.notnull())
-    if duplicates == "check":
-        # records per key, without their values: the cheap pass that finds repeats
-        counts = t.group_by(keys).aggregate(n_key=t.count())
-        repeated = counts.filter(counts.n_key > 1)
-        if int(engine.execute(repeated.aggregate(nrep=repeated.count()))["nrep"].iloc[0]):
-            extra = [c for c in t.columns if c not in (*keys, "value", "bad_value")]
-            grouped = t.group_by([*keys, *extra]).aggregate(
-                vmin=t.value.min(), vmax=t.value.max(), n=t.count()
+    if duplicates == "check" and _repeated_keys(engine, t, keys):
+        extra = [c for c in t.columns if c not in (*keys, "value", "bad_value")]
+        grouped = t.group_by([*keys, *extra]).aggregate(
+            vmin=t.value.min(), vmax=t.value.max(), n=t.count()
+        )
+        rep = grouped.filter(grouped.n > 1)
+        summary = engine.execute(
+            rep.aggregate(
+                ndup=(rep.n - 1).sum(),
+                nconflict=(rep.vmax != rep.vmin).cast("int64").sum(),
             )
-            rep = grouped.filter(grouped.n > 1)
-            summary = engine.execute(
-                rep.aggregate(
-                    ndup=(rep.n - 1).sum(),
-                    nconflict=(rep.vmax != rep.vmin).cast("int64").sum(),
-                )
-            ).iloc[0]
-            example = engine.execute(
-                rep.order_by([ibis.desc(rep.vmax - rep.vmin), *keys]).limit(1)
-            ).iloc[0]
-            named = (
-                f"exporter {example['exporter']}, importer {example['importer']}, year "
-                f"{example['year']}, code {example['product']}"
+        ).iloc[0]
+        example = engine.execute(
+            rep.order_by([ibis.desc(rep.vmax - rep.vmin), *keys]).limit(1)
+        ).iloc[0]
+        named = (
+            f"exporter {example['exporter']}, importer {example['importer']}, year "
+            f"{example['year']}, code {example['product']}"
+        )
+        if int(summary["nconflict"]):
+            raise DuplicateKeyError(
+                f"{int(summary['nconflict'])} trade record(s) appear more than once with "
+                f"different values in {what}, e.g. {named}; they are not added up. Pass files "
+                "that do not overlap or remove the conflicting rows."
             )
-            if int(summary["nconflict"]):
-                raise DuplicateKeyError(
-                    f"{int(summary['nconflict'])} trade record(s) appear more than once with "
-                    f"different values in {what}, e.g. {named}; they are not added up. Pass files "
-                    "that do not overlap or remove the conflicting rows."
-                )
-            warnings.warn(
-                f"{int(summary['ndup'])} duplicate trade record(s) (same exporter, importer, "
-                f"year, code and value) were dropped, e.g. {named}: the files overlap or repeat "
-                "rows. Pass each file once to avoid this warning.",
-                DataCoverageWarning,
-                stacklevel=2,
-            )
-            t = grouped.select(*keys, *extra, value=grouped.vmin)
-    extra = [c for c in t.columns if c not in (*RECORD_COLUMNS, "period", "bad_value")]
+        warnings.warn(
+            f"{int(summary['ndup'])} duplicate trade record(s) (same exporter, importer, "
+            f"year, code and value) were dropped, e.g. {named}: the files overlap or repeat "
+            "rows. Pass each file once to avoid this warning.",
+            DataCoverageWarning,
+            stacklevel=2,
+        )
+        t = grouped.select(*keys, *extra, value=grouped.vmin)
+    extra = [c for c in t.columns
+             if c not in (*RECORD_COLUMNS, "period", "bad_value", KEY_HASH)]
     return t.select(*RECORD_COLUMNS, *extra)
+
+
+#: Column of a 64-bit hash of the record key, added while the files are read
+#: (:func:`with_key_hash`), so that the duplicate pass counts one integer per record.
+KEY_HASH = "_key_hash"
+#: The record key: a trade flow is one exporter, importer, year, period and product.
+RECORD_KEY: tuple[str, ...] = ("exporter", "importer", "year", "period", "product")
+
+
+def with_key_hash(engine: Engine, records: Any) -> Any:
+    """``records`` with a column :data:`KEY_HASH` when the engine has a hash function.
+
+    Computed while the files are read and kept with the cached records (a few
+    percent more reading time), it lets :func:`checked_records` find repeated
+    keys by counting distinct integers, which costs about half of grouping by
+    the five key columns. Equal keys have equal hashes, so no repeat is missed;
+    the rare different keys that share a hash are told apart by an exact check.
+    """
+    hashed = engine.key_hash(*[records[k] for k in RECORD_KEY])
+    return records if hashed is None else records.mutate(**{KEY_HASH: hashed})
+
+
+def _repeated_keys(engine: Engine, t: Any, keys: list[str]) -> bool:
+    """Whether a record key (``keys``) occurs more than once in ``t`` (exactly)."""
+    if KEY_HASH in t.columns:
+        stats = t.aggregate(n=t.count(), distinct=t[KEY_HASH].nunique())
+        row = engine.execute(stats).iloc[0]
+        if int(row["n"]) == int(row["distinct"]):
+            return False
+        counts = t.group_by(KEY_HASH).aggregate(n_hash=t.count())
+        shared = counts.filter(counts.n_hash > 1).select(KEY_HASH)
+        t = t.semi_join(shared, KEY_HASH)  # only the records whose hash repeats
+    counts = t.group_by(keys).aggregate(n_key=t.count())
+    repeated = counts.filter(counts.n_key > 1)
+    return bool(int(engine.execute(repeated.aggregate(nrep=repeated.count()))["nrep"].iloc[0]))
 
 
 def with_iso3(engine: Engine, table: Any, country_codes: PathLike | pd.DataFrame) -> Any:

@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from hitex.data.pipeline.engine import Engine, EngineOptions
+from hitex.data.pipeline.engine import Engine, EngineOptions, sql_function
 from hitex.errors import SpecificationError
 
 __all__ = ["SparkEngine", "java_version", "open_spark", "spark_available", "stop_spark"]
@@ -86,6 +86,9 @@ class SparkEngine(Engine):
             # a field that does not fit its type fails the read instead of becoming null
             mode="FAILFAST" if given else "PERMISSIVE",
         )
+
+    def key_hash(self, *columns: Any) -> Any:
+        return sql_function("xxhash64", len(columns), "int64")(*columns)
 
     def read_parquet_dataset(self, root: Path) -> Any:
         return self.backend.read_parquet(str(Path(root).resolve()))

@@ -47,6 +47,7 @@ from hitex.data.pipeline.read import (
     read_errors,
     read_trade,
     with_iso3,
+    with_key_hash,
 )
 from hitex.errors import DataFormatError
 
@@ -97,9 +98,9 @@ class TradePipelineResult:
 
 
 def _frame(engine: Engine, expr: Any, name: str) -> pd.DataFrame:
-    df = engine.execute(expr)
     keys = _ORDER[name]
-    df = df.sort_values(keys).reset_index(drop=True)
+    # sorted by the engine (in parallel, by code points as pandas sorts text), not in pandas
+    df = engine.execute(expr.order_by(keys)).reset_index(drop=True)
     types = {c: "string" for c in ("exporter", "importer", "product", "category") if c in df}
     if "year" in df:
         types["year"] = "int64"
@@ -192,15 +193,18 @@ def run_trade_pipeline(
     )
     cached = cached_epy = None
     try:
-        def source(typed: bool) -> Any:
-            table = read_trade(eng, paths, fmt=fmt, flow=flow, code_digits=code_digits,
-                               value_col=value_col, years=years, typed=typed)
-            return categorise(eng, table, lookup, other=other)
-
         if duplicates is None:
             first = paths if isinstance(paths, str | os.PathLike) else next(iter(paths))
             checked = fmt == "parquet" and dataset_is_checked(first)
             duplicates = "trust" if checked else "check"
+
+        def source(typed: bool) -> Any:
+            table = read_trade(eng, paths, fmt=fmt, flow=flow, code_digits=code_digits,
+                               value_col=value_col, years=years, typed=typed)
+            if cache and duplicates == "check":  # hashed while read, counted once cached
+                table = with_key_hash(eng, table)
+            return categorise(eng, table, lookup, other=other)
+
         # categorise while the files are read, keep the rows in the engine, then check
         # them there: the files are scanned once. The engine reads the number columns
         # as numbers; if that fails, the files are read as text to find what is wrong.
