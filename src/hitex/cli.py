@@ -13,7 +13,9 @@ from typing import Annotated
 import typer
 
 from hitex.cli_advice import cli_advice, current_options, enter_command
+from hitex.cli_common import fail as _fail
 from hitex.cli_index import csv_encoding, index_app
+from hitex.cli_pipeline import aggregate
 from hitex.errors import HitexError
 
 app = typer.Typer(
@@ -24,8 +26,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 data_app = typer.Typer(help="The embedded data bundle: list and describe datasets; convert "
-                       "trade files to Parquet.",
+                       "trade files to Parquet and aggregate them (DuckDB or Spark).",
                        no_args_is_help=True)
+
+
+@data_app.callback()
+def _data(ctx: typer.Context) -> None:
+    """The data bundle and trade files."""
+    enter_command(ctx)  # errors then name this command's options
+
 app.add_typer(data_app, name="data")
 app.add_typer(index_app, name="index")
 
@@ -34,13 +43,6 @@ DataDirOption = Annotated[
     typer.Option("--data-dir", help="Data bundle folder (default: $HITEX_DATA_DIR or the "
                  "shared/data/raw folder found next to the working directory)."),
 ]
-
-
-def _fail(err: Exception) -> None:
-    """Print the error, its Python advice told as this command's options; exit with 2."""
-    typer.secho(f"error: {cli_advice(str(err), current_options()[1])}", fg=typer.colors.RED,
-                err=True)
-    raise typer.Exit(code=2)
 
 
 def _version_callback(value: bool) -> None:
@@ -288,6 +290,9 @@ def data_show(name: Annotated[str, typer.Argument(help="Dataset name (see 'hitex
         _fail(err)
 
 
+data_app.command("aggregate")(aggregate)
+
+
 @data_app.command("convert")
 def data_convert(
     files: Annotated[list[Path], typer.Argument(help="BACI or Comtrade CSV files (plain or "
@@ -307,8 +312,10 @@ def data_convert(
                                               "spills to disk.")] = "1GB",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
-    """Convert trade files once into year-partitioned Parquet, duplicates checked, so that
-    later runs read only the years and columns they need."""
+    """Convert trade files once into year-partitioned Parquet, duplicates checked.
+
+    Later runs then read only the years and columns they need.
+    """
     try:
         from hitex.data.pipeline.convert import convert_trade
         from hitex.data.pipeline.engine import EngineOptions

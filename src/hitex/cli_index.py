@@ -7,15 +7,14 @@ the output file's extension (.csv, .xlsx, .parquet, .dta).
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from hitex.cli_advice import cli_advice, current_options, enter_command
+from hitex.cli_advice import enter_command
+from hitex.cli_common import fail as _fail
+from hitex.cli_common import plain_warnings as _plain_warnings
 from hitex.errors import DataFormatError, HitexError
 
 if TYPE_CHECKING:
@@ -53,30 +52,6 @@ def csv_encoding(text: str) -> str:
         raise HitexError(f"--encoding {text!r}: use " + "; ".join(
             f"{k} ({why})" for k, why in CSV_ENCODINGS.items()) + ".")
     return key
-
-
-def _fail(err: Exception) -> None:
-    """Print the error, its Python advice told as this command's options; exit with 2."""
-    typer.secho(f"error: {cli_advice(str(err), current_options()[1])}", fg=typer.colors.RED,
-                err=True)
-    raise typer.Exit(code=2)
-
-
-@contextlib.contextmanager
-def _plain_warnings() -> Iterator[None]:
-    """Show warnings as one 'warning:' line each, without source locations."""
-    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
-        text = cli_advice(str(message), current_options()[1])
-        typer.secho(f"warning: {text}", fg=typer.colors.YELLOW, err=True)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        # the libraries' notices to their own developers are not the user's business
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
-        warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
-        warnings.filterwarnings("ignore", message=".*future.infer_string.*")
-        warnings.showwarning = show
-        yield
 
 
 def _done(path: Path, rows: int) -> None:

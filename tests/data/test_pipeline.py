@@ -359,3 +359,46 @@ def test_repeats_found_exactly_when_every_key_shares_one_hash(tmp_path, baci_row
             checked_records(eng, with_key_hash(eng, read_trade(eng, [unique, again])))
     finally:
         base.close()
+
+
+# --------------------------------------------------------------------------- command line
+def test_cli_data_aggregate_writes_the_pipeline_tables(tmp_path, baci_file, gdp, result):
+    from typer.testing import CliRunner
+
+    from hitex.cli import app
+
+    cats, gdp_path = tmp_path / "cats.csv", tmp_path / "gdp.csv"
+    HS_CATEGORIES.to_csv(cats, index=False)
+    gdp.to_csv(gdp_path, index=False)
+    out = tmp_path / "tables"
+    args = ["data", "aggregate", str(baci_file), "--out", str(out), "--categories", str(cats),
+            "--code-system", "HS", "--gdp", str(gdp_path)]
+    run = CliRunner().invoke(app, [*args, "--quiet"])
+    assert run.exit_code == 0, run.output
+    assert "Aggregating" not in run.output
+    for name in ("exporter_year", "exporter_importer_sector_year", "complexity", "prody",
+                 "expy"):
+        got = pd.read_parquet(out / f"{name}.parquet")
+        want = getattr(result, name)
+        keys = [c for c in want.columns if c in ("exporter", "importer", "year", "product",
+                                                 "category")]
+        _close(got, want, keys, [c for c in want.columns if c not in keys])
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code != 0 and "--overwrite" in again.output
+    csv = CliRunner().invoke(app, [*args, "--format", "csv", "--out", str(tmp_path / "c")])
+    assert csv.exit_code == 0 and (tmp_path / "c" / "rca.csv").is_file()
+    assert "Aggregating 1 input(s)" in csv.output
+
+
+def test_cli_data_aggregate_names_the_missing_concordance(baci_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from hitex.cli import app
+
+    run = CliRunner().invoke(app, ["data", "aggregate", str(baci_file), "--out",
+                                   str(tmp_path / "x")])
+    assert run.exit_code == 2 and "Traceback" not in run.output
+    assert "--concordance" in run.output  # the SITC list needs an HS -> SITC table
+    bad = CliRunner().invoke(app, ["data", "aggregate", str(baci_file), "--out",
+                                   str(tmp_path / "y"), "--years", "2019-x"])
+    assert bad.exit_code == 2 and "2015-2019" in bad.output
