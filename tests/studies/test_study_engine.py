@@ -139,3 +139,18 @@ def test_spark_without_records_to_aggregate_says_so(data_dir, tmp_path, monkeypa
         warnings.simplefilter("ignore")
         run = run_study(spec, tmp_path / "out", data_dir=data_dir, engine="spark", write=False)
     assert any("no source of this study reads trade records" in n for n in run.notes)
+
+
+def test_spark_missing_stops_the_study_with_what_to_install(hightech_file, data_dir,
+                                                            monkeypatch, tmp_path):
+    from hitex.data.pipeline import spark_engine
+    from hitex.errors import HitexError
+
+    monkeypatch.setattr(spark_engine, "spark_available", lambda: (False, "no Java runtime"))
+    monkeypatch.chdir(hightech_file.parent)
+    with pytest.raises(HitexError, match=r"hitex\[spark\].*Java 17"):
+        _run(hightech_file.parent, tmp_path / "out", data_dir, engine="spark")
+    result = CliRunner().invoke(app, ["run", "tbt-gravity", "--engine", "spark", "--out",
+                                      str(tmp_path / "cli"), "--data-dir", str(data_dir)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "hitex[spark]" in result.output and "--engine duckdb" in result.output
