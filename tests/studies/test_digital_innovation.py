@@ -118,3 +118,7 @@ def test_in_chinese_with_t_statistics(tmp_path, data_dir):
         assert word in text
     res = run.results["table2"][3]
     assert f"({res.params['dti'] / res.std_errors['dti']:.3f})" in text  # t, not the SE
+    assert text.startswith("表2 基准回归：数字技术创新与高技术产业出口\n")
+    assert "加入省份固定效应" in text and "No controls" not in text
+    robust = (run.out_dir / "robustness.txt").read_text(encoding="utf-8")
+    assert "基准回归" in robust and "Baseline" not in robust

@@ -34,6 +34,14 @@ WORDS: dict[str, dict[str, str]] = {
     "variable": {"en": "Variable", "zh": "变量"},
     "description": {"en": "Description", "zh": "变量说明"},
     "estimator": {"en": "Estimator", "zh": "估计方法"},
+    "baseline": {"en": "Baseline", "zh": "基准回归"},
+    # columns of a comparison with a study's printed numbers
+    "cmp_model": {"en": "model", "zh": "模型"},
+    "cmp_statistic": {"en": "statistic", "zh": "统计量"},
+    "cmp_paper": {"en": "paper", "zh": "原文"},
+    "cmp_hitex": {"en": "hitex", "zh": "hitex"},
+    "cmp_hitex_conventional": {"en": "hitex conventional SE", "zh": "hitex（常规标准误）"},
+    "cmp_difference": {"en": "difference", "zh": "差异"},
     # statistics rows (keys are the names accepted by ``stats=``)
     "nobs": {"en": "N", "zh": "观测值"},
     "rsquared": {"en": "R-squared", "zh": "R²"},

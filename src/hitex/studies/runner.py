@@ -41,6 +41,7 @@ import pandas as pd
 from hitex.data.files import CSV_ENCODINGS
 from hitex.errors import HitexWarning, StudySpecError
 from hitex.fileio import atomic_path, atomic_write_text
+from hitex.report.labels import word
 from hitex.studies.build import BuiltPanel, build_panel
 from hitex.studies.comparisons import comparison_frame, comparison_notes
 from hitex.studies.kinds import PANELS, TABLES
@@ -190,6 +191,7 @@ def run_study(
     if lang not in ("en", "zh"):
         raise StudySpecError(f"lang={lang!r}: use 'en' or 'zh'.")
     labels = {**spec.labels, **(spec.labels_zh if lang == "zh" else {})}
+    text = dict(spec.text_zh) if lang == "zh" else {}
     kinds = [TABLES.get(t.kind) for t in spec.tables]
     total = sum(kind.count(t) for kind, t in zip(kinds, spec.tables, strict=True))
     done = 0
@@ -202,9 +204,10 @@ def run_study(
 
     usage = pd.DataFrame(index=data.index)
     for tspec, kind in zip(spec.tables, kinds, strict=True):
+        title = tspec.title or tspec.name
         ctx = TableContext(data=data, built=built, spec=spec.data, unit=unit, time=tcol,
-                           labels=labels, seed=spec.seed, title=tspec.title or tspec.name,
-                           progress=advance, lang=lang)
+                           labels=labels, seed=spec.seed, title=text.get(title, title),
+                           progress=advance, lang=lang, text=text)
         target = done + kind.count(tspec)
         out = _run_table(tspec, kind, ctx)
         run.tables.update(out.tables)
@@ -219,8 +222,17 @@ def run_study(
         if done < target:
             advance(tspec.name, target - done)
     for comp in spec.comparisons:
-        table = frame_table(comparison_frame(comp, run, labels, data),
-                            title=f"{comp.source} (paper) vs hitex")
+        source = text.get(comp.source, comp.source)
+        compared = comparison_frame(comp, run, labels, data)
+        if lang == "zh":
+            compared = compared.rename(columns={
+                word(key): word(key, "zh") for key in ("cmp_model", "cmp_statistic",
+                                                       "cmp_paper", "cmp_hitex",
+                                                       "cmp_hitex_conventional",
+                                                       "cmp_difference")})
+        table = frame_table(compared,
+                            title=f"{source}（原文）与 hitex 的对比" if lang == "zh"
+                            else f"{comp.source} (paper) vs hitex")
         run.tables[f"comparison_{comp.table}"] = dataclasses.replace(
             table, notes=comparison_notes(comp))
     run.panel = pd.concat([data, usage], axis=1)

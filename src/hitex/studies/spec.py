@@ -126,7 +126,13 @@ class ComparisonSpec(StrictModel):
 
 
 class StudySpec(StrictModel):
-    """A complete study."""
+    """A complete study.
+
+    ``labels_zh`` gives Chinese variable labels and ``text_zh`` the Chinese
+    wording of the study's own English texts (table titles, column titles):
+    ``{"Table 2. Baseline": "表2 基准回归"}``; both are used with
+    ``--lang zh`` (texts without a translation stay as written).
+    """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
     title: str
@@ -136,6 +142,7 @@ class StudySpec(StrictModel):
     data: DataSpec
     labels: dict[str, str] = Field(default_factory=dict)
     labels_zh: dict[str, str] = Field(default_factory=dict)
+    text_zh: dict[str, str] = Field(default_factory=dict)
     tables: tuple[TableSpec, ...]  # type: ignore[valid-type]
     comparisons: tuple[ComparisonSpec, ...] = ()
     notes: tuple[str, ...] = ()
@@ -170,7 +177,26 @@ class StudySpec(StrictModel):
         for comp in self.comparisons:
             if comp.table not in names:
                 raise ValueError(f"comparison refers to unknown table '{comp.table}'")
+        if self.text_zh:
+            texts = _strings([t.model_dump() for t in self.tables]
+                             + [c.source for c in self.comparisons])
+            unknown = [k for k in self.text_zh if k not in texts]
+            if unknown:
+                raise ValueError(
+                    f"text_zh translates {unknown}, which no table title, column title or "
+                    "comparison source of the study reads (check the spelling)")
         return self
+
+
+def _strings(value: Any) -> set[str]:
+    """Every text held in a nested structure of dicts, lists and tuples."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list | tuple):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return set()
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -92,6 +92,9 @@ class TableContext:
         ``progress(label, n)``: ``n`` more model columns done.
     lang : {"en", "zh"}
         Language of the tables' fixed wording.
+    text : dict
+        The study's translations of its own texts (column titles) into
+        ``lang`` (the study's ``text_zh`` in Chinese; empty in English).
     """
 
     data: pd.DataFrame
@@ -104,6 +107,18 @@ class TableContext:
     title: str
     progress: Callable[[str | None, int], None] = lambda label, n: None
     lang: str = "en"
+    text: dict[str, str] = field(default_factory=dict)
+
+    def translate(self, words: str | None) -> str | None:
+        """``words`` in the table's language: the study's own translation (``text_zh``),
+        else hitex's for its own default wording ("Baseline"), else as written."""
+        from hitex.report.labels import word
+
+        if words is None or self.lang == "en":
+            return words
+        if words in self.text:
+            return self.text[words]
+        return word("baseline", self.lang) if words == word("baseline") else words
 
     def sample(self, data: pd.DataFrame, text: str | None, where: str) -> pd.DataFrame:
         """Rows of ``data`` where the filter ``text`` holds (all rows without one)."""

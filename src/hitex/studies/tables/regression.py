@@ -39,6 +39,7 @@ from pydantic import Field, field_validator, model_validator
 
 from hitex.errors import HitexError
 from hitex.models.formula import check_functions
+from hitex.report.labels import vcov_words
 from hitex.studies.expr import Expression
 from hitex.studies.kinds import TABLES, StrictModel, check_expression
 from hitex.studies.tables.base import (
@@ -555,10 +556,12 @@ class Regression(TableKind):
                                f"{', '.join(map(str, groups))}.")
         table_notes += [n for n in _sample_notes(tspec, declared, positions)
                         if n not in table_notes]
+        shown = [ctx.translate(m.title) for m in models]
         if len(results) < len(columns):  # keep the study's column numbers visible
-            titles = [m.title or f"model ({i})" for m, i in zip(models, positions, strict=True)]
+            titles = [t or (f"模型({i})" if ctx.lang == "zh" else f"model ({i})")
+                      for t, i in zip(shown, positions, strict=True)]
         else:
-            titles = [m.title or "" for m in models] if any(m.title for m in models) else None
+            titles = [t or "" for t in shown] if any(shown) else None
         fe_labels = {k: v for k, v in labels.items()  # in Chinese: 个体/年份固定效应
                      if ctx.lang == "en" and any(k in r.spec.fixed_effects for r in results)}
         shape: dict[str, Any] = {"lang": ctx.lang, "under": tspec.under}
@@ -587,7 +590,8 @@ class Regression(TableKind):
             out.results[f"{tspec.name}_{slug}"] = alt
             out.tables[f"{tspec.name}_{slug}"] = regression_table(
                 alt, titles=titles, labels=labels, fe_labels=fe_labels or None,
-                title=f"{title} [{alt[0].spec.vcov_label} SE]",
+                title=(f"{title}（{vcov_words(alt[0].spec.vcov_label, 'zh')}）"
+                       if ctx.lang == "zh" else f"{title} [{alt[0].spec.vcov_label} SE]"),
                 notes=table_notes or None, **shape,
             )
         return out
