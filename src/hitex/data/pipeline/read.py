@@ -451,39 +451,8 @@ def checked_records(
             stacklevel=2,
         )
     t = t.filter(t.value.notnull())
-    if duplicates == "check" and _repeated_keys(engine, t, keys):
-        extra = [c for c in t.columns if c not in (*keys, "value", "bad_value")]
-        grouped = t.group_by([*keys, *extra]).aggregate(
-            vmin=t.value.min(), vmax=t.value.max(), n=t.count()
-        )
-        rep = grouped.filter(grouped.n > 1)
-        summary = engine.execute(
-            rep.aggregate(
-                ndup=(rep.n - 1).sum(),
-                nconflict=(rep.vmax != rep.vmin).cast("int64").sum(),
-            )
-        ).iloc[0]
-        example = engine.execute(
-            rep.order_by([ibis.desc(rep.vmax - rep.vmin), *keys]).limit(1)
-        ).iloc[0]
-        named = (
-            f"exporter {example['exporter']}, importer {example['importer']}, year "
-            f"{example['year']}, code {example['product']}"
-        )
-        if int(summary["nconflict"]):
-            raise DuplicateKeyError(
-                f"{int(summary['nconflict'])} trade record(s) appear more than once with "
-                f"different values in {what}, e.g. {named}; they are not added up. Pass files "
-                "that do not overlap or remove the conflicting rows."
-            )
-        warnings.warn(
-            f"{int(summary['ndup'])} duplicate trade record(s) (same exporter, importer, "
-            f"year, code and value) were dropped, e.g. {named}: the files overlap or repeat "
-            "rows. Pass each file once to avoid this warning.",
-            DataCoverageWarning,
-            stacklevel=2,
-        )
-        t = grouped.select(*keys, *extra, value=grouped.vmin)
+    if duplicates == "check":
+        t = _without_repeats(engine, t, keys, what)
     extra = [c for c in t.columns
              if c not in (*RECORD_COLUMNS, "period", "bad_value", KEY_HASH)]
     return t.select(*RECORD_COLUMNS, *extra)
@@ -509,19 +478,67 @@ def with_key_hash(engine: Engine, records: Any) -> Any:
     return records if hashed is None else records.mutate(**{KEY_HASH: hashed})
 
 
-def _repeated_keys(engine: Engine, t: Any, keys: list[str]) -> bool:
-    """Whether a record key (``keys``) occurs more than once in ``t`` (exactly)."""
-    if KEY_HASH in t.columns:
-        stats = t.aggregate(n=t.count(), distinct=t[KEY_HASH].nunique())
-        row = engine.execute(stats).iloc[0]
-        if int(row["n"]) == int(row["distinct"]):
-            return False
-        counts = t.group_by(KEY_HASH).aggregate(n_hash=t.count())
-        shared = counts.filter(counts.n_hash > 1).select(KEY_HASH)
-        t = t.semi_join(shared, KEY_HASH)  # only the records whose hash repeats
-    counts = t.group_by(keys).aggregate(n_key=t.count())
-    repeated = counts.filter(counts.n_key > 1)
-    return bool(int(engine.execute(repeated.aggregate(nrep=repeated.count()))["nrep"].iloc[0]))
+def _without_repeats(engine: Engine, t: Any, keys: list[str], what: str) -> Any:
+    """``t`` with repeated records (same key and value) dropped once; conflicting ones raise.
+
+    The records are first told apart by a 64-bit hash of their key (the
+    :data:`KEY_HASH` column, or the engine's hash computed on the way): one
+    integer per record grouped in a table the engine spills to disk beyond its
+    memory limit, where grouping by the five key columns of a hundred million
+    records fails within one gigabyte. Only the records whose hash repeats (the
+    repeats, and the rare different keys that share a hash) are then grouped by
+    their key, so that finding, reporting and dropping repeats costs no
+    grouping of all records.
+    """
+    hashed = t[KEY_HASH] if KEY_HASH in t.columns else engine.key_hash(*[t[k] for k in keys])
+    if hashed is None:  # an engine without a hash function: group every record
+        suspects, rest = t, None
+    else:
+        th = t.mutate(_hash=hashed)
+        counts = th.group_by("_hash").aggregate(n_hash=th.count())
+        shared = counts.filter(counts.n_hash > 1).select("_hash")
+        if not int(engine.execute(shared.aggregate(n=shared.count()))["n"].iloc[0]):
+            return t
+        suspects = th.semi_join(shared, "_hash").drop("_hash")
+        rest = th.anti_join(shared, "_hash").drop("_hash")
+    extra = [c for c in t.columns if c not in (*keys, "value", "bad_value")]
+    grouped = suspects.group_by([*keys, *extra]).aggregate(
+        vmin=suspects.value.min(), vmax=suspects.value.max(), n=suspects.count()
+    )
+    rep = grouped.filter(grouped.n > 1)
+    summary = engine.execute(
+        rep.aggregate(
+            nrep=rep.count(),
+            ndup=(rep.n - 1).sum(),
+            nconflict=(rep.vmax != rep.vmin).cast("int64").sum(),
+        )
+    ).iloc[0].fillna(0)
+    if not int(summary["nrep"]):
+        return t  # only different keys that share a hash
+    example = engine.execute(
+        rep.order_by([ibis.desc(rep.vmax - rep.vmin), *keys]).limit(1)
+    ).iloc[0]
+    named = (
+        f"exporter {example['exporter']}, importer {example['importer']}, year "
+        f"{example['year']}, code {example['product']}"
+    )
+    if int(summary["nconflict"]):
+        raise DuplicateKeyError(
+            f"{int(summary['nconflict'])} trade record(s) appear more than once with "
+            f"different values in {what}, e.g. {named}; they are not added up. Pass files "
+            "that do not overlap or remove the conflicting rows."
+        )
+    warnings.warn(
+        f"{int(summary['ndup'])} duplicate trade record(s) (same exporter, importer, "
+        f"year, code and value) were dropped, e.g. {named}: the files overlap or repeat "
+        "rows. Pass each file once to avoid this warning.",
+        DataCoverageWarning,
+        stacklevel=3,
+    )
+    once = grouped.select(*keys, *extra, value=grouped.vmin, bad_value=ibis.literal(False))
+    cols = list(t.columns)
+    once = once.select(*cols)
+    return once if rest is None else rest.select(*cols).union(once)
 
 
 def with_iso3(engine: Engine, table: Any, country_codes: PathLike | pd.DataFrame) -> Any:
