@@ -542,12 +542,24 @@ def _without_repeats(engine: Engine, t: Any, keys: list[str], what: str) -> Any:
 
 
 def with_iso3(engine: Engine, table: Any, country_codes: PathLike | pd.DataFrame) -> Any:
-    """Replace numeric exporter and importer codes by ISO3 codes (unknown codes kept).
+    """Replace numeric exporter and importer codes by ISO3 codes (unknown codes kept, with a
+    warning that names them, as :func:`hitex.data.tradeflows.aggregate_trade` warns).
 
     ``country_codes`` is BACI's country file or a ``code, iso3`` table
     (:func:`hitex.data.categories.read_country_codes`).
     """
     codes = engine.table(read_country_codes(country_codes).astype(object))
+    used = table.select(code=table.exporter).distinct().union(
+        table.select(code=table.importer).distinct())
+    unmapped = engine.execute(
+        used.anti_join(codes, used.code == codes.code).order_by("code").limit(10))
+    if len(unmapped):
+        warnings.warn(
+            f"country codes {unmapped['code'].tolist()} are not in the country-code table; "
+            "they are kept as numeric codes. Use the country file of the same BACI release.",
+            DataCoverageWarning,
+            stacklevel=2,
+        )
     ce = codes.rename(ce_code="code", ce_iso3="iso3")
     ci = codes.rename(ci_code="code", ci_iso3="iso3")
     j = table.left_join(ce, table.exporter == ce.ce_code)

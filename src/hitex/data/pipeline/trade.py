@@ -221,7 +221,7 @@ def run_trade_pipeline(
         if country_codes is not None:
             records = with_iso3(eng, records, country_codes)
         epy = exporter_product_year(records, product_digits)
-        if cache:
+        if cache and gdp_pc is not None:  # read again by PRODY and EXPY
             epy = cached_epy = epy.cache()
         out = {
             "exporter_year": exporter_year(records, other=other),
