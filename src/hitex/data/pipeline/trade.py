@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from hitex.data.categories import category_lookup
@@ -95,6 +96,10 @@ class TradePipelineResult:
     expy: pd.DataFrame | None
     engine: str
     master: str | None = None
+
+
+#: Columns of a typed read that hold one value for every record (null, False).
+_CONSTANT = ("period", "bad_value")
 
 
 def _frame(engine: Engine, expr: Any, name: str) -> pd.DataFrame:
@@ -211,8 +216,13 @@ def run_trade_pipeline(
         raw = source(typed=cache)
         if cache:
             try:
+                # typed BACI and Parquet reads have no period and no text values: the two
+                # columns are constants, added to the kept records, not stored with them
+                constant = fmt in ("baci", "parquet")
                 with read_errors(eng):
-                    raw = cached = raw.cache()
+                    raw = cached = (raw.drop(*_CONSTANT) if constant else raw).cache()
+                if constant:
+                    raw = raw.mutate(period=ibis.null("string"), bad_value=ibis.literal(False))
             except DataFormatError:
                 raw = source(typed=False)
                 with read_errors(eng):
