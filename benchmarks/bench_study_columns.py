@@ -27,28 +27,53 @@ from hitex.studies.build import build_panel
 from hitex.studies.spec import load_study
 
 
-def _time(formula: str, data: pd.DataFrame, vcov) -> float:
+def _time(formula: str, data: pd.DataFrame, vcov, method: str | None = None) -> float:
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        hitex.panel(formula, data, vcov=vcov)
+        if method is None:
+            hitex.panel(formula, data, vcov=vcov)
+        else:
+            hitex.gravity(formula, data, method=method, vcov=vcov)
     return time.perf_counter() - t0
 
 
 def study_columns(name: str) -> list[tuple[str, float]]:
-    """(formula, seconds) of every column of the study's plain regression tables."""
+    """(formula, seconds) of every column of the study's plain regression tables.
+
+    Each column as the study estimates it: its table's and its own sample filter,
+    and without the terms of optional inputs the bundle lacks (as the study
+    leaves them out).
+    """
+    from hitex.studies.expr import evaluate
+    from hitex.studies.tables.regression import without_missing
+
     spec = load_study(name)
-    panel = build_panel(spec.data).data
+    built = build_panel(spec.data)
+    panel = built.data
+    unit = "pair" if spec.data.kind == "dyadic" else spec.data.unit
     out = []
+
+    def rows(data: pd.DataFrame, text: str | None) -> pd.DataFrame:
+        if not text:
+            return data
+        mask = evaluate(text, data, unit=unit, time=spec.data.time)
+        return data.loc[mask.fillna(False).astype(bool)]
+
     for table in spec.tables:
         if getattr(table, "kind", "regression") != "regression" or not table.models:
             continue
-        if getattr(table, "estimator", "panel") != "panel":
+        estimator = getattr(table, "estimator", "panel")
+        if estimator not in ("panel", "gravity"):
             continue
         for model in table.models:
-            data = panel if model.sample is None else panel.query(model.sample.replace(
-                " and ", " & "))
-            out.append((model.formula, _time(model.formula, data, table.vcov)))
+            formula, _ = without_missing(model.formula, built.missing)
+            if formula is None or any(c in built.missing for c in model.requires):
+                continue  # the study leaves the column out on these data
+            data = rows(rows(panel, table.sample), model.sample)
+            method = (model.method or table.method) if estimator == "gravity" else None
+            vcov = model.vcov if model.vcov is not None else table.vcov
+            out.append((formula, _time(formula, data, vcov, method)))
     return out
 
 
