@@ -155,7 +155,10 @@ def run(
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=False,
                       disable=quiet) as bar:
-            task = bar.add_task("building data", total=None)
+            chosen = engine or ("spark" if spark_master else spec.data.engine)
+            on_spark = str(chosen).strip().lower() == "spark"
+            task = bar.add_task("building data" + (" (trade records on Spark)" if on_spark
+                                                   else ""), total=None)
 
             def progress(label: str, done: int, total: int) -> None:
                 bar.update(task, description=f"estimating {label}", completed=done, total=total)
