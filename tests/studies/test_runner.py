@@ -403,3 +403,38 @@ def test_chinese_tables_take_the_study_chinese_labels(tmp_path, data_dir):
     assert "聚类到国家" in text
     body = text.split("=" * 10)[1]
     assert "Tfi" not in body and "Gdpp" not in body
+
+
+def test_chinese_titles_from_text_zh_and_hitex_words(tmp_path, data_dir):
+    run = run_study("trade-facilitation", tmp_path / "zh", data_dir=data_dir, lang="zh")
+    text = (run.out_dir / "table3.txt").read_text(encoding="utf-8")
+    assert text.startswith("表3 贸易便利化与高技术产品出口\n")
+    assert (run.out_dir / "table3_iid.txt").read_text(encoding="utf-8").startswith(
+        "表3 贸易便利化与高技术产品出口（常规标准误）\n")
+    assert "非OECD" in (run.out_dir / "table5.txt").read_text(encoding="utf-8")
+    compared = (run.out_dir / "comparison_table3.txt").read_text(encoding="utf-8")
+    assert compared.startswith("研究000表3（原文）与 hitex 的对比\n")
+    assert "统计量" in compared and "statistic" not in compared
+    assert not any(n.startswith("text_zh:") for n in run.notes)
+    english = run_study("trade-facilitation", tmp_path / "en", data_dir=data_dir, write=False)
+    assert english.tables["table3"].title == "Table 3. Trade facilitation and high-tech exports"
+
+
+def test_text_zh_entries_no_title_reads_are_named(tmp_path, data_dir):
+    import yaml
+
+    from hitex.studies.registry import builtin_studies
+    from hitex.studies.spec import parse_study
+
+    raw = yaml.safe_load(builtin_studies()["trade-facilitation"].read_text(encoding="utf-8"))
+    raw["text_zh"] = {**raw["text_zh"], "Table 3. Trade facilitation": "表3"}
+    raw["tables"] = [t for t in raw["tables"] if t["name"] == "table2"]
+    raw["comparisons"] = [c for c in raw["comparisons"] if c["table"] == "table2"]
+    spec = parse_study(raw)  # a copied study keeps translations of tables it left out
+    assert "Table 3. Trade facilitation" in spec.untranslated_keys()
+    run = run_study(spec, tmp_path, data_dir=data_dir, lang="zh", write=False)
+    note = next(n for n in run.notes if n.startswith("text_zh:"))
+    assert "'Table 3. Trade facilitation'" in note and "check the spelling" in note
+    assert run.tables["table2"].title == "表2 描述性统计"
+    english = run_study(spec, tmp_path, data_dir=data_dir, write=False)
+    assert not any(n.startswith("text_zh:") for n in english.notes)

@@ -192,6 +192,10 @@ def run_study(
         raise StudySpecError(f"lang={lang!r}: use 'en' or 'zh'.")
     labels = {**spec.labels, **(spec.labels_zh if lang == "zh" else {})}
     text = dict(spec.text_zh) if lang == "zh" else {}
+    unused = spec.untranslated_keys() if lang == "zh" else []
+    if unused:
+        run.notes.append(f"text_zh: {unused} match no table title, column title or comparison "
+                         "source of the study and were not used (check the spelling).")
     kinds = [TABLES.get(t.kind) for t in spec.tables]
     total = sum(kind.count(t) for kind, t in zip(kinds, spec.tables, strict=True))
     done = 0

@@ -177,15 +177,16 @@ class StudySpec(StrictModel):
         for comp in self.comparisons:
             if comp.table not in names:
                 raise ValueError(f"comparison refers to unknown table '{comp.table}'")
-        if self.text_zh:
-            texts = _strings([t.model_dump() for t in self.tables]
-                             + [c.source for c in self.comparisons])
-            unknown = [k for k in self.text_zh if k not in texts]
-            if unknown:
-                raise ValueError(
-                    f"text_zh translates {unknown}, which no table title, column title or "
-                    "comparison source of the study reads (check the spelling)")
         return self
+
+    def untranslated_keys(self) -> list[str]:
+        """Keys of ``text_zh`` that no table title, column title or comparison source reads
+        (a misspelling, or a table removed from a copied study)."""
+        if not self.text_zh:
+            return []
+        texts = _strings([t.model_dump() for t in self.tables]
+                         + [c.source for c in self.comparisons])
+        return [k for k in self.text_zh if k not in texts]
 
 
 def _strings(value: Any) -> set[str]:
