@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 
@@ -130,3 +131,26 @@ def test_new_variance_labels_in_chinese():
     assert vcov_words("Driscoll-Kraay (year)", "zh") == "Driscoll-Kraay 标准误（year）"
     assert vcov_words("Conventional (RSS/N)", "zh").startswith("常规标准误")
     assert vcov_words("Heteroskedasticity-robust (HC3 x N/(N-K))", "zh").startswith("异方差稳健")
+
+
+def test_statistics_tables_in_chinese_keep_numbers_and_unknown_text():
+    import pandas as pd
+
+    from hitex.report.tables import frame_table, localised
+    from hitex.report.writers import WRITERS
+
+    frame = pd.DataFrame({"statistic": ["True estimate", "Placebo draws", "Own row"],
+                          "value": ["-0.0532", "500", "7"]})
+    table = frame_table(frame, title="Figure 1. Placebo test: covariate balance, matched once")
+    table = dataclasses.replace(table, notes=("A note of the study.",))
+    assert localised(table, "en") is table
+    zh = localised(table, "zh")
+    assert zh.column_labels == ("统计量", "数值")
+    assert [r.cells[0].text for r in zh.sections[0].rows] == ["真实估计值", "安慰剂抽样次数",
+                                                              "Own row"]
+    assert [r.cells[1].text for r in zh.sections[0].rows] == ["-0.0532", "500", "7"]
+    assert zh.title == "Figure 1. Placebo test：协变量平衡性（一次匹配）"
+    assert zh.notes == ("A note of the study.",)
+    marginal = frame_table(frame, title="Table 5: marginal effect of Treat x Post (TP)")
+    assert localised(marginal, "zh").title == "Table 5：Treat x Post (TP)的边际效应"
+    assert "真实估计值" in WRITERS["txt"](zh)

@@ -426,6 +426,47 @@ NOTE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None
 note, or None when a part of the note has no Chinese wording (then the note stays whole)."""
 
 
+#: Column headers of hitex's statistics tables (placebo, balance, marginal effects,
+#: staggered DiD) in Chinese; a header not listed is kept as written.
+HEADERS_ZH: dict[str, str] = {
+    "variable": "变量", "statistic": "统计量", "value": "数值", "estimate": "估计值",
+    "std_error": "标准误", "p_value": "p值", "conf_low": "置信区间下限",
+    "conf_high": "置信区间上限", "estimator": "估计方法", "N": "观测值",
+    "moderator": "调节变量取值", "mean_treated_before": "匹配前处理组均值",
+    "mean_control_before": "匹配前对照组均值", "smd_before": "匹配前标准化偏差",
+    "var_ratio_before": "匹配前方差比", "mean_treated_after": "匹配后处理组均值",
+    "mean_control_after": "匹配后对照组均值", "smd_after": "匹配后标准化偏差",
+    "var_ratio_after": "匹配后方差比",
+}
+
+#: Row labels of hitex's statistics tables in Chinese (the placebo test's summary, the
+#: Callaway-Sant'Anna aggregations); a label not listed is kept as written.
+ROWS_ZH: dict[str, str] = {
+    "True estimate": "真实估计值",
+    "Standard error (clustered by unit)": "标准误（按个体聚类）",
+    "Placebo draws": "安慰剂抽样次数", "Seed": "随机数种子",
+    "Treated units re-drawn": "每次抽取的处理组个体数",
+    "Placebo mean": "安慰剂估计值均值", "Placebo SD": "安慰剂估计值标准差",
+    "Placebo 2.5%": "安慰剂估计值2.5%分位数", "Placebo median": "安慰剂估计值中位数",
+    "Placebo 97.5%": "安慰剂估计值97.5%分位数",
+    "p-value, two-sided (|placebo| >= |true|)": "双侧p值（|安慰剂| ≥ |真实值|）",
+    "p-value, placebo >= true": "p值（安慰剂 ≥ 真实值）",
+    "p-value, placebo <= true": "p值（安慰剂 ≤ 真实值）",
+    "Callaway-Sant'Anna ATT, simple aggregation": "Callaway-Sant'Anna ATT（简单加总）",
+    "Callaway-Sant'Anna ATT, group aggregation": "Callaway-Sant'Anna ATT（按组加总）",
+    "Callaway-Sant'Anna ATT, calendar aggregation": "Callaway-Sant'Anna ATT（按时期加总）",
+    "Callaway-Sant'Anna ATT, dynamic aggregation": "Callaway-Sant'Anna ATT（动态加总）",
+}
+
+#: Endings hitex gives a table's title for its companion tables, in Chinese.
+TITLE_ENDINGS_ZH: tuple[tuple[str, str], ...] = (
+    (r": covariate balance, matched once$", "：协变量平衡性（一次匹配）"),
+    (r": covariate balance, matched by year$", "：协变量平衡性（逐年匹配）"),
+    (r": covariate balance$", "：协变量平衡性"),
+    (r": marginal effect of (.+)$", r"：\1的边际效应"),
+)
+
+
 def translate_note(note: str, lang: str = "en") -> str:
     """A note a model recorded, in the table's language.
 
@@ -468,4 +509,5 @@ def translate_note(note: str, lang: str = "en") -> str:
 __all__ = ["DEPVAR_SEPARATORS", "LANGS", "TIME_NAMES", "UNDER_NOTES", "WORDS", "check_lang",
            "depvar_heading", "fe_row_label", "is_time_effect", "split_depvar_heading",
            "star_note", "translate_note", "under_note", "vcov_words", "word", "F_KINDS_ZH",
+           "HEADERS_ZH", "ROWS_ZH", "TITLE_ENDINGS_ZH",
            "NOTE_PATTERNS"]

@@ -21,6 +21,7 @@ x         4  2.50    1.29     1.00  4.00
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -801,5 +802,40 @@ def frame_table(df: pd.DataFrame, title: str | None = None, digits: int = 3) -> 
     )
 
 
+def localised(table: Table, lang: str) -> Table:
+    """``table`` with hitex's own headers, row labels, title endings and notes in ``lang``.
+
+    In Chinese, column headers of :data:`hitex.report.labels.HEADERS_ZH`, row
+    labels of :data:`hitex.report.labels.ROWS_ZH`, the title endings of companion
+    tables (":covariate balance, ...") and the notes
+    :func:`hitex.report.labels.translate_note` knows are translated; everything
+    else (variable labels, numbers, the study's own texts) is left as it is. In
+    English the table is returned unchanged.
+    """
+    import re
+
+    from hitex.report.labels import HEADERS_ZH, ROWS_ZH, TITLE_ENDINGS_ZH
+
+    if check_lang(lang) == "en":
+        return table
+    labels = tuple(HEADERS_ZH.get(c, c) for c in table.column_labels)
+
+    def row(r: Row) -> Row:
+        if not r.cells or r.cells[0].text not in ROWS_ZH:
+            return r
+        first = dataclasses.replace(r.cells[0], text=ROWS_ZH[r.cells[0].text])
+        return dataclasses.replace(r, cells=(first, *r.cells[1:]))
+
+    sections = tuple(dataclasses.replace(sec, rows=tuple(row(r) for r in sec.rows))
+                     for sec in table.sections)
+    title = table.title
+    if title:
+        for pattern, repl in TITLE_ENDINGS_ZH:
+            title = re.sub(pattern, repl, title)
+    notes = tuple(translate_note(n, lang) for n in table.notes)
+    return dataclasses.replace(table, column_labels=labels, sections=sections, title=title,
+                               notes=notes)
+
+
 __all__ = ["Align", "Cell", "Row", "Section", "Table", "comparison_table", "descriptive_table"]
-__all__ += ["frame_table", "regression_table"]
+__all__ += ["frame_table", "localised", "regression_table"]

@@ -154,7 +154,7 @@ def run_study(
     -------
     StudyRun
     """
-    from hitex.report.tables import frame_table
+    from hitex.report.tables import frame_table, localised
 
     if encoding not in CSV_ENCODINGS:
         raise StudySpecError(f"encoding={encoding!r} is not a CSV encoding hitex writes; use one "
@@ -239,6 +239,8 @@ def run_study(
                             else f"{comp.source} (paper) vs hitex")
         run.tables[f"comparison_{comp.table}"] = dataclasses.replace(
             table, notes=comparison_notes(comp))
+    if lang != "en":  # hitex's own headers, row labels and notes of every table
+        run.tables = {name: localised(table, lang) for name, table in run.tables.items()}
     run.panel = pd.concat([data, usage], axis=1)
     if write:
         out = Path(out_dir) if out_dir else Path.cwd() / "hitex-output" / spec.name
