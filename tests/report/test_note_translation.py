@@ -121,7 +121,7 @@ def test_every_pattern_is_exercised_somewhere():
     for note in built:
         zh = translate_note(note, "zh")
         assert zh != note and not _latin_words(zh), (note, zh)
-    assert len(NOTE_PATTERNS) == 13
+    assert len(NOTE_PATTERNS) == 15  # the placebo and mediation notes: test below
 
 
 def test_new_variance_labels_in_chinese():
@@ -154,3 +154,23 @@ def test_statistics_tables_in_chinese_keep_numbers_and_unknown_text():
     marginal = frame_table(frame, title="Table 5: marginal effect of Treat x Post (TP)")
     assert localised(marginal, "zh").title == "Table 5：Treat x Post (TP)的边际效应"
     assert "真实估计值" in WRITERS["txt"](zh)
+
+
+def test_placebo_and_mediation_texts_in_chinese():
+    from hitex.models.mediation import CAUSAL_NOTE
+    from hitex.report.tables import Row, Section, Table, localised
+
+    note = ("Formula: y ~ treat_post + x | city + year. Each draw gives the treatment to as many "
+            "randomly drawn cities as are truly treated, keeping the true adoption years; TWFE "
+            "re-estimated by demeaning once (Frisch-Waugh-Lovell).")
+    assert translate_note(note, "zh").startswith("模型：y ~ treat_post + x | city + year。每次抽样")
+    assert translate_note(CAUSAL_NOTE, "zh").startswith("间接效应为三步法")
+    assert "Imai, Keele and Tingley 2010" in translate_note(CAUSAL_NOTE, "zh")
+    rows = [Row.of([label, "0.1"]) for label in (
+        "Indirect effect (ln_rd)", "Sobel z (p) (total)", "Bootstrap 95% CI (ln_rd)",
+        "Bootstrap draws", "Proportion mediated", "Indirect effect of x")]
+    zh = localised(Table(column_labels=("", "(1)"), sections=(Section("mediation",
+                                                                        tuple(rows)),)), "zh")
+    assert [r.cells[0].text for r in zh.sections[0].rows] == [
+        "间接效应（ln_rd）", "Sobel z 值（p 值）（total）", "自助法 95% 置信区间（ln_rd）",
+        "自助法抽样次数", "中介效应占比", "Indirect effect of x"]

@@ -367,6 +367,20 @@ def _unbalanced(m: re.Match[str]) -> str | None:
             "（did 的默认做法）。")
 
 
+def _placebo(m: re.Match[str]) -> str | None:
+    return (f"模型：{m['formula']}。每次抽样随机选取与真实处理组数量相同的城市作为处理组，保留"
+            "真实的政策实施年份；双向固定效应模型通过一次去均值重新估计（Frisch-Waugh-Lovell "
+            "定理）。")
+
+
+def _mediation_caution(m: re.Match[str]) -> str | None:
+    return ("间接效应为三步法（总效应；处理变量对各中介变量；结果变量对处理变量与中介变量）"
+            "得到的 a*b。中介方程本身也可能存在内生性与遗漏变量，除非在给定处理变量与控制变量时"
+            "中介变量近似随机分配（序贯可忽略性，Imai, Keele and Tingley 2010）或有其自身的工具"
+            "变量或实验，否则 a*b 并非因果识别；参见江艇（2022，《中国工业经济》）关于因果推断"
+            "中的中介效应与调节效应的讨论。")
+
+
 def _psm(m: re.Match[str]) -> str | None:
     return f"倾向得分匹配（{m['method']}）：处理组平均处理效应（ATT）；观测值为匹配样本的个体数。"
 
@@ -421,6 +435,11 @@ NOTE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None
                 r"p-values from the normal distribution\."), _callaway),
     (re.compile(r"Event study \((?P<what>[^)]*)\): rel_mK and rel_pK are the effects K periods "
                 r"before and after treatment, relative to period (?P<ref>-?\d+)\."), _event),
+    (re.compile(r"Formula: (?P<formula>.+)\. Each draw gives the treatment to as many randomly "
+                r"drawn cities as are truly treated, keeping the true adoption years; TWFE "
+                r"re-estimated by demeaning once \(Frisch-Waugh-Lovell\)\.", re.S), _placebo),
+    (re.compile(r"Indirect effects are a\*b from the three-step procedure .* on mediating and "
+                r"moderating effects in causal inference\.", re.S), _mediation_caution),
 )
 """Known notes of models and columns: ``(pattern, builder)``; the builder gives the Chinese
 note, or None when a part of the note has no Chinese wording (then the note stays whole)."""
@@ -457,6 +476,15 @@ ROWS_ZH: dict[str, str] = {
     "Callaway-Sant'Anna ATT, calendar aggregation": "Callaway-Sant'Anna ATT（按时期加总）",
     "Callaway-Sant'Anna ATT, dynamic aggregation": "Callaway-Sant'Anna ATT（动态加总）",
 }
+
+#: Row labels with a name inside (the mediation rows), as patterns, in Chinese.
+ROW_PATTERNS_ZH: tuple[tuple[str, str], ...] = (
+    (r"^Indirect effect \((.+)\)$", r"间接效应（\1）"),
+    (r"^Sobel z \(p\) \((.+)\)$", r"Sobel z 值（p 值）（\1）"),
+    (r"^Bootstrap (\S+) CI \((.+)\)$", r"自助法 \1 置信区间（\2）"),
+    (r"^Bootstrap draws$", "自助法抽样次数"),
+    (r"^Proportion mediated$", "中介效应占比"),
+)
 
 #: Endings hitex gives a table's title for its companion tables, in Chinese.
 TITLE_ENDINGS_ZH: tuple[tuple[str, str], ...] = (
@@ -509,5 +537,5 @@ def translate_note(note: str, lang: str = "en") -> str:
 __all__ = ["DEPVAR_SEPARATORS", "LANGS", "TIME_NAMES", "UNDER_NOTES", "WORDS", "check_lang",
            "depvar_heading", "fe_row_label", "is_time_effect", "split_depvar_heading",
            "star_note", "translate_note", "under_note", "vcov_words", "word", "F_KINDS_ZH",
-           "HEADERS_ZH", "ROWS_ZH", "TITLE_ENDINGS_ZH",
+           "HEADERS_ZH", "ROWS_ZH", "ROW_PATTERNS_ZH", "TITLE_ENDINGS_ZH",
            "NOTE_PATTERNS"]

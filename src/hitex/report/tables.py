@@ -814,16 +814,24 @@ def localised(table: Table, lang: str) -> Table:
     """
     import re
 
-    from hitex.report.labels import HEADERS_ZH, ROWS_ZH, TITLE_ENDINGS_ZH
+    from hitex.report.labels import HEADERS_ZH, ROW_PATTERNS_ZH, ROWS_ZH, TITLE_ENDINGS_ZH
 
     if check_lang(lang) == "en":
         return table
     labels = tuple(HEADERS_ZH.get(c, c) for c in table.column_labels)
 
+    def label(text: str) -> str:
+        if text in ROWS_ZH:
+            return ROWS_ZH[text]
+        for pattern, repl in ROW_PATTERNS_ZH:
+            if re.match(pattern, text):
+                return re.sub(pattern, repl, text)
+        return text
+
     def row(r: Row) -> Row:
-        if not r.cells or r.cells[0].text not in ROWS_ZH:
+        if not r.cells or label(r.cells[0].text) == r.cells[0].text:
             return r
-        first = dataclasses.replace(r.cells[0], text=ROWS_ZH[r.cells[0].text])
+        first = dataclasses.replace(r.cells[0], text=label(r.cells[0].text))
         return dataclasses.replace(r, cells=(first, *r.cells[1:]))
 
     sections = tuple(dataclasses.replace(sec, rows=tuple(row(r) for r in sec.rows))
