@@ -43,8 +43,10 @@ def _categories(classification: str, categories: Path | None, code_system: str |
 
 
 def aggregate(
-    files: Annotated[list[Path], typer.Argument(help="BACI or Comtrade CSV files (plain or "
-                                                "gzip), or one Parquet dataset folder.")],
+    files: Annotated[list[str], typer.Argument(help="BACI or Comtrade CSV files (plain or "
+                                               "gzip), or one Parquet dataset folder (with "
+                                               "--engine spark also a cluster URL: "
+                                               "hdfs://..., s3a://...).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables (created).")],
     fmt: Annotated[str, typer.Option("--fmt", help="baci, comtrade or parquet.")] = "baci",
     classification: Annotated[str, typer.Option(help="Built-in high-tech list "
@@ -111,11 +113,12 @@ def aggregate(
             conc = load_concordance(concordance, cols[0], cols[1])
         keep = _years(years)
         if not quiet:
-            size = sum(f.stat().st_size for f in files if f.is_file()) / 1e6
+            size = sum(Path(f).stat().st_size for f in files
+                       if "://" not in f and Path(f).is_file()) / 1e6
             typer.echo(f"Aggregating {len(files)} input(s)"
                        + (f", {size:,.0f} MB" if size else "") + f", on {engine} (progress "
                        "below after two seconds) ...", err=True)
-        paths = [str(f) for f in files]
+        paths = [f if "://" in f else str(Path(f).expanduser()) for f in files]
         with plain_warnings():
             result = run_trade_pipeline(
                 paths[0] if fmt == "parquet" and len(paths) == 1 else paths, categories=cats,

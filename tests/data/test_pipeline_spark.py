@@ -32,7 +32,7 @@ from hitex.data.pipeline.engines import connect
 from hitex.data.pipeline.spark_engine import spark_available, stop_spark
 from hitex.data.pipeline.synthetic import synthetic_customs_records
 from hitex.data.pipeline.trade import TradePipelineResult, run_trade_pipeline
-from hitex.errors import SpecificationError
+from hitex.errors import HitexError, SpecificationError
 
 SPARK_OK, SPARK_WHY = spark_available()
 pytestmark = pytest.mark.skipif(not SPARK_OK, reason=f"Spark tests need pyspark and Java 17: "
@@ -213,3 +213,24 @@ def test_spark_standalone_cluster_equals_duckdb(inputs, on_duckdb, standalone_cl
     got = _run(inputs, engine="spark", spark_master=standalone_cluster, engine_options=options)
     assert got.master == standalone_cluster
     _same(got, on_duckdb)
+
+
+def test_spark_reads_a_dataset_by_cluster_url(inputs, on_duckdb, tmp_path):
+    """A dataset named by a URL (here file://, as hdfs:// or s3a:// on a cluster) is read by
+    Spark's file system, its manifest too (no second duplicate check), with equal tables."""
+    paths, gdp = inputs
+    done = convert_trade(paths, tmp_path / "ds")
+    url = (tmp_path / "ds").resolve().as_uri()
+    eng = connect("spark", spark_master="local[2]")
+    from hitex.data.pipeline.read import dataset_is_checked
+
+    assert url.startswith("file:///") and dataset_is_checked(url, eng)
+    assert done.rows == 1200
+    got = run_trade_pipeline(url, fmt="parquet", categories=CATEGORIES, code_system="HS",
+                             gdp_pc=gdp, engine=eng)
+    _same(got, on_duckdb)
+    with pytest.raises(HitexError, match="Spark cannot read the Parquet dataset"):
+        run_trade_pipeline(url + "-missing", fmt="parquet", categories=CATEGORIES,
+                           code_system="HS", engine=eng)
+    with pytest.raises(SpecificationError, match="use engine='spark'"):
+        run_trade_pipeline(url, fmt="parquet", categories=CATEGORIES, code_system="HS")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,18 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Engine", "EngineOptions", "PathLike", "sql_function"]
+__all__ = ["Engine", "EngineOptions", "PathLike", "is_remote", "sql_function"]
 
 PathLike = str | os.PathLike[str]
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_remote(path: PathLike) -> bool:
+    """Whether ``path`` is a URL a cluster file system reads (``hdfs://``, ``s3a://``,
+    ``gs://``, ``abfss://``, ``file://``) rather than a path on this machine."""
+    return isinstance(path, str) and bool(_SCHEME.match(path))
 
 
 @functools.cache
@@ -118,6 +128,13 @@ class Engine:
     def read_parquet_dataset(self, root: Path) -> Any:
         """Read a hive-partitioned Parquet dataset (``root/year=2019/*.parquet``)."""
         raise NotImplementedError
+
+    def read_small_text(self, location: PathLike) -> str | None:
+        """The text of a small file (a dataset's manifest), or None when it does not exist."""
+        try:
+            return Path(location).expanduser().read_text(encoding="utf-8")
+        except OSError:
+            return None
 
     def table(self, df: pd.DataFrame) -> Any:
         """An engine table holding a small pandas table (lookups, GDP per capita)."""

@@ -36,7 +36,7 @@ import ibis
 import pandas as pd
 
 from hitex.data.categories import read_country_codes
-from hitex.data.pipeline.engine import Engine, PathLike
+from hitex.data.pipeline.engine import Engine, PathLike, is_remote
 from hitex.data.pipeline.layouts import FileLayout, file_layout
 from hitex.errors import (
     DataCoverageWarning,
@@ -243,7 +243,22 @@ def _check_partition_types(root: Path) -> None:
             seen.setdefault(field.name, (kind, folder.name))
 
 
-def _dataset(engine: Engine, root: Path, years: Sequence[int] | None) -> Any:
+def _dataset(engine: Engine, root: Path | str, years: Sequence[int] | None) -> Any:
+    if isinstance(root, str):  # a cluster URL: the engine's file system checks it
+        if engine.name != "spark":
+            raise SpecificationError(
+                f"{root} is a cluster location; the {engine.name} engine reads datasets on this "
+                "machine: use engine='spark' (--engine spark), or copy the dataset to a local "
+                "folder.")
+        try:
+            t = engine.read_parquet_dataset(root)  # type: ignore[arg-type]
+        except Exception as err:  # Spark's AnalysisException: path, scheme or credentials
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise DataNotFoundError(
+                f"Spark cannot read the Parquet dataset at {root}: {first[:300]}. Check the URL "
+                "(the folder convert_trade wrote, with year=YYYY sub-folders) and that the "
+                "cluster can reach it (file system connector and credentials).") from err
+        return _typed_dataset(t, root, years)
     if not root.is_dir():
         raise DataNotFoundError(
             f"Parquet dataset {str(root)!r} not found; pass the folder written by convert_trade "
@@ -255,7 +270,10 @@ def _dataset(engine: Engine, root: Path, years: Sequence[int] | None) -> Any:
             "layout (write it with convert_trade)."
         )
     _check_partition_types(root)
-    t = engine.read_parquet_dataset(root)
+    return _typed_dataset(engine.read_parquet_dataset(root), root, years)
+
+
+def _typed_dataset(t: Any, root: Path | str, years: Sequence[int] | None) -> Any:
     missing = [c for c in RECORD_COLUMNS if c not in t.columns]
     if missing:
         raise DataFormatError(
@@ -334,7 +352,8 @@ def read_trade(
         items = [paths] if isinstance(paths, str | Path) else list(paths)  # type: ignore[arg-type]
         if len(items) != 1:
             raise SpecificationError("fmt='parquet' takes one dataset folder as paths=.")
-        return _dataset(engine, Path(items[0]).expanduser(), years)
+        root = items[0] if is_remote(items[0]) else Path(items[0]).expanduser()
+        return _dataset(engine, root, years)
     layout = file_layout(paths, fmt)
     if typed and layout.kind == "baci":
         raw = engine.read_text_csv(layout.paths, layout.columns, layout.delim, BACI_TYPES)
@@ -364,12 +383,23 @@ def read_errors(engine: Engine, what: str = "the trade files") -> Iterator[None]
         ) from err
 
 
-def dataset_is_checked(root: PathLike) -> bool:
-    """Whether the Parquet dataset at ``root`` was checked for repeated records when written."""
-    manifest = Path(root).expanduser() / DATASET_MANIFEST
+def dataset_is_checked(root: PathLike, engine: Engine | None = None) -> bool:
+    """Whether the Parquet dataset at ``root`` was checked for repeated records when written.
+
+    ``root`` may be a cluster URL (``hdfs://``, ``s3a://``), whose manifest the
+    ``engine`` (Spark) reads.
+    """
+    if is_remote(root):
+        text = engine.read_small_text(f"{str(root).rstrip('/')}/{DATASET_MANIFEST}") \
+            if engine is not None else None
+    else:
+        try:
+            text = (Path(root).expanduser() / DATASET_MANIFEST).read_text(encoding="utf-8")
+        except OSError:
+            text = None
     try:
-        return bool(json.loads(manifest.read_text(encoding="utf-8")).get("unique_records"))
-    except (OSError, ValueError):
+        return bool(json.loads(text).get("unique_records")) if text else False
+    except ValueError:
         return False
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from hitex.data.pipeline.engine import Engine, EngineOptions, sql_function
+from hitex.data.pipeline.engine import Engine, EngineOptions, PathLike, is_remote, sql_function
 from hitex.errors import SpecificationError
 
 __all__ = ["SparkEngine", "java_version", "open_spark", "spark_available", "stop_spark"]
@@ -91,7 +91,28 @@ class SparkEngine(Engine):
         return sql_function("xxhash64", len(columns), "int64")(*columns)
 
     def read_parquet_dataset(self, root: Path) -> Any:
-        return self.backend.read_parquet(str(Path(root).resolve()))
+        where = str(root) if is_remote(str(root)) else str(Path(root).resolve())
+        return self.backend.read_parquet(where)
+
+    def read_small_text(self, location: PathLike) -> str | None:
+        if not is_remote(str(location)):
+            return super().read_small_text(location)
+        # through the cluster's file system (HDFS, S3, ...) with Hadoop's own API: Spark's
+        # readers skip files whose names start with "_", as a manifest's does
+        context = self.session.sparkContext
+        jvm = context._jvm  # noqa: SLF001 - pyspark's documented gateway to the JVM
+        try:
+            path = jvm.org.apache.hadoop.fs.Path(str(location))
+            fs = path.getFileSystem(context._jsc.hadoopConfiguration())  # noqa: SLF001
+            if not fs.exists(path):
+                return None
+            stream = fs.open(path)
+            try:
+                return str(jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8"))
+            finally:
+                stream.close()
+        except Exception:  # noqa: BLE001 - a file system Spark cannot reach
+            return None
 
     def write_partitioned(self, expr: Any, root: Path, partition: str = "year") -> None:
         self.backend.to_parquet(

@@ -200,7 +200,7 @@ def run_trade_pipeline(
     try:
         if duplicates is None:
             first = paths if isinstance(paths, str | os.PathLike) else next(iter(paths))
-            checked = fmt == "parquet" and dataset_is_checked(first)
+            checked = fmt == "parquet" and dataset_is_checked(first, eng)
             duplicates = "trust" if checked else "check"
 
         def source(typed: bool) -> Any:
