@@ -244,3 +244,24 @@ def test_table3_fits_a_page(pz_run):
     width = max(len(line) for line in lines if not line.startswith(("Propensity", "Standard")))
     assert width <= 100
     assert "Matched once" in lines[3] and "Matched by year" in lines[3]
+
+
+def test_in_chinese_every_hitex_wording_and_label(tmp_path, data_dir):
+    spec = load_study("pilot-zones")
+    keep = {"table1", "table3", "figure1"}
+    spec = spec.model_copy(update={
+        "tables": tuple(t for t in spec.tables if t.name in keep),
+        "comparisons": tuple(c for c in spec.comparisons if c.table in keep)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = run_study(spec, tmp_path, data_dir=data_dir, lang="zh")
+    table3 = (run.out_dir / "table3.txt").read_text(encoding="utf-8")
+    for words in ("表3 PSM-DID估计结果", "一次匹配", "逐年匹配", "无控制变量", "加入控制变量",
+                  "剔除4个少数民族地区", "处理组 × 政策后（TP）", "人均GDP（对数）"):
+        assert words in table3, words
+    assert "Matched" not in table3 and "No controls" not in table3
+    balance = (run.out_dir / "table3_balance.txt").read_text(encoding="utf-8")
+    assert balance.startswith("表3 PSM-DID估计结果：协变量平衡性（一次匹配）\n")
+    assert "匹配后标准化偏差" in balance
+    placebo_table = (run.out_dir / "figure1.txt").read_text(encoding="utf-8")
+    assert "真实估计值" in placebo_table and "每次抽样随机选取" in placebo_table

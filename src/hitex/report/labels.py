@@ -35,6 +35,10 @@ WORDS: dict[str, dict[str, str]] = {
     "description": {"en": "Description", "zh": "变量说明"},
     "estimator": {"en": "Estimator", "zh": "估计方法"},
     "baseline": {"en": "Baseline", "zh": "基准回归"},
+    "no_controls": {"en": "No controls", "zh": "无控制变量"},
+    "with_controls": {"en": "Controls", "zh": "加入控制变量"},
+    "matched_once": {"en": "Matched once", "zh": "一次匹配"},
+    "matched_by_year": {"en": "Matched by year", "zh": "逐年匹配"},
     # columns of a comparison with a study's printed numbers
     "cmp_model": {"en": "model", "zh": "模型"},
     "cmp_statistic": {"en": "statistic", "zh": "统计量"},

@@ -118,7 +118,10 @@ class TableContext:
             return words
         if words in self.text:
             return self.text[words]
-        return word("baseline", self.lang) if words == word("baseline") else words
+        for key in ("baseline", "no_controls", "with_controls"):  # hitex's default titles
+            if words == word(key):
+                return word(key, self.lang)
+        return words
 
     def sample(self, data: pd.DataFrame, text: str | None, where: str) -> pd.DataFrame:
         """Rows of ``data`` where the filter ``text`` holds (all rows without one)."""

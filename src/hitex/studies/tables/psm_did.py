@@ -21,6 +21,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from hitex.report.labels import word
 from hitex.report.model import Cell, Row
 from hitex.studies.kinds import TABLES, StrictModel, check_expression
 from hitex.studies.tables.base import (
@@ -108,7 +109,8 @@ class PsmDid(PolicyKind):
         results, titles = [], []
         vcov = tspec.vcov or {"CRV1": ctx.unit}
         for how in ("once", "by_period"):
-            columns = [((), "no controls", base), (tspec.controls, "controls", base)]
+            columns = [((), word("no_controls"), base),
+                       (tspec.controls, word("with_controls"), base)]
             if keep is not None:
                 columns.append((tspec.controls, tspec.exclude_title, base.loc[keep]))
             for controls, col_title, sub in columns:
@@ -116,7 +118,9 @@ class PsmDid(PolicyKind):
                               how=how, controls=list(controls), vcov=vcov,
                               **tspec.matching.model_dump())
                 results.append(res.regression)
-                titles.append(col_title[:1].upper() + col_title[1:])
+                shown = col_title[:1].upper() + col_title[1:]
+                titles.append(ctx.translate(col_title) if col_title in ctx.text
+                              else ctx.translate(shown))
                 if how == "once" and not controls:
                     out.tables[f"{tspec.name}_balance"] = frame_table(
                         res.balance(), title=f"{ctx.title}: covariate balance, matched once")
@@ -142,8 +146,9 @@ class PsmDid(PolicyKind):
         table = regression_table(results, titles=titles, labels=ctx.labels, lang=ctx.lang,
                                  title=ctx.title, notes=notes)
         per = len(results) // 2  # the same columns matched once, then matched by year
-        groups = Row((Cell(""), Cell("Matched once", span=per),
-                      Cell("Matched by year", span=len(results) - per)), role="title")
+        groups = Row((Cell(""), Cell(word("matched_once", ctx.lang), span=per),
+                      Cell(word("matched_by_year", ctx.lang), span=len(results) - per)),
+                     role="title")
         out.tables[tspec.name] = dataclasses.replace(
             table, header_rows=(groups, *table.header_rows))
         return out
