@@ -98,6 +98,37 @@ class TradePipelineResult:
     master: str | None = None
 
 
+#: Bytes one categorised record takes in DuckDB's memory (keys, value, category).
+RECORD_BYTES = 80
+
+
+def _bytes(text: str) -> float:
+    """``"2GB"``, ``"512 MiB"`` as bytes (DuckDB's memory-limit spelling)."""
+    import re
+
+    m = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)(i?B)?\s*", str(text), flags=re.I)
+    if not m:
+        return float("inf")
+    power = " KMGT".index(m[2].upper() or " ")
+    base = 1024 if (m[3] or "").lower() == "ib" else 1000
+    return float(m[1]) * base**power
+
+
+def _worth_keeping(eng: Engine, options: EngineOptions | None, paths: Any, fmt: str,
+                   years: Sequence[int] | None) -> bool:
+    """Keep the records in the engine unless a Parquet dataset would not fit in DuckDB's
+    memory limit (Spark and CSV files: always kept; CSV is costly to parse again)."""
+    if eng.name != "duckdb" or fmt != "parquet":
+        return True
+    try:
+        rows = int(eng.execute(read_trade(eng, paths, fmt=fmt, years=years).count()
+                               .name("n").as_table()).iloc[0, 0])
+    except Exception:  # noqa: BLE001 - the read below reports what is wrong
+        return True
+    limit = _bytes((options or EngineOptions()).memory_limit)
+    return rows * RECORD_BYTES <= limit
+
+
 #: Columns of a typed read that hold one value for every record (null, False).
 _CONSTANT = ("period", "bad_value")
 
@@ -136,7 +167,7 @@ def run_trade_pipeline(
     gdp: str = "gdp_pc",
     missing_gdp: str = "raise",
     duplicates: Duplicates | None = None,
-    cache: bool = True,
+    cache: bool | None = None,
 ) -> TradePipelineResult:
     """Run the trade pipeline on DuckDB (default) or Spark and return its tables.
 
@@ -174,9 +205,14 @@ def run_trade_pipeline(
         Exporters without GDP per capita in PRODY.
     duplicates : {"check", "trust"}, optional
         Default: ``"trust"`` for a dataset checked when converted, else ``"check"``.
-    cache : bool, default True
+    cache : bool, optional
         Keep the checked, categorised records in the engine, so that the files
-        are read once for all tables.
+        are read once for all tables. Default: yes, except for a Parquet dataset
+        on DuckDB whose records would not fit in the memory limit (about
+        :data:`RECORD_BYTES` bytes each): kept, they would spill to disk and be
+        read back for every table, where reading the compressed Parquet files
+        again is faster (34.5 s against 62 s for 100 million records with a 2 GB
+        limit on 2 cores).
 
     Returns
     -------
@@ -202,6 +238,9 @@ def run_trade_pipeline(
             first = paths if isinstance(paths, str | os.PathLike) else next(iter(paths))
             checked = fmt == "parquet" and dataset_is_checked(first, eng)
             duplicates = "trust" if checked else "check"
+
+        if cache is None:
+            cache = _worth_keeping(eng, engine_options, paths, fmt, years)
 
         def source(typed: bool) -> Any:
             table = read_trade(eng, paths, fmt=fmt, flow=flow, code_digits=code_digits,
