@@ -154,3 +154,30 @@ def test_spark_missing_stops_the_study_with_what_to_install(hightech_file, data_
                                       str(tmp_path / "cli"), "--data-dir", str(data_dir)])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "hitex[spark]" in result.output and "--engine duckdb" in result.output
+
+
+def test_a_file_spark_cannot_read_is_read_into_memory_with_a_note(tmp_path, data_dir,
+                                                                    monkeypatch):
+    """An Excel file under engine: spark: the same numbers, read in memory, said in the notes
+    (Spark is not even started: it is made unavailable here)."""
+    from hitex.data.pipeline import spark_engine
+
+    monkeypatch.setattr(spark_engine, "spark_available", lambda: (False, "not needed"))
+    trade = pd.DataFrame({"iso3": ["DEU", "DEU", "FRA", "FRA"], "year": 2015,
+                          "sitc": ["7921", "0111", "5413", "0111"],
+                          "value": [30.0, 70.0, 10.0, 90.0]})
+    trade.to_excel(tmp_path / "trade.xlsx", index=False)
+    doc = {
+        "name": "ht-study", "title": "High-tech", "engine": "spark",
+        "data": {"countries": {"iso3": ["DEU", "FRA"]}, "years": [2015, 2015],
+                 "sources": [{"kind": "indicator", "name": "hightech", "path": "trade.xlsx",
+                              "unit_col": "iso3", "options": {"code": "sitc"},
+                              "columns": {"ht_share": "ht_share"}}]},
+        "tables": [{"name": "d", "kind": "descriptive", "variables": ["ht_share"]}],
+    }
+    (tmp_path / "ht.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    run = run_study(tmp_path / "ht.yaml", tmp_path / "out", data_dir=data_dir, write=False)
+    assert run.panel.set_index("iso3")["ht_share"].to_dict() == pytest.approx(
+        {"DEU": 30.0, "FRA": 10.0})
+    assert any("read into memory, not by Spark" in n and ".xlsx" in n for n in run.notes)
+    assert any("no source of this study reads trade records" in n for n in run.notes)
