@@ -31,6 +31,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "panel": ("hitex.models.panel", "panel"),
+    "panel_columns": ("hitex.models.panel_columns", "panel_columns"),
     "gravity": ("hitex.models.gravity", "gravity"),
     "psm": ("hitex.models.matching", "psm"),
     "ipw": ("hitex.models.teffects", "ipw"),

@@ -165,9 +165,15 @@ def scale_free_collinear(fit: Any, rel_tol: float = REL_COLLIN_TOL
     names = [str(c) for c in fit._coefnames]
     if x.ndim != 2 or x.shape[1] != len(names) or not len(names):
         return [], None
+    return scale_free_collinear_gram(x.T @ x, names, rel_tol)
+
+
+def scale_free_collinear_gram(gram: np.ndarray, names: Sequence[str],
+                              rel_tol: float = REL_COLLIN_TOL) -> tuple[list[str], float | None]:
+    """:func:`scale_free_collinear` from the cross-product matrix ``X'X`` of the demeaned design."""
     from scipy.linalg import solve_triangular
 
-    gram = x.T @ x
+    names = [str(n) for n in names]
     lower = np.zeros_like(gram)
     pivots = np.empty(len(names))
     kept: list[int] = []
@@ -224,4 +230,5 @@ __all__ = [
     "record_dropped",
     "refit_scale_free",
     "scale_free_collinear",
+    "scale_free_collinear_gram",
 ]

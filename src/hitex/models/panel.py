@@ -87,6 +87,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -224,6 +225,59 @@ def panel(
     0.5
     """
     data = checks.require_dataframe(data)
+    setup = panel_setup(formula, data, vcov=vcov, weights=weights, ssc=ssc, panel_id=panel_id)
+    work, dropped = panel_sample(setup, data, drop_singletons=drop_singletons)
+    frame, x_scale, y_scale = rescaled(work, setup.parsed, setup.excluded)
+    hac_kwargs = engine_hac_kwargs(setup.hac, work)
+    parsed = setup.parsed
+    fit = _fit(parsed.formula, frame, setup.pf_vcov, weights, setup.ssc, drop_singletons,
+               vcov_kwargs=hac_kwargs)
+    fit = collinear.refit_scale_free(fit, lambda tol: _fit(
+        parsed.formula, frame, setup.pf_vcov, weights, setup.ssc, drop_singletons, tol,
+        vcov_kwargs=hac_kwargs), parsed.formula)
+    return panel_result(fit, setup, work, dropped, drop_singletons=drop_singletons,
+                        sample=sample, average_intercept=average_intercept,
+                        x_scale=x_scale, y_scale=y_scale)
+
+
+@dataclass(frozen=True)
+class PanelSetup:
+    """A checked :func:`panel` call: its formula, variance and the columns it reads.
+
+    Built by :func:`panel_setup`; :func:`panel_sample` turns it into the
+    estimation sample and :func:`panel_result` a fit into the result.
+    """
+
+    formula: str
+    parsed: ParsedFormula
+    ssc: Any
+    vcov_in: Any
+    pf_vcov: Any
+    vcov_kind: str
+    cluster: tuple[str, ...]
+    hac: Mapping[str, Any] | None
+    hac_cols: tuple[str, ...]
+    used: tuple[str, ...]
+    weights: str | None
+    key: tuple[str, ...] | None
+
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        """Columns never rescaled: the clusters, the HAC time and unit, the weights."""
+        return (*self.cluster, *self.hac_cols, *([self.weights] if self.weights else []))
+
+
+def panel_setup(formula: str, data: pd.DataFrame, *, vcov: Any = None, weights: str | None = None,
+                ssc: Any = "reghdfe", panel_id: Sequence[str] | str | None = "auto",
+                check_key: bool = True) -> PanelSetup:
+    """Check a :func:`panel` call against ``data`` and record what it estimates.
+
+    Raises the errors :func:`panel` documents for missing or non-numeric
+    columns, an unknown variance or small-sample convention, and (unless
+    ``check_key=False``, for a caller that checked the same key already) a
+    panel key that does not identify the rows.
+    """
+    data = checks.require_dataframe(data)
     checks.require_formula_names(data, formula)
     checks.require_formula_names(data, "", [weights] if weights else [], "weights=")
     parsed = parse_formula(formula)
@@ -252,9 +306,27 @@ def panel(
         key = list(panel_id) if panel_id else None
     if key:
         checks.require_columns(data, key, context="panel_id")
-        checks.require_unique(data, key)
+        if check_key:
+            checks.require_unique(data, key)
+    return PanelSetup(formula=formula, parsed=parsed, ssc=ssc, vcov_in=vcov_in, pf_vcov=pf_vcov,
+                      vcov_kind=vcov_kind, cluster=tuple(cluster), hac=hac,
+                      hac_cols=tuple(hac_cols), used=tuple(dict.fromkeys(used)),
+                      weights=weights, key=tuple(key) if key else None)
 
-    work = data.loc[:, list(dict.fromkeys(used))]
+
+def panel_sample(setup: PanelSetup, data: pd.DataFrame, *, drop_singletons: bool = True,
+                 ) -> tuple[pd.DataFrame, list[DropRecord]]:
+    """The rows and columns :func:`panel` estimates on, and the rows it dropped and why.
+
+    ``data`` is the frame :func:`hitex.models.checks.require_dataframe` returns.
+
+    Drops missing and infinite values, rows where a transformed term is
+    undefined, zero weights and (``drop_singletons``) singletons, in that
+    order; raises the errors :func:`panel` documents for an empty sample, a
+    constant outcome, negative weights and a clustering with one cluster.
+    """
+    formula, parsed, weights = setup.formula, setup.parsed, setup.weights
+    work = data.loc[:, list(setup.used)]
     work, records, missing = checks.drop_missing(work)
     dropped = [DropRecord(*r) for r in records]
     checks.require_nonempty(len(work), f"formula {formula!r}", missing)
@@ -273,26 +345,33 @@ def panel(
             checks.require_nonempty(len(work), f"formula {formula!r} (all weights are 0)")
     if drop_singletons:
         work = drop_singleton_rows(work, parsed.fixed_effects, dropped, f"formula {formula!r}")
-    for col in cluster:
+    for col in setup.cluster:
         if work[col].nunique() < 2:
             raise SpecificationError(
                 f"cannot cluster by '{col}': the sample has only {work[col].nunique()} cluster(s). "
                 "Clustered standard errors need at least 2 clusters (in practice many more); "
                 "use vcov='hetero' or another cluster variable."
             )
+    if setup.hac:
+        require_hac_columns(work, setup.hac, setup.vcov_in)
+    return work, dropped
 
-    if hac:
-        require_hac_columns(work, hac, vcov_in)
-    exclude = (*cluster, *hac_cols, *([weights] if weights else []))
-    frame, x_scale, y_scale = rescaled(work, parsed, exclude)
-    hac_kwargs = engine_hac_kwargs(hac, work)
-    fit = _fit(parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons,
-               vcov_kwargs=hac_kwargs)
-    fit = collinear.refit_scale_free(fit, lambda tol: _fit(
-        parsed.formula, frame, pf_vcov, weights, ssc, drop_singletons, tol,
-        vcov_kwargs=hac_kwargs), parsed.formula)
+
+def panel_result(fit: Any, setup: PanelSetup, work: pd.DataFrame, dropped: Sequence[DropRecord],
+                 *, drop_singletons: bool = True, sample: str | None = None,
+                 average_intercept: bool = False, x_scale: Mapping[str, float] | None = None,
+                 y_scale: float = 1.0, stacklevel: int = 3) -> RegressionResult:
+    """The :class:`RegressionResult` of a pyfixest fit of ``setup`` on ``work``.
+
+    Records (and warns about) the regressors the engine dropped and the rows
+    it dropped after hitex's checks, then builds the result
+    (:func:`hitex.models.inference.build_result`).
+    """
+    parsed, hac = setup.parsed, setup.hac
+    dropped = list(dropped)
     notes: list[str] = []
-    collinear.record_dropped(fit, work, parsed.fixed_effects, dropped, notes)
+    collinear.record_dropped(fit, work, parsed.fixed_effects, dropped, notes,
+                             stacklevel=stacklevel + 1)
 
     sample_frame = work
     if int(fit._N) < len(work):  # a term hitex could not evaluate was undefined in some rows
@@ -303,16 +382,16 @@ def panel(
     endogenous, instruments = iv_terms(parsed.iv) if parsed.iv else ((), ())
     spec = ModelSpec(
         formula=parsed.formula,
-        formula_input=formula,
+        formula_input=setup.formula,
         depvar=parsed.depvar,
         regressors=tuple(str(c) for c in fit._coefnames),
         fixed_effects=parsed.fixed_effects,
-        vcov_type=vcov_kind,
-        cluster=cluster,
-        vcov_label=vcov_label(vcov_kind, cluster, ssc, hac_record(hac, work)),
-        ssc=ssc,
+        vcov_type=setup.vcov_kind,
+        cluster=setup.cluster,
+        vcov_label=vcov_label(setup.vcov_kind, setup.cluster, setup.ssc, hac_record(hac, work)),
+        ssc=setup.ssc,
         estimator=_estimator(parsed),
-        weights=weights,
+        weights=setup.weights,
         sample=sample,
         notes=tuple(notes),
         engine=engine_version(),

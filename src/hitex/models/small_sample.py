@@ -45,9 +45,11 @@ The conventions by name
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -261,11 +263,44 @@ def absorbed_dof(sample: pd.DataFrame, fixed_effects: Sequence[str],
     """
     if not fixed_effects:
         return 0, 0
+    memo = _SAMPLE_COUNTS.get()
+    if memo is not None:
+        key = (id(sample), len(sample), tuple(fixed_effects), tuple(cluster))
+        if key not in memo:
+            memo[key] = (sample, _absorbed_dof(sample, fixed_effects, cluster))
+        return memo[key][1]
+    return _absorbed_dof(sample, fixed_effects, cluster)
+
+
+def _absorbed_dof(sample: pd.DataFrame, fixed_effects: Sequence[str],
+                  cluster: Sequence[str]) -> tuple[int, int]:
     levels = fe_levels(sample, fixed_effects)
     nested = [fe for fe in fixed_effects if cluster and is_nested(sample, fe, cluster)]
     df_a = (sum(levels.values()) - redundant_levels(sample, fixed_effects)
             - sum(levels[fe] for fe in nested))
     return int(df_a), len(nested)
+
+
+#: While set (:func:`counts_shared`), :func:`absorbed_dof` remembers its answer per sample.
+_SAMPLE_COUNTS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "hitex_sample_counts", default=None)
+
+
+@contextlib.contextmanager
+def counts_shared(memo: dict | None = None) -> Iterator[None]:
+    """Count the absorbed degrees of freedom of each sample once while the block runs.
+
+    Several columns estimated on one sample (:func:`hitex.models.panel_columns.panel_columns`)
+    ask :func:`absorbed_dof` the same question about the same rows; inside
+    this block the answer is computed once per sample object (kept alive by
+    the memo, so its identity cannot be reused) and fixed effects. Pass the
+    same ``memo`` dict to several blocks to share the answers between them.
+    """
+    token = _SAMPLE_COUNTS.set({} if memo is None else memo)
+    try:
+        yield
+    finally:
+        _SAMPLE_COUNTS.reset(token)
 
 
 def cluster_adjustment(fit: Any, spec: Any, sample: pd.DataFrame) -> tuple[float, int]:
@@ -383,6 +418,6 @@ def default_hac_lag(n_periods: int) -> int:
 
 
 __all__ = ["FIXEF_K", "SSC_CONVENTIONS", "absorbed_dof", "check_ssc", "cluster_adjustment",
-           "convention_factor", "count_k", "default_hac_lag", "engine_ssc", "fe_levels",
+           "convention_factor", "counts_shared", "count_k", "default_hac_lag", "engine_ssc", "fe_levels",
            "fixest_ssc", "hac_adjustment", "is_nested", "redundancy_correction", "redundant_levels",
            "ssc_settings"]
