@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -392,22 +393,24 @@ class _SharedDesign:
         from pyfixest.estimation.internals.demean_ import demean_model
         from pyfixest.estimation.internals.demeaner_options import _resolve_demeaner
 
-        demeaner = _resolve_demeaner(demeaner=None, demeaner_backend=None,
-                                     fixef_tol=FIXEF_TOLERANCES[0], fixef_maxiter=None)
-        model = _feols(union.parsed.formula, frame.reset_index(drop=True), weights,
-                       drop_singletons, demeaner, engine_ssc("iid", union.ssc),
-                       collinear.ENGINE_COLLIN_TOL)
-        try:
-            model.prepare_model_matrix()
-        except Exception:  # noqa: BLE001 - each column alone reports its own engine error
-            return None
-        if int(model._N) != len(frame) or model._fe is None:
-            return None  # the engine drops rows hitex kept: each column alone says why
-        try:
-            yd, xd, _ = demean_model(model._Y, model._X, model._fe, model._weights.flatten(),
-                                     {}, model._na_index, demeaner)
-        except ValueError:  # not converged at reghdfe's tolerance: each column retries alone
-            return None
+        with warnings.catch_warnings():  # the engine's own deprecation notices, as panel()
+            warnings.simplefilter("ignore")
+            demeaner = _resolve_demeaner(demeaner=None, demeaner_backend=None,
+                                         fixef_tol=FIXEF_TOLERANCES[0], fixef_maxiter=None)
+            model = _feols(union.parsed.formula, frame.reset_index(drop=True), weights,
+                           drop_singletons, demeaner, engine_ssc("iid", union.ssc),
+                           collinear.ENGINE_COLLIN_TOL)
+            try:
+                model.prepare_model_matrix()
+            except Exception:  # noqa: BLE001 - each column alone reports its own engine error
+                return None
+            if int(model._N) != len(frame) or model._fe is None:
+                return None  # the engine drops rows hitex kept: each column alone says why
+            try:
+                yd, xd, _ = demean_model(model._Y, model._X, model._fe,
+                                         model._weights.flatten(), {}, model._na_index, demeaner)
+            except ValueError:  # not converged at reghdfe's tolerance: each column retries alone
+                return None
         names = [*map(str, yd.columns), *map(str, xd.columns)]
         demeaned = np.asfortranarray(np.column_stack([yd.to_numpy(), xd.to_numpy()]),
                                      dtype="float64")
@@ -470,15 +473,18 @@ class _SharedDesign:
         model._Xd = pd.DataFrame(self.demeaned[:, [self.position[r] for r in regressors]],
                                  columns=regressors)
         model.demean = _demeaned_already  # get_fit's first step, done for the whole group
-        try:
-            model.get_fit()
-            if model._X_is_empty or getattr(model, "_collin_vars", None):
-                return None  # a dropped regressor: hitex.panel records and explains it
-            model.vcov(vcov=_get_vcov_type(setup.pf_vcov), vcov_kwargs=None, data=model._data)
-            model.get_inference()
-            model.get_performance()
-        except Exception:  # noqa: BLE001 - the column alone gives hitex's own error
-            return None
+        with warnings.catch_warnings():  # the engine's notices; panel() alone keeps hitex's
+            warnings.simplefilter("ignore")
+            try:
+                model.get_fit()
+                if model._X_is_empty or getattr(model, "_collin_vars", None):
+                    return None  # a dropped regressor: hitex.panel records and explains it
+                model.vcov(vcov=_get_vcov_type(setup.pf_vcov), vcov_kwargs=None,
+                           data=model._data)
+                model.get_inference()
+                model.get_performance()
+            except Exception:  # noqa: BLE001 - the column alone gives hitex's own error
+                return None
         flagged, _ = collinear.scale_free_collinear(model)
         return None if flagged else model
 

@@ -404,6 +404,11 @@ def _sample_notes(tspec: RegressionTable, samples: list[str | None],
     return notes
 
 
+def _plain_panel(tspec: RegressionTable, model: ModelColumn) -> bool:
+    """Whether a column is estimated by :func:`hitex.panel` (not gravity, not LIML)."""
+    return tspec.estimator != "gravity" and model.estimator != "liml"
+
+
 def vcov_slug(vcov: Any) -> str:
     """A file-name part for a vcov: ``iid``, ``crv1_iso3``."""
     if isinstance(vcov, str):
@@ -497,7 +502,7 @@ class Regression(TableKind):
     def run(self, tspec: RegressionTable, ctx: TableContext) -> TableOutput:
         from hitex.models.gravity import gravity
         from hitex.models.iv_liml import liml
-        from hitex.models.panel import panel as estimate
+        from hitex.models.panel_columns import Column, SharedColumns
         from hitex.report.tables import regression_table
 
         out = TableOutput()
@@ -507,6 +512,8 @@ class Regression(TableKind):
         groups = _groups(tspec, ctx)
         columns = tspec.columns(groups)
         declared = [m.sample for m in tspec.columns() for _ in (groups or (None,))]
+        planned: list[tuple[int, ModelColumn, str, pd.DataFrame, str | None, Any]] = []
+        table_rows: list[pd.DataFrame] = []
         for i, model in enumerate(columns, start=1):
             where = f"tables.{tspec.name}.models.{i}"
             formula, left_out = without_missing(model.formula, ctx.built.missing)
@@ -525,14 +532,22 @@ class Regression(TableKind):
             if left_out:
                 table_notes.append(f"Left out for lack of input data: {', '.join(left_out)}.")
             filt = _both(tspec.sample, model.sample)
-            sub = ctx.table_sample(tspec)
-            sub = ctx.sample(sub, model.sample, where + ".sample")
+            if not table_rows:  # one frame for the table, so that its columns can share work
+                table_rows.append(ctx.table_sample(tspec))
+            sub = ctx.sample(table_rows[0], model.sample, where + ".sample")
             if model.winsorize:
                 sub = winsorize(sub, model.winsorize, model.winsorize_at, where)
                 table_notes.append(f"Column ({i}): {', '.join(model.winsorize)} winsorised at "
                                    f"the {model.winsorize_at[0]:g}th and "
                                    f"{model.winsorize_at[1]:g}th percentiles.")
             vcov = model.vcov if model.vcov is not None else tspec.vcov
+            planned.append((i, model, formula, sub, filt, vcov))
+        # plain panel columns on the same rows share their demeaning (results unchanged)
+        shared = SharedColumns([Column(formula, sub, vcov, filt)
+                                for _, model, formula, sub, filt, vcov in planned
+                                if _plain_panel(tspec, model)])
+        position = 0
+        for i, model, formula, sub, filt, vcov in planned:
             with collected(out.warnings, f"{tspec.name} ({i})"):
                 if tspec.estimator == "gravity":
                     res = gravity(formula, sub, method=model.method or tspec.method,
@@ -540,7 +555,8 @@ class Regression(TableKind):
                 elif model.estimator == "liml":
                     res = liml(formula, sub, vcov=vcov, fuller=model.fuller, sample=filt)
                 else:
-                    res = estimate(formula, sub, vcov=vcov, sample=filt)
+                    res = shared.result(position)
+                    position += 1
             results.append(res)
             models.append(model)
             positions.append(i)
