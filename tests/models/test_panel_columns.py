@@ -212,12 +212,45 @@ def test_collinear_regressor_falls_back_to_the_engine():
         assert_same(a, b)
 
 
-def test_with_vcov_of_a_column_estimated_together():
+@pytest.mark.parametrize("new", [{"CRV1": "unit"}, "hetero", {"CRV1": "unit+year"}, "HC1"])
+def test_with_vcov_of_a_column_estimated_together(new):
     df = _panel(seed=31)
     got = together(CSW, df, vcov="iid")
     want = alone(CSW, df, vcov="iid")
     for a, b in zip(got, want, strict=True):
-        assert_same(a.with_vcov({"CRV1": "unit"}), b.with_vcov({"CRV1": "unit"}))
+        assert_same(a.with_vcov(new), b.with_vcov(new))
+
+
+def test_with_vcov_stays_on_the_shared_design(monkeypatch):
+    from hitex.models import panel_columns
+
+    df = _panel(seed=37)
+    formulas = ["y ~ x | unit + year", "y ~ x + c0 | unit + year"]
+    vcovs = [{"CRV1": "unit"}, {"CRV1": "region"}]
+    got = together(formulas, df, vcov=vcovs)
+    want = alone(formulas, df, vcov=vcovs)
+    calls = []
+    original = panel_columns.panel
+    monkeypatch.setattr(panel_columns, "panel",
+                        lambda *a, **k: calls.append(k.get("vcov")) or original(*a, **k))
+    assert_same(got[0].with_vcov("iid"), want[0].with_vcov("iid"))
+    assert_same(got[1].with_vcov({"CRV1": "unit"}), want[1].with_vcov({"CRV1": "unit"}))
+    assert calls == []  # the group's rows and design, no estimation alone
+    # the first column's data hold no 'region' (the second's clusters): refused as alone
+    with pytest.raises(ColumnNotFoundError, match="region"):
+        want[0].with_vcov({"CRV1": "region"})
+    with pytest.raises(ColumnNotFoundError, match="region"):
+        got[0].with_vcov({"CRV1": "region"})
+
+
+def test_integer_and_nullable_columns():
+    df = _panel(seed=41)
+    df["k"] = (df["c0"] > 0).astype("int64") + df["year"] % 3
+    df["m"] = pd.array(np.where(df.index % 17 == 0, pd.NA, df.index % 5), dtype="Int64")
+    formulas = ["y ~ x + k | unit + year", "y ~ x + k + m | unit + year",
+                "y ~ x + m | unit + year", "m ~ x + c0 | unit + year"]
+    for a, b in zip(together(formulas, df), alone(formulas, df), strict=True):
+        assert_same(a, b)
 
 
 def test_errors_name_the_column_as_panel_does():

@@ -45,6 +45,7 @@ import pandas as pd
 from hitex.errors import HitexError, SpecificationError
 from hitex.models import checks, collinear, demeaned_ols
 from hitex.models.formula import formula_context, is_formula_name, parse_formula
+from hitex.models.inference import normalise_vcov
 from hitex.models.panel import (
     FIXEF_TOLERANCES,
     PanelSetup,
@@ -182,22 +183,22 @@ class SharedColumns:
         column = self._columns[i]
         group = self._groups().get(i)
         if group is not None:
-            result = group.result(i, self._checked_key(i, group))
+            self._check_key(i, group)
+            result = group.result(i)
             if result is not None:
                 return result
         return panel(column.formula, column.data, vcov=column.vcov, sample=column.sample,
                      **self._options)
 
-    def _checked_key(self, i: int, group: _Group) -> bool:
+    def _check_key(self, i: int, group: _Group) -> None:
         """Check column ``i``'s panel key (once per data frame and key) as panel() would."""
         setup = group.setups[i]
         if not setup.key:
-            return True
+            return
         mark = (id(self._columns[i].data), setup.key)
         if mark not in self._keys_checked:
             checks.require_unique(self._columns[i].data, list(setup.key))
             self._keys_checked.add(mark)
-        return True
 
     def _groups(self) -> dict[int, _Group]:
         if self._group_of is not None:
@@ -330,13 +331,15 @@ class _Group:
         self._state = (work, union_dropped, scales, shared)
         return self._state
 
-    def result(self, i: int, key_checked: bool) -> RegressionResult | None:
+    def result(self, i: int) -> RegressionResult | None:
         """Column ``i`` on the shared design, or None to estimate it alone."""
+        return self._estimate(self.setups[i], self.columns[i])
+
+    def _estimate(self, setup: PanelSetup, column: Column) -> RegressionResult | None:
         state = self._prepare()
-        if state is None or not key_checked:
+        if state is None:
             return None
         work, union_dropped, scales, shared = state
-        setup, column = self.setups[i], self.columns[i]
         with counts_shared(self.memo):
             fit = shared.fit(setup)
             if fit is None:
@@ -348,16 +351,36 @@ class _Group:
                 x_scale={c: scales[c] for c in parsed.terms[1:] if c in scales},
                 y_scale=scales.get(parsed.depvar, 1.0), stacklevel=4)
         if isinstance(fit, demeaned_ols.DemeanedFit):
-            result = dataclasses.replace(result, _refit=_alone(column, self.options))
+            result = dataclasses.replace(result, _refit=self._refit(setup, column))
         return result
 
+    def _refit(self, setup: PanelSetup, column: Column) -> Callable[[Any], RegressionResult]:
+        """``with_vcov`` of a column of the group.
 
-def _alone(column: Column, options: Mapping[str, Any]) -> Callable[[Any], RegressionResult]:
-    """``with_vcov`` of a column estimated together: the column alone, with the new variance."""
-    def refit(vcov: Any) -> RegressionResult:
-        return panel(column.formula, column.data, vcov=vcov, sample=column.sample, **options)
+        On the group's design when the new variance reads no column outside the
+        group's (the rows are then the same); else the column alone.
+        """
+        def refit(vcov: Any) -> RegressionResult:
+            _, _, cluster = normalise_vcov(vcov)
+            if cluster:  # as a column estimated alone: its own columns only
+                checks.require_cluster_columns(self.data.loc[:, list(setup.used)].iloc[:0],
+                                               cluster, vcov, in_model=True)
+            new = dataclasses.replace(column, vcov=vcov)
+            try:
+                again = panel_setup(column.formula, self.data, vcov=vcov,
+                                    weights=self.options["weights"], ssc=self.options["ssc"],
+                                    panel_id=self.options["panel_id"], check_key=False)
+            except HitexError:
+                again = None
+            if (again is not None and shareable(again, self.data)
+                    and set(again.used) <= set(self._state[0].columns)):
+                result = self._estimate(again, new)
+                if result is not None:
+                    return result
+            return panel(column.formula, column.data, vcov=vcov, sample=column.sample,
+                         **self.options)
 
-    return refit
+        return refit
 
 
 def _column_drops(setup: PanelSetup, data: pd.DataFrame,
