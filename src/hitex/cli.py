@@ -300,8 +300,9 @@ data_app.command("aggregate")(aggregate)
 def data_convert(
     files: Annotated[list[Path], typer.Argument(help="BACI or Comtrade CSV files (plain or "
                                                 "gzip), one layout.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to create "
-                                      "(year=YYYY/ Parquet partitions).")],
+    out: Annotated[str, typer.Option("--out", "-o", help="Dataset folder to create "
+                                     "(year=YYYY/ Parquet partitions), or a cluster URL "
+                                     "(hdfs://..., s3a://...; --engine spark).")],
     fmt: Annotated[str, typer.Option("--fmt", help="baci or comtrade.")] = "baci",
     country_codes: Annotated[Path | None, typer.Option(help="Numeric code -> ISO3 table "
                                                       "(BACI's country_codes file).")] = None,

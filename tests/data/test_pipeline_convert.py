@@ -128,6 +128,12 @@ def test_cli_data_convert(tmp_path, files):
     assert f"Wrote {total:,} rows" in result.output and dataset_is_checked(out)
     again = CliRunner().invoke(app, ["data", "convert", *map(str, files), "--out", str(out)])
     assert again.exit_code != 0 and "Traceback" not in again.output  # no overwrite
+    url = CliRunner().invoke(app, ["data", "convert", *map(str, files), "--out",
+                                   "hdfs://namenode:8020/trade/baci"])
+    assert url.exit_code != 0 and "Traceback" not in url.output
+    said = " ".join(url.output.split())
+    assert "hdfs://namenode:8020/trade/baci" in said  # the URL kept whole, not made a path
+    assert "Use --engine spark" in said
 
 
 def test_cli_data_convert_says_what_it_reads_unless_quiet(tmp_path, files):

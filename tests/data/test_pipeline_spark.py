@@ -234,3 +234,36 @@ def test_spark_reads_a_dataset_by_cluster_url(inputs, on_duckdb, tmp_path):
                            code_system="HS", engine=eng)
     with pytest.raises(SpecificationError, match="use engine='spark'"):
         run_trade_pipeline(url, fmt="parquet", categories=CATEGORIES, code_system="HS")
+
+
+def test_spark_writes_a_converted_dataset_to_a_cluster_url(inputs, on_duckdb, tmp_path):
+    """convert_trade writes to a URL (file:// here, hdfs:// or s3a:// on a cluster) through
+    Spark's file system: partitions, manifest, rename into place; the tables equal DuckDB's."""
+    paths, gdp = inputs
+    eng = connect("spark", spark_master="local[2]")
+    url = (tmp_path / "remote" / "ds").resolve().as_uri()
+    done = convert_trade(paths, url, engine=eng)
+    assert done.path == url and done.rows == 1200
+    assert (tmp_path / "remote" / "ds" / "_hitex_dataset.json").is_file()
+    assert sorted(p.name for p in (tmp_path / "remote").iterdir()) == ["ds"]  # no temporary left
+    local = convert_trade(paths, tmp_path / "local")
+    assert done.rows_by_year == local.rows_by_year
+    got = run_trade_pipeline(url, fmt="parquet", categories=CATEGORIES, code_system="HS",
+                             gdp_pc=gdp, engine=eng)
+    _same(got, on_duckdb)
+    from hitex.errors import OutputFolderError
+
+    with pytest.raises(OutputFolderError, match="exists; pass overwrite=True"):
+        convert_trade(paths, url, engine=eng)
+    again = convert_trade(paths, url, engine=eng, overwrite=True)
+    assert again.rows == 1200
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    (stranger / "notes.txt").write_text("mine")
+    with pytest.raises(OutputFolderError, match="not written by hitex"):
+        convert_trade(paths, stranger.resolve().as_uri(), engine=eng, overwrite=True)
+    assert (stranger / "notes.txt").read_text() == "mine"
+    with pytest.raises(SpecificationError, match="only engine='spark' writes there"):
+        convert_trade(paths, url + "-duck")
+    with pytest.raises(OutputFolderError, match="Spark cannot reach"):
+        convert_trade(paths, "nosuchfs://somewhere/ds", engine=eng)

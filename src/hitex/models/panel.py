@@ -75,6 +75,12 @@ instruments (:mod:`hitex.models.iv`), which regression tables show.
 Standard errors follow the same conventions as OLS (the residuals are those
 of the structural equation, ``y - X b``).
 
+A table's columns
+-----------------
+:func:`hitex.models.panel_columns.panel_columns` estimates several formulas on
+the same data and returns, column by column, what :func:`panel` returns, with
+the sample and the demeaning of columns on the same rows done once.
+
 Few clusters
 ------------
 With fewer than :data:`hitex.models.checks.MIN_CLUSTERS` clusters the result

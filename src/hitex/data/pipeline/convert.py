@@ -23,18 +23,18 @@ not write is never deleted).
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from hitex.data.pipeline.engine import Engine, EngineOptions, PathLike
+from hitex.data.pipeline.engine import Engine, EngineOptions, PathLike, is_remote
 from hitex.data.pipeline.engines import connect
 from hitex.data.pipeline.read import DATASET_MANIFEST, checked_records, read_trade, with_iso3
-from hitex.errors import DataFormatError, OutputFolderError
+from hitex.errors import DataFormatError, OutputFolderError, SpecificationError
 
 __all__ = ["ConvertedDataset", "convert_trade"]
 
@@ -45,8 +45,8 @@ class ConvertedDataset:
 
     Attributes
     ----------
-    path : pathlib.Path
-        Dataset folder (``year=YYYY`` sub-folders and the manifest).
+    path : pathlib.Path or str
+        Dataset folder (``year=YYYY`` sub-folders and the manifest), or its cluster URL.
     rows_by_year : dict of int to int
         Records written per year.
     fmt : str
@@ -55,7 +55,7 @@ class ConvertedDataset:
         Names of the source files.
     """
 
-    path: Path
+    path: Path | str
     rows_by_year: dict[int, int]
     fmt: str
     sources: tuple[str, ...]
@@ -87,7 +87,10 @@ def convert_trade(
     paths : path-like or iterable of path-like
         BACI or Comtrade CSV files (plain or gzip) of one layout.
     out : path-like
-        Dataset folder to create.
+        Dataset folder to create, or a cluster URL (``hdfs://namenode:8020/trade/baci``,
+        ``s3a://bucket/baci``, ``file:///shared/baci``) that Spark writes through the
+        cluster's file system (``engine="spark"``); the manifest, the temporary
+        folder and the final rename are done there too.
     fmt : {"baci", "comtrade"}
     engine, spark_master, engine_options
         Engine that converts (see :func:`hitex.data.pipeline.engines.connect`).
@@ -109,23 +112,25 @@ def convert_trade(
     HitexError
         The reading errors of :func:`hitex.data.pipeline.read.checked_records`.
     """
-    target = Path(out).expanduser()
-    if target.exists():
-        if not overwrite:
-            raise OutputFolderError(
-                f"{target} exists; pass overwrite=True to replace the dataset, or another folder."
-            )
-        if not (target / DATASET_MANIFEST).is_file():
-            raise OutputFolderError(
-                f"{target} exists and was not written by hitex (no {DATASET_MANIFEST}); it is "
-                "left as it is. Choose another folder."
-            )
+    remote = is_remote(str(out))
+    target: Any = str(out).rstrip("/") if remote else Path(out).expanduser()
+    if not remote:
+        _check_target(target, overwrite, target.exists(), (target / DATASET_MANIFEST).is_file())
     eng = connect(engine, spark_master=spark_master, options=engine_options)
     items = [paths] if isinstance(paths, str | Path) else list(paths)  # type: ignore[arg-type]
-    tmp = target.parent / f"{target.name}.hitex-tmp-{uuid.uuid4().hex[:8]}"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _beside(target, f"hitex-tmp-{uuid.uuid4().hex[:8]}")
     try:
-        what = ", ".join(Path(p).name for p in items)
+        if remote:
+            if eng.name != "spark":
+                raise SpecificationError(
+                    f"{target} is a cluster URL: only engine='spark' writes there (through the "
+                    "cluster's file system). Use --engine spark with --spark-master, or write "
+                    "to a local folder and copy it to the cluster.")
+            _check_target(target, overwrite, eng.path_exists(target),
+                          eng.path_exists(_inside(target, DATASET_MANIFEST)))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        what = ", ".join(Path(str(p)).name for p in items)
         try:  # number columns read as numbers (fast); as text when that fails, to say why
             raw = read_trade(eng, items, fmt=fmt, flow=flow, code_digits=code_digits,
                              value_col=value_col, typed=True)
@@ -148,21 +153,50 @@ def convert_trade(
             "source_format": fmt,
             "flow": flow,
             "code_digits": code_digits,
-            "sources": [Path(p).name for p in items],
+            "sources": [Path(str(p)).name for p in items],
             "rows_by_year": {str(k): v for k, v in sorted(rows.items())},
         }
-        (tmp / DATASET_MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        if target.exists():
-            old = target.parent / f"{target.name}.hitex-old-{uuid.uuid4().hex[:8]}"
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old)
+        eng.write_small_text(_inside(tmp, DATASET_MANIFEST), json.dumps(manifest, indent=2))
+        if eng.path_exists(target):
+            old = _beside(target, f"hitex-old-{uuid.uuid4().hex[:8]}")
+            eng.rename(target, old)
+            eng.rename(tmp, target)
+            eng.remove_tree(old)
         else:
-            tmp.rename(target)
+            eng.rename(tmp, target)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            if eng.path_exists(tmp):
+                eng.remove_tree(tmp)
+        except OutputFolderError:  # the file system went away: nothing more to clean
+            pass
         if eng is not engine:
             eng.close()
     return ConvertedDataset(path=target, rows_by_year=rows, fmt=fmt,
-                            sources=tuple(Path(p).name for p in items))
+                            sources=tuple(Path(str(p)).name for p in items))
+
+
+def _check_target(target: Any, overwrite: bool, exists: bool, is_hitex: bool) -> None:
+    """Refuse an existing ``out`` unless ``overwrite`` and hitex wrote it."""
+    if not exists:
+        return
+    if not overwrite:
+        raise OutputFolderError(
+            f"{target} exists; pass overwrite=True to replace the dataset, or another folder."
+        )
+    if not is_hitex:
+        raise OutputFolderError(
+            f"{target} exists and was not written by hitex (no {DATASET_MANIFEST}); it is "
+            "left as it is. Choose another folder."
+        )
+
+
+def _beside(target: Any, suffix: str) -> Any:
+    """A sibling of ``target`` (a folder path, or a cluster URL as text) named ``target.suffix``."""
+    if isinstance(target, Path):
+        return target.parent / f"{target.name}.{suffix}"
+    return f"{target}.{suffix}"
+
+
+def _inside(folder: Any, name: str) -> Any:
+    return folder / name if isinstance(folder, Path) else f"{folder}/{name}"

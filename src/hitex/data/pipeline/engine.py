@@ -18,6 +18,7 @@ import functools
 import inspect
 import os
 import re
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,6 +151,23 @@ class Engine:
         rare equal hashes of different keys are told apart by an exact check.
         """
         return None
+
+    # ------------------------------------------------------------------ files
+    def path_exists(self, location: PathLike) -> bool:
+        """Whether a file or folder exists (on this machine; Spark also reads cluster URLs)."""
+        return Path(location).expanduser().exists()
+
+    def write_small_text(self, location: PathLike, text: str) -> None:
+        """Write a small text file (a dataset's manifest), replacing it."""
+        Path(location).expanduser().write_text(text, encoding="utf-8")
+
+    def rename(self, source: PathLike, target: PathLike) -> None:
+        """Move ``source`` to ``target`` (which must not exist)."""
+        Path(source).expanduser().rename(Path(target).expanduser())
+
+    def remove_tree(self, location: PathLike) -> None:
+        """Delete a folder and everything in it."""
+        shutil.rmtree(Path(location).expanduser(), ignore_errors=True)
 
     # ------------------------------------------------------------------ results
     def execute(self, expr: Any) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from hitex.data.pipeline.engine import Engine, EngineOptions, PathLike, is_remote, sql_function
-from hitex.errors import SpecificationError
+from hitex.errors import OutputFolderError, SpecificationError
 
 __all__ = ["SparkEngine", "java_version", "open_spark", "spark_available", "stop_spark"]
 
@@ -114,10 +114,70 @@ class SparkEngine(Engine):
         except Exception:  # noqa: BLE001 - a file system Spark cannot reach
             return None
 
-    def write_partitioned(self, expr: Any, root: Path, partition: str = "year") -> None:
-        self.backend.to_parquet(
-            expr, str(Path(root).resolve()), partitionBy=partition, mode="overwrite"
-        )
+    def write_partitioned(self, expr: Any, root: PathLike, partition: str = "year") -> None:
+        where = str(root) if is_remote(str(root)) else str(Path(root).resolve())
+        self.backend.to_parquet(expr, where, partitionBy=partition, mode="overwrite")
+
+    # a cluster URL (hdfs://, s3a://, gs://, abfss://, file://) through Hadoop's file system
+    def _hadoop(self, location: PathLike) -> tuple[Any, Any]:
+        context = self.session.sparkContext
+        jvm = context._jvm  # noqa: SLF001 - pyspark's documented gateway to the JVM
+        path = jvm.org.apache.hadoop.fs.Path(str(location))
+        try:
+            return path, path.getFileSystem(context._jsc.hadoopConfiguration())  # noqa: SLF001
+        except Exception as err:  # noqa: BLE001 - a file system Spark cannot reach
+            raise OutputFolderError(_unreachable(location, err)) from err
+
+    def path_exists(self, location: PathLike) -> bool:
+        if not is_remote(str(location)):
+            return super().path_exists(location)
+        path, fs = self._hadoop(location)
+        try:
+            return bool(fs.exists(path))
+        except Exception as err:  # noqa: BLE001
+            raise OutputFolderError(_unreachable(location, err)) from err
+
+    def write_small_text(self, location: PathLike, text: str) -> None:
+        if not is_remote(str(location)):
+            return super().write_small_text(location, text)
+        path, fs = self._hadoop(location)
+        try:
+            stream = fs.create(path, True)
+            try:
+                stream.write(bytearray(text.encode("utf-8")))
+            finally:
+                stream.close()
+        except Exception as err:  # noqa: BLE001
+            raise OutputFolderError(_unreachable(location, err)) from err
+
+    def rename(self, source: PathLike, target: PathLike) -> None:
+        if not is_remote(str(source)):
+            return super().rename(source, target)
+        path, fs = self._hadoop(source)
+        try:
+            moved = bool(fs.rename(path, self._hadoop(target)[0]))
+        except Exception as err:  # noqa: BLE001
+            raise OutputFolderError(_unreachable(source, err)) from err
+        if not moved:
+            raise OutputFolderError(
+                f"could not rename {source} to {target} on the cluster's file system; check "
+                "that you may write there and that the target does not exist.")
+
+    def remove_tree(self, location: PathLike) -> None:
+        if not is_remote(str(location)):
+            return super().remove_tree(location)
+        path, fs = self._hadoop(location)
+        try:
+            fs.delete(path, True)
+        except Exception:  # noqa: BLE001 - a temporary folder left behind is not an error
+            return
+
+
+def _unreachable(location: PathLike, err: BaseException) -> str:
+    first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
+    return (f"Spark cannot reach {location}: {first}. Check the URL (hdfs://namenode:8020/path, "
+            "s3a://bucket/path), that the cluster's file system is up and that Spark has its "
+            "connector and credentials (spark_conf), or write to a local folder and copy it.")
 
 
 def java_version() -> int | None:

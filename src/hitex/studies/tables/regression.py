@@ -22,7 +22,9 @@ the table. ``stats`` chooses the statistic rows (``nobs``, ``rsquared``, ``rsqua
 across the columns (``figures/NAME_coefficients``). ``estimator: gravity`` estimates the columns with
 :func:`hitex.gravity` (``method: ols`` on log flows or ``ppml`` on levels; a
 column's own ``method`` wins), ``panel`` (default) with :func:`hitex.panel`
-(2SLS when the formula has an IV part); a column's ``estimator: liml`` estimates
+(2SLS when the formula has an IV part; columns on the same rows share their sample
+and demeaning, :class:`hitex.models.panel_columns.SharedColumns`, with the numbers
+of estimating them one by one); a column's ``estimator: liml`` estimates
 its IV formula by LIML (:func:`hitex.liml`; ``fuller: 1`` for Fuller's
 modification), e.g. beside the 2SLS column as a weak-instrument check.
 ``also_vcov`` adds the same table with other standard errors (``[iid]``: the
