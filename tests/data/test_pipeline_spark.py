@@ -267,3 +267,24 @@ def test_spark_writes_a_converted_dataset_to_a_cluster_url(inputs, on_duckdb, tm
         convert_trade(paths, url + "-duck")
     with pytest.raises(OutputFolderError, match="Spark cannot reach"):
         convert_trade(paths, "nosuchfs://somewhere/ds", engine=eng)
+
+
+def test_an_hdfs_name_node_that_does_not_answer_fails_within_the_timeout(inputs):
+    """Hadoop's client would retry a silent name node for minutes; hitex waits connect_timeout."""
+    from hitex.errors import OutputFolderError
+
+    paths, _ = inputs
+    eng = connect("spark", spark_master="local[2]",
+                  options=EngineOptions(connect_timeout=1.0))
+    # a non-routable address: silent, or answered by something that is not a name node
+    silent = "hdfs://10.255.255.1:8020/trade/baci"
+    started = time.monotonic()
+    with pytest.raises(OutputFolderError, match="could not be reached|Spark cannot reach"):
+        convert_trade(paths, silent, engine=eng)
+    with pytest.raises(HitexError, match="could not be reached|Spark cannot read"):
+        run_trade_pipeline(silent, fmt="parquet", categories=CATEGORIES, code_system="HS",
+                           engine=eng)
+    assert time.monotonic() - started < 20
+    closed = _free_port()  # nothing listens there: refused at once, named by hitex
+    with pytest.raises(OutputFolderError, match="could not be reached"):
+        convert_trade(paths, f"hdfs://127.0.0.1:{closed}/baci", engine=eng)

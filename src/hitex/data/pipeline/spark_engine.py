@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from hitex.data.pipeline.engine import Engine, EngineOptions, PathLike, is_remote, sql_function
-from hitex.errors import OutputFolderError, SpecificationError
+from hitex.errors import DataNotFoundError, HitexError, OutputFolderError, SpecificationError
 
 __all__ = ["SparkEngine", "java_version", "open_spark", "spark_available", "stop_spark"]
 
@@ -50,6 +50,7 @@ class SparkEngine(Engine):
     """
 
     session: Any = None
+    connect_timeout: float = 10.0
 
     def table(self, df: pd.DataFrame) -> Any:
         """A temporary view of a small pandas table (lookups), sent to Spark through Arrow."""
@@ -91,12 +92,14 @@ class SparkEngine(Engine):
         return sql_function("xxhash64", len(columns), "int64")(*columns)
 
     def read_parquet_dataset(self, root: Path) -> Any:
+        _check_namenode(str(root), self.connect_timeout, DataNotFoundError)
         where = str(root) if is_remote(str(root)) else str(Path(root).resolve())
         return self.backend.read_parquet(where)
 
     def read_small_text(self, location: PathLike) -> str | None:
         if not is_remote(str(location)):
             return super().read_small_text(location)
+        _check_namenode(str(location), self.connect_timeout, DataNotFoundError)
         # through the cluster's file system (HDFS, S3, ...) with Hadoop's own API: Spark's
         # readers skip files whose names start with "_", as a manifest's does
         context = self.session.sparkContext
@@ -120,6 +123,7 @@ class SparkEngine(Engine):
 
     # a cluster URL (hdfs://, s3a://, gs://, abfss://, file://) through Hadoop's file system
     def _hadoop(self, location: PathLike) -> tuple[Any, Any]:
+        _check_namenode(str(location), self.connect_timeout)
         context = self.session.sparkContext
         jvm = context._jvm  # noqa: SLF001 - pyspark's documented gateway to the JVM
         path = jvm.org.apache.hadoop.fs.Path(str(location))
@@ -173,8 +177,34 @@ class SparkEngine(Engine):
             return
 
 
+def _check_namenode(location: str, timeout: float,
+                    error: type[HitexError] = OutputFolderError) -> None:
+    """Fail within ``timeout`` seconds when an ``hdfs://host:port`` name node does not answer.
+
+    Hadoop's client retries a silent host for minutes; a plain connection
+    attempt first bounds the wait. Other schemes (object stores) answer or fail
+    quickly through their own clients.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(location)
+    if parts.scheme not in ("hdfs", "webhdfs") or not parts.hostname or not parts.port:
+        return
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+            return
+    except OSError as err:
+        raise error(
+            f"the name node of {location} ({parts.hostname}:{parts.port}) could not be reached "
+            f"({err}; waited at most {timeout:g} s). Check that HDFS is running and that host "
+            "and port are those of fs.defaultFS (hdfs://namenode:8020/path), or write to a local "
+            "folder and copy it.") from err
+
+
 def _unreachable(location: PathLike, err: BaseException) -> str:
-    first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
+    java = getattr(err, "java_exception", None)  # py4j: the Java exception says what failed
+    text = str(java) if java is not None else str(err)
+    first = text.strip().splitlines()[0][:300] if text.strip() else type(err).__name__
     return (f"Spark cannot reach {location}: {first}. Check the URL (hdfs://namenode:8020/path, "
             "s3a://bucket/path), that the cluster's file system is up and that Spark has its "
             "connector and credentials (spark_conf), or write to a local folder and copy it.")
@@ -290,7 +320,8 @@ def open_spark(options: EngineOptions) -> SparkEngine:
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return SparkEngine(
-        name="spark", backend=ibis.pyspark.connect(session), master=master, session=session
+        name="spark", backend=ibis.pyspark.connect(session), master=master, session=session,
+        connect_timeout=options.connect_timeout,
     )
 
 
