@@ -306,3 +306,14 @@ def test_any_choice_of_regressors_equals_one_by_one(order, sizes, vcov, seed):
     for a, b in zip(together(formulas, df, vcov=vcov), alone(formulas, df, vcov=vcov),
                     strict=True):
         assert_same(a, b)
+
+
+def test_warnings_point_at_the_callers_line():
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"g": np.repeat(np.arange(4), 25), "t": np.tile(np.arange(25), 4)})
+    data["x"], data["c"] = rng.normal(size=100), rng.normal(size=100)
+    data["y"] = data["x"] + rng.normal(size=100)
+    with pytest.warns(hitex.HitexWarning, match="Few clusters") as record:
+        hitex.panel_columns(["y ~ x | g + t", "y ~ x + c | g + t"], data)
+    few = [w for w in record if "Few clusters" in str(w.message)]
+    assert len(few) == 2 and all(w.filename == __file__ for w in few)

@@ -222,7 +222,7 @@ def iv_centred_r2(fit: Any, absorbed: bool, r2: float,
 def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
            sample_index: pd.Index, sample: pd.DataFrame | None = None, *,
            x_scale: Mapping[str, float] | None = None, y_scale: float = 1.0,
-           cluster_names: Sequence[str] | None = None) -> RegressionResult:
+           cluster_names: Sequence[str] | None = None, stacklevel: int = 4) -> RegressionResult:
     """Turn a pyfixest fit into a :class:`RegressionResult`.
 
     ``x_scale``/``y_scale`` undo :func:`hitex.models.panel.rescaled`:
@@ -230,7 +230,9 @@ def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
     variance accordingly. ``cluster_names`` are the names shown for the
     clusters when the engine clusters by a helper column (gravity's
     ``exporter^importer`` pairs). Adds the notes that depend on the variance
-    (few clusters, the 2SLS first stage) and raises
+    (few clusters, the 2SLS first stage; their warnings are aimed ``stacklevel``
+    frames up from the note-taking function, 4 being the estimator's caller
+    when the estimator calls this function) and raises
     :class:`~hitex.errors.EstimationError` when a variance is negative or
     undefined, rather than report a coefficient without a standard error.
     """
@@ -284,7 +286,7 @@ def build_result(fit: Any, spec: ModelSpec, dropped: tuple[DropRecord, ...],
     if spec.endogenous and not np.isfinite(r2 if not spec.fixed_effects else (r2_within or np.nan)):
         r2, r2_within = iv_centred_r2(fit, bool(spec.fixed_effects), r2, r2_within)
     spec, extra = _derived_notes(fit, spec, sample, clusters, cluster_names,
-                                 x_scale=x_scale, y_scale=y_scale)
+                                 x_scale=x_scale, y_scale=y_scale, stacklevel=stacklevel)
     stats_, within = _fit_statistics(fit, spec, sample, params, vc, df_resid,
                                      x_scale=x_scale, y_scale=y_scale)
     extra = {**stats_, **extra}
@@ -420,7 +422,7 @@ def with_average_intercept(params: pd.Series, vc: pd.DataFrame, df_resid: float,
 def _derived_notes(fit: Any, spec: ModelSpec, sample: pd.DataFrame | None,
                    clusters: Mapping[str, int], cluster_names: Sequence[str] | None, *,
                    x_scale: Mapping[str, float] | None = None, y_scale: float = 1.0,
-                   ) -> tuple[ModelSpec, dict[str, Any]]:
+                   stacklevel: int = 4) -> tuple[ModelSpec, dict[str, Any]]:
     """``spec`` with the notes that depend on the variance renewed, and the 2SLS statistics.
 
     For 2SLS, ``extra`` holds the first-stage F (:func:`hitex.models.iv.first_stage`)
@@ -436,7 +438,7 @@ def _derived_notes(fit: Any, spec: ModelSpec, sample: pd.DataFrame | None,
     shown = dict(zip(cluster_names or tuple(clusters), clusters.values(), strict=False))
     few = checks.few_clusters_message(shown)
     if few:
-        warnings.warn(FewClustersWarning(few), stacklevel=4)
+        warnings.warn(FewClustersWarning(few), stacklevel=stacklevel)
         notes.append(few)
     extra: dict[str, Any] = {}
     if getattr(fit, "_is_iv", False):
@@ -447,7 +449,7 @@ def _derived_notes(fit: Any, spec: ModelSpec, sample: pd.DataFrame | None,
         notes.append(iv.note(extra))
         for name in dropped:
             text = iv.dropped_instrument_note(name)
-            warnings.warn(AbsorbedRegressorWarning(text), stacklevel=4)
+            warnings.warn(AbsorbedRegressorWarning(text), stacklevel=stacklevel)
             notes.append(text)
         extra["iv_design"] = design
     return dataclasses.replace(spec, notes=tuple(notes)), extra

@@ -371,7 +371,9 @@ def panel_result(fit: Any, setup: PanelSetup, work: pd.DataFrame, dropped: Seque
 
     Records (and warns about) the regressors the engine dropped and the rows
     it dropped after hitex's checks, then builds the result
-    (:func:`hitex.models.inference.build_result`).
+    (:func:`hitex.models.inference.build_result`). Warnings are aimed
+    ``stacklevel`` frames up from here (3: the caller of the estimator that
+    calls this function).
     """
     parsed, hac = setup.parsed, setup.hac
     dropped = list(dropped)
@@ -407,7 +409,7 @@ def panel_result(fit: Any, setup: PanelSetup, work: pd.DataFrame, dropped: Seque
         **hac_fields(hac, work),
     )
     return build_result(fit, spec, tuple(dropped), sample_frame.index, sample_frame,
-                  x_scale=x_scale, y_scale=y_scale)
+                        x_scale=x_scale, y_scale=y_scale, stacklevel=stacklevel + 2)
 
 
 def drop_nonfinite_terms(parsed: ParsedFormula, work: pd.DataFrame, dropped: list[DropRecord],

@@ -21,8 +21,18 @@ formula, column by column, but does the shared work once:
    pyfixest's demeaning at reghdfe's tolerance (each variable is demeaned on
    its own, so the values are those a single column gets).
 4. Each column then only solves its least-squares problem on the demeaned data
-   and computes its variance, with pyfixest's own code, and its result is built
-   as :func:`hitex.panel` builds it (conventions, fit statistics, notes).
+   and computes its variance: unweighted columns with a conventional, robust
+   or one-way clustered variance with :func:`hitex.models.demeaned_ols.demeaned_ols`
+   (pyfixest's arithmetic on views of the shared design), the others with a
+   pyfixest ``Feols`` handed the shared design. Its result is built as
+   :func:`hitex.panel` builds it (conventions, fit statistics, notes), and its
+   ``with_vcov`` stays on the group's design.
+
+Columns share only when they read the same data frame object (a study's table
+hands its columns one frame). Which columns went together changes no number:
+each equals :func:`hitex.panel` on its own, which is tested against Stata
+``reghdfe`` and R fixest (``feols(fml = y ~ csw0(x1, x2) | fe)`` gives the
+same columns).
 
 A column in which the engine drops a regressor (absorbed or collinear), or a
 group whose demeaning does not converge at reghdfe's tolerance, is estimated
@@ -349,7 +359,7 @@ class _Group:
                 fit, setup, work, _column_drops(setup, self.data, union_dropped),
                 drop_singletons=self.options["drop_singletons"], sample=column.sample,
                 x_scale={c: scales[c] for c in parsed.terms[1:] if c in scales},
-                y_scale=scales.get(parsed.depvar, 1.0), stacklevel=4)
+                y_scale=scales.get(parsed.depvar, 1.0), stacklevel=6)  # panel_columns' caller
         if isinstance(fit, demeaned_ols.DemeanedFit):
             result = dataclasses.replace(result, _refit=self._refit(setup, column))
         return result
