@@ -317,3 +317,14 @@ def test_warnings_point_at_the_callers_line():
         hitex.panel_columns(["y ~ x | g + t", "y ~ x + c | g + t"], data)
     few = [w for w in record if "Few clusters" in str(w.message)]
     assert len(few) == 2 and all(w.filename == __file__ for w in few)
+
+
+def test_repeated_formulas_reordered_terms_and_interacted_effects():
+    df = _panel(seed=43)
+    formulas = ["y ~ x | unit + year", "y ~ x | unit + year", "y ~ x + c0 | year + unit",
+                "x ~ y | unit + year", "y ~ c0 + x | unit + year",
+                "y ~ x + c0 | unit^region + year", "y ~ x + c1 | unit^region + year"]
+    vcov = {"CRV1": "unit"}
+    for a, b in zip(together(formulas, df, vcov=vcov), alone(formulas, df, vcov=vcov),
+                    strict=True):
+        assert_same(a, b)
